@@ -1,0 +1,171 @@
+/**
+ * Shared plumbing for the command-line programs: argument parsing with
+ * `--help`, clear one-line errors with a non-zero exit, input from files or
+ * stdin, atomic output files, and quiet handling of a closed stdout (`| head`).
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { createReadStream, promises as fsp } from 'node:fs';
+import { PassThrough, type Readable } from 'node:stream';
+import path from 'node:path';
+
+/** An error whose message is meant for the user as it is (no stack trace). */
+export class UserError extends Error {
+  constructor(message: string, readonly exitCode = 1) {
+    super(message);
+    this.name = 'UserError';
+  }
+}
+
+/** Exit code 2: the command line itself is wrong. */
+export class UsageError extends UserError {
+  constructor(message: string) {
+    super(message, 2);
+    this.name = 'UsageError';
+  }
+}
+
+export type Options = NonNullable<ParseArgsConfig['options']>;
+
+export interface Parsed {
+  values: Record<string, string | boolean | (string | boolean)[] | undefined>;
+  positionals: string[];
+}
+
+/**
+ * Parse argv strictly. Returns undefined after printing `help` to stdout when
+ * --help/-h is given. Unknown options raise a UsageError naming the option.
+ */
+export function parseCommand(argv: string[], options: Options, help: string): Parsed | undefined {
+  const all: Options = { help: { type: 'boolean', short: 'h' }, ...options };
+  let parsed: Parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: all, allowPositionals: true, strict: true }) as Parsed;
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message.split('\n')[0]}\n${firstUsageLine(help)}`);
+  }
+  if (parsed.values.help) {
+    process.stdout.write(help.endsWith('\n') ? help : help + '\n');
+    return undefined;
+  }
+  return parsed;
+}
+
+function firstUsageLine(help: string): string {
+  const line = help.split('\n').find((l) => l.trim().startsWith('usage:')) ?? help.split('\n')[0];
+  return `${line.trim()} (see --help)`;
+}
+
+/** Read a string option. */
+export function str(p: Parsed, name: string): string | undefined;
+export function str(p: Parsed, name: string, dflt: string): string;
+export function str(p: Parsed, name: string, dflt?: string): string | undefined {
+  const v = p.values[name];
+  if (v === undefined) return dflt;
+  if (typeof v !== 'string') throw new UsageError(`--${name} needs a value`);
+  return v;
+}
+
+/** Read a numeric option, with bounds, naming the option in the error. */
+export function num(
+  p: Parsed,
+  name: string,
+  dflt: number,
+  opts: { min?: number; max?: number; integer?: boolean } = {},
+): number {
+  const raw = str(p, name);
+  if (raw === undefined) return dflt;
+  const v = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(v)) throw new UsageError(`--${name}: '${raw}' is not a number`);
+  if (opts.integer && !Number.isInteger(v)) throw new UsageError(`--${name}: '${raw}' is not a whole number`);
+  if (opts.min !== undefined && v < opts.min) throw new UsageError(`--${name}: ${v} is below the minimum ${opts.min}`);
+  if (opts.max !== undefined && v > opts.max) throw new UsageError(`--${name}: ${v} is above the maximum ${opts.max}`);
+  return v;
+}
+
+/** Read one of a fixed set of values. */
+export function oneOf<T extends string>(p: Parsed, name: string, choices: readonly T[], dflt: T): T {
+  const v = str(p, name, dflt);
+  if (!choices.includes(v as T)) throw new UsageError(`--${name}: '${v}' is not one of ${choices.join(', ')}`);
+  return v as T;
+}
+
+/**
+ * The bytes of the named files, one after another, or of stdin when there are
+ * none (or the name is `-`). A missing file is reported by name.
+ */
+export function inputBytes(files: string[]): Readable {
+  if (files.length === 0 || (files.length === 1 && files[0] === '-')) return process.stdin;
+  const out = new PassThrough();
+  (async () => {
+    for (const f of files) {
+      const src = f === '-' ? process.stdin : createReadStream(f);
+      await new Promise<void>((resolve, reject) => {
+        src.on('error', (e: NodeJS.ErrnoException) =>
+          reject(new UserError(`${f}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`)));
+        src.on('end', resolve);
+        src.pipe(out, { end: false });
+      });
+    }
+    out.end();
+  })().catch((e) => out.destroy(e));
+  return out;
+}
+
+/**
+ * Write a file atomically: the content goes to a temporary name beside the
+ * target and is renamed over it only when complete, so a failure never leaves
+ * a half-written file.
+ */
+export async function atomicWrite(
+  target: string,
+  write: (tmpPath: string) => Promise<void>,
+): Promise<void> {
+  const dir = path.dirname(path.resolve(target));
+  await fsp.mkdir(dir, { recursive: true });
+  const tmp = path.join(dir, `.${path.basename(target)}.${process.pid}.${Date.now()}.tmp`);
+  try {
+    await write(tmp);
+    await fsp.rename(tmp, target);
+  } catch (e) {
+    await fsp.rm(tmp, { force: true, recursive: true });
+    throw e;
+  }
+}
+
+/** True for the error a write to a closed pipe raises (reader went away). */
+export function isBrokenPipe(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'EPIPE' || code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ERR_STREAM_DESTROYED';
+}
+
+/** Log a line to stderr (never stdout: stdout carries data only). */
+export function log(msg: string): void {
+  process.stderr.write(msg + '\n');
+}
+
+/**
+ * Run a command's main function as a program: user errors become one line on
+ * stderr and a non-zero exit code; a closed stdout ends the program quietly.
+ */
+export async function runMain(prog: string, main: () => Promise<number | void>): Promise<void> {
+  process.stdout.on('error', (e) => {
+    if (isBrokenPipe(e)) process.exit(0);
+    throw e;
+  });
+  try {
+    const code = await main();
+    process.exitCode = code ?? 0;
+  } catch (e) {
+    if (isBrokenPipe(e)) {
+      process.exitCode = 0;
+    } else if (e instanceof UserError) {
+      process.stderr.write(`${prog}: ${e.message}\n`);
+      process.exitCode = e.exitCode;
+    } else {
+      const err = e as Error;
+      process.stderr.write(`${prog}: ${err?.message ?? String(e)}\n`);
+      if (process.env.LMSTREAM_DEBUG) process.stderr.write(`${err?.stack}\n`);
+      process.exitCode = 1;
+    }
+  }
+}

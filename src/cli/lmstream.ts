@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+/**
+ * `lmstream COMMAND [options]`: dispatches to the ready-made pipelines in
+ * pipelines/. Each pipeline module exports `main(argv: string[])`.
+ */
+import { runMain, UsageError } from './common.js';
+
+interface Command {
+  summary: string;
+  load: () => Promise<{ main: (argv: string[]) => Promise<number | void> }>;
+}
+
+export const COMMANDS: Record<string, Command> = {
+  tokenize: { summary: 'split text or JSON corpora into tokens (one line of tokens per document)', load: () => import('../../pipelines/tokenize.js') },
+  vocab: { summary: 'build a vocabulary (JSON) from a corpus', load: () => import('../../pipelines/vocab.js') },
+  ngram: { summary: 'n-gram models: count, merge, build (ARPA), ppl', load: () => import('../../pipelines/ngram.js') },
+  train: { summary: 'train any model from a corpus on stdin (same as train-stream)', load: () => import('../../pipelines/train-stream.js') },
+  eval: { summary: 'perplexity of a trained model on a corpus', load: () => import('../../pipelines/eval.js') },
+  generate: { summary: 'sample text from a model, streamed to stdout', load: () => import('../../pipelines/generate.js') },
+  reproduce: { summary: 'reproduce published results (bengio2003)', load: () => import('../../pipelines/reproduce.js') },
+  demo: { summary: 'train a small model on the bundled corpus and stream generated text', load: () => import('../../pipelines/demo.js') },
+};
+
+export const HELP = `usage: lmstream COMMAND [options]   (lmstream COMMAND --help for each)
+
+Language modelling as a pipeline of Node.js streams.
+
+commands:
+${Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(10)} ${c.summary}`).join('\n')}
+
+Data goes to stdout; logs and progress go to stderr.
+`;
+
+await runMain('lmstream', async () => {
+  const [cmd, ...rest] = process.argv.slice(2);
+  if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+    process.stdout.write(HELP);
+    return cmd === undefined ? 2 : 0;
+  }
+  const c = COMMANDS[cmd];
+  if (!c) throw new UsageError(`unknown command '${cmd}' (lmstream --help lists them)`);
+  const mod = await c.load();
+  return mod.main(rest);
+});
