@@ -94,4 +94,13 @@ export interface NeuralLM {
   /** serialise weights and optimiser state (tfjs weight-manifest compatible) */
   save(dir: string): Promise<void>;
   dispose(): void;
+  /**
+   * Optional (added for src/train's exact resume): the carried recurrent state
+   * of every lane (e.g. h and c of each layer, any layout), and its
+   * restoration. The checkpoint saves it, so a run stopped mid-epoch resumes
+   * with the same losses. Without it, a mid-epoch resume starts from a zero
+   * state (reported on stderr).
+   */
+  getCarriedState?(): Float32Array[];
+  setCarriedState?(state: Float32Array[]): void;
 }
