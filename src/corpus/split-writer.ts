@@ -1,0 +1,76 @@
+/**
+ * Sink stage: writes each split's pieces as lines of space-separated tokens
+ * to its own file, atomically (temporary names, renamed when all are complete;
+ * removed on error).
+ * Input (objectMode Writable): SplitPiece {split, tokens}.
+ * Output: the files `paths[split]`; `lines()` gives the lines written per split.
+ */
+import { createWriteStream, promises as fsp, type WriteStream } from 'node:fs';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { once } from 'node:events';
+import type { SplitPiece } from './split-cut.js';
+
+export interface SplitWriter extends Writable {
+  lines(): number[];
+}
+
+function tmpName(p: string): string {
+  return path.join(path.dirname(p), `.${path.basename(p)}.${process.pid}.${Date.now()}.tmp`);
+}
+
+async function closeStream(s: WriteStream): Promise<void> {
+  if (s.closed) return;
+  const done = once(s, 'close');
+  s.end();
+  await done;
+}
+
+export function splitWriter(paths: readonly string[]): SplitWriter {
+  const tmps = paths.map(tmpName);
+  let outs: WriteStream[] | undefined;
+  const counts = paths.map(() => 0);
+  const open = async (): Promise<WriteStream[]> => {
+    if (!outs) {
+      await Promise.all(paths.map((p) => fsp.mkdir(path.dirname(path.resolve(p)), { recursive: true })));
+      outs = tmps.map((t) => createWriteStream(t));
+    }
+    return outs;
+  };
+  const w = new Writable({
+    objectMode: true,
+    write(piece: SplitPiece, _enc, cb) {
+      if (!piece || !Array.isArray(piece.tokens) || !(piece.split >= 0 && piece.split < paths.length)) {
+        return cb(new Error(`split writer: bad record (split must be 0 … ${paths.length - 1})`));
+      }
+      open().then((o) => {
+        counts[piece.split]++;
+        const s = o[piece.split];
+        if (s.write(piece.tokens.join(' ') + '\n')) cb();
+        else {
+          const onDrain = () => { s.off('error', onErr); cb(); };
+          const onErr = (e: Error) => { s.off('drain', onDrain); cb(e); };
+          s.once('drain', onDrain);
+          s.once('error', onErr);
+        }
+      }, cb);
+    },
+    final(cb) {
+      (async () => {
+        const o = await open();
+        await Promise.all(o.map(closeStream));
+        for (const s of o) if (s.errored) throw s.errored;
+        for (let i = 0; i < paths.length; i++) await fsp.rename(tmps[i], paths[i]);
+      })().then(() => cb(), cb);
+    },
+    destroy(err, cb) {
+      const cleanup = async () => {
+        if (outs) for (const s of outs) s.destroy();
+        if (err) await Promise.all(tmps.map((t) => fsp.rm(t, { force: true })));
+      };
+      cleanup().then(() => cb(err), () => cb(err));
+    },
+  }) as SplitWriter;
+  w.lines = () => [...counts];
+  return w;
+}
