@@ -7,7 +7,8 @@
  * token needs in front of it, so that text reaches stdout token by token.
  *
  * Levels:
- * - `char`: tokens are characters, joined as they are;
+ * - `char`: tokens are characters, joined as they are, except the char
+ *   tokenizer's `\s` (a whitespace character → ' ') and `\n` (a line break);
  * - `whitespace`: tokens joined by one space (exactly what a whitespace
  *   tokenizer splits back; ARPA models);
  * - `word`: English spacing rules (no space before closing punctuation and
@@ -35,12 +36,20 @@ export function wordGap(prev: string | undefined, tok: string): string {
   return ' ';
 }
 
+// The char tokenizer's (src/text/tokenize-char.ts) names for whitespace.
+const CHAR_TEXT: Record<string, string> = { '\\s': ' ', '\\n': '\n' };
+
+/** The text a token stands for at that level. */
+export function tokenText(level: DetokenizeLevel, tok: string): string {
+  return level === 'char' ? (CHAR_TEXT[tok] ?? tok) : tok;
+}
+
 /** Pure: detokenize a whole token list (same rules as the stage). */
 export function detokenizeTokens(tokens: readonly string[], level: DetokenizeLevel): string {
   let out = '';
   let prev: string | undefined;
   for (const t of tokens) {
-    out += gap(level, prev, t) + t;
+    out += gap(level, prev, t) + tokenText(level, t);
     prev = t;
   }
   return out;
@@ -65,10 +74,13 @@ export function detokenizeStage(opts: DetokenizeStageOptions): Transform {
   return new Transform({
     writableObjectMode: true,
     readableObjectMode: true,
+    // small buffers: tokens are computed on demand, not ahead of the reader
+    writableHighWaterMark: 1,
+    readableHighWaterMark: 1,
     transform(chunk: GeneratedToken | string, _enc, cb) {
       const tok = typeof chunk === 'string' ? chunk : chunk?.token;
       if (typeof tok !== 'string') return cb(new TypeError('detokenize: expected a token string or { token } record'));
-      const text = gap(opts.level, prev, tok) + tok;
+      const text = gap(opts.level, prev, tok) + tokenText(opts.level, tok);
       prev = tok;
       cb(null, text);
     },
