@@ -1,6 +1,54 @@
-/** Pipeline behind `lmstream vocab`: not built yet. */
-import { UserError } from '../src/cli/common.js';
+/**
+ * `lmstream vocab`: documents → tokenizer → markers → counting pass → the
+ * vocabulary as JSON (format "lmstream-vocab", version 1), written atomically
+ * to --out or to stdout.
+ */
+import { promises as fsp } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { parseCommand, str, num, log, atomicWrite, UsageError } from '../src/cli/common.js';
+import { readDocuments } from '../src/io/documents.js';
+import { vocabCount } from '../src/vocab/vocab-count.js';
+import { INPUT_OPTIONS, inputSettings } from './tokenize.js';
 
-export async function main(_argv: string[]): Promise<number> {
-  throw new UserError('vocab: not implemented yet', 2);
+export const HELP = `usage: lmstream vocab [options] [FILE...]
+
+Count the tokens of a corpus and write its vocabulary as JSON: ids 0, 1, 2 are
+<unk>, <s>, </s>; then tokens by descending count (ties in code-point order).
+Reads stdin when no FILE is given (or FILE is -).
+
+options:
+  --min-count N       keep tokens seen at least N times (default 1)
+  --max-size N        keep at most N entries, reserved ones included (min 3)
+  --out FILE          write the JSON to FILE atomically (default: stdout)
+  --format F          text (default), json or jsonl
+  --field a.b         JSON: dotted path of the text in each object record
+  --tokenizer T       whitespace (default), word or char
+  --char-newline      char tokenizer: keep line breaks as the token \\n
+  --char-spaces       char tokenizer: keep whitespace as the token \\s
+  --markers M         none (default) or sentence (counts <s> and </s>)
+  --max-line-length N text: longest line in bytes (default 16777216)
+  --skip-long-lines   text: skip longer lines with a warning instead of failing
+  -h, --help          show this help
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  const p = parseCommand(argv, { ...INPUT_OPTIONS, 'min-count': { type: 'string' }, 'max-size': { type: 'string' }, out: { type: 'string' } }, HELP);
+  if (!p) return 0;
+  const minCount = num(p, 'min-count', 1, { min: 1, integer: true });
+  const maxSize = num(p, 'max-size', Infinity, { min: 3, integer: true });
+  const out = str(p, 'out');
+  if (out === '') throw new UsageError('--out needs a file name');
+  const s = inputSettings(p);
+  const [tok, mark] = s.stages();
+  const counter = vocabCount({ minCount, maxSize, batch: true });
+  await pipeline(readDocuments(p.positionals, s.docs), tok, mark, counter);
+  const vocab = counter.vocabulary!;
+  const json = JSON.stringify(vocab.toJSON()) + '\n';
+  if (out === undefined) {
+    process.stdout.write(json);
+  } else {
+    await atomicWrite(out, (tmp) => fsp.writeFile(tmp, json));
+  }
+  log(`vocab: ${counter.documents} documents, ${counter.tokens} tokens, ${counter.counts.size} types → ${vocab.size} entries${out ? ` in ${out}` : ''}`);
+  return 0;
 }

@@ -1,0 +1,55 @@
+/**
+ * Documents from files (or stdin), one reader per file so that messages name
+ * the file and a file without a final newline does not run into the next.
+ *
+ *   output: async iterable of `Batch<Doc>` (string[]), in file order
+ *
+ * `text` reads lines (text reader); `json` and `jsonl` read JSON records
+ * (JSON reader: a top-level array, JSON Lines or concatenated values).
+ */
+import { createReadStream } from 'node:fs';
+import { pipeline, type Readable, type Transform } from 'node:stream';
+import { textReader } from './text-reader.js';
+import { jsonReader } from './json-reader.js';
+
+export const FORMATS = ['text', 'json', 'jsonl'] as const;
+export type InputFormat = (typeof FORMATS)[number];
+
+export interface DocumentOptions {
+  format?: InputFormat;
+  /** dotted path of the text field (JSON formats only) */
+  field?: string;
+  maxLineLength?: number;
+  onLongLine?: 'error' | 'skip';
+  warn?: (msg: string) => void;
+}
+
+/** The reader stage for a format, emitting `Batch<Doc>`. */
+export function documentReader(source: string, opts: DocumentOptions = {}): Transform {
+  const format = opts.format ?? 'text';
+  if (format === 'text') {
+    if (opts.field !== undefined) throw new Error('a field applies to JSON input only (use --format json or jsonl)');
+    return textReader({ source, batch: true, maxLineLength: opts.maxLineLength, onLongLine: opts.onLongLine, warn: opts.warn });
+  }
+  if (format === 'json' || format === 'jsonl') return jsonReader({ source, batch: true, field: opts.field, warn: opts.warn });
+  throw new Error(`unknown input format '${format as string}' (one of ${FORMATS.join(', ')})`);
+}
+
+/**
+ * Batches of documents from each file in turn (`-` or no file: stdin). A
+ * missing or unreadable file fails with an error naming it.
+ */
+export async function* readDocuments(files: string[], opts: DocumentOptions = {}, stdin: Readable = process.stdin): AsyncGenerator<string[]> {
+  const list = files.length === 0 ? ['-'] : files;
+  for (const f of list) {
+    const input = f === '-' ? stdin : createReadStream(f, { highWaterMark: 256 * 1024 });
+    const reader = documentReader(f === '-' ? '<stdin>' : f, opts);
+    input.on('error', (e: NodeJS.ErrnoException) => {
+      const msg = e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'is a directory' : e.message;
+      reader.destroy(Object.assign(new Error(`${f}: ${msg}`), { code: 'EINPUT' }));
+    });
+    // destroys the input too when the reader fails or the consumer stops early
+    pipeline(input, reader, () => {});
+    yield* reader as AsyncIterable<string[]>;
+  }
+}
