@@ -11,7 +11,9 @@
  * Backpressure: a token is computed only inside `_read`, one per call, and the
  * buffer holds at most `highWaterMark` tokens (default 1), so at most one
  * token is computed ahead of what the consumer has taken. `destroy()` stops
- * it; no model call is made afterwards.
+ * it; no model call is made afterwards. A sampled token is fed to the model
+ * (`advance`) only when the next one is asked for, so the last token of a
+ * limited generation costs no model step.
  */
 import { Readable } from 'node:stream';
 import type { TokenSource } from './source.js';
@@ -55,6 +57,8 @@ export class GenerateStream<S = unknown> extends Readable {
   /** tokens emitted so far */
   count = 0;
   private state: S | undefined;
+  /** the last emitted id, fed to the model only when another token is wanted */
+  private pending = -1;
   private readonly rng: UniformSource;
   private readonly sampling: SamplingOptions;
   private readonly maxTokens: number;
@@ -97,11 +101,15 @@ export class GenerateStream<S = unknown> extends Readable {
         this.state = s;
       }
       if (this.count >= this.maxTokens) return this.finish('max-tokens');
+      if (this.pending >= 0) {
+        this.state = this.source.advance(this.state, this.pending);
+        this.pending = -1;
+      }
       const id = sampleId(this.source.next(this.state), this.sampling, this.rng);
       if (this.stops.has(id)) return this.finish(id === this.source.eosId ? 'eos' : 'stop');
       const token = this.source.tokens[id];
       this.count++;
-      this.state = this.source.advance(this.state, id);
+      this.pending = id;
       this.push({ id, token } satisfies GeneratedToken);
     } catch (e) {
       this.finished = true;
