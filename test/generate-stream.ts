@@ -2,7 +2,8 @@ import t from 'tap';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import { generateStream, type GeneratedToken } from '../src/generate/generate.js';
-import { detokenizeStage, detokenizeTokens, wordGap } from '../src/generate/detokenize-stage.js';
+import { detokenizeStage, detokenizeTokens, IncrementalDetokenizer } from '../src/generate/detokenize-stage.js';
+import { detokenize } from '../src/text/detokenize.js';
 import { Rng } from '../src/generate/rng.js';
 import { drawIndex } from '../src/generate/sampling.js';
 import type { TokenSource } from '../src/generate/source.js';
@@ -152,14 +153,31 @@ t.test('destroy() stops generation; errors from the source are reported', async 
   await t.rejects(collect(generateStream(bad, { seed: 1 })), /cannot sample/);
 });
 
-t.test('detokenize stage: char, whitespace and word levels', async (t) => {
-  t.equal(detokenizeTokens(['h', 'i', ' ', 'y', 'o', 'u'], 'char'), 'hi you');
+t.test('detokenize stage: chunks concatenate to the front end detokenizer output', async (t) => {
+  t.equal(detokenizeTokens(['h', 'i', '\\s', 'y', 'o', 'u'], 'char'), 'hi you');
   t.equal(detokenizeTokens(['a', ',', 'b'], 'whitespace'), 'a , b');
-  t.equal(detokenizeTokens(['He', 'said', '(', 'twice', ')', ':', 'no', ',', "don't", '!'], 'word'), "He said (twice): no, don't!");
-  t.equal(detokenizeTokens(['I', 'do', "n't", 'know', '$', '5', '.'], 'word'), "I don't know $5.");
-  t.equal(wordGap(undefined, 'x'), '');
+  t.equal(detokenizeTokens(['He', 'said', '(', 'twice', ')', ':', 'no', ',', 'do', "n't", '!'], 'word'), "He said (twice): no, don't!");
+  // random token sequences, with quotes, brackets, clitics, markers
+  const pool = ['the', 'cat', ',', '.', '"', "'", '(', ')', "n't", "'s", '$', '5', '...', '``', "''", '</s>', 'x', '\\s', '\\n'];
+  const rng = new Rng(5);
+  for (const level of ['word', 'char', 'whitespace'] as const) {
+    for (let trial = 0; trial < 200; trial++) {
+      const toks = Array.from({ length: 1 + rng.int(15) }, () => pool[rng.int(pool.length)]);
+      const cut = rng.int(toks.length + 1);
+      const d = new IncrementalDetokenizer(level);
+      d.skip(toks.slice(0, cut));
+      const chunks = toks.slice(cut).map((x) => d.push(x));
+      const whole = level === 'whitespace' ? toks.join(' ') : detokenize(toks, level);
+      const head = level === 'whitespace' ? toks.slice(0, cut).join(' ') : detokenize(toks.slice(0, cut), level);
+      if (head + chunks.join('') !== whole) {
+        t.fail(`${level}: ${JSON.stringify(toks)} cut ${cut}: ${JSON.stringify(head + chunks.join(''))} vs ${JSON.stringify(whole)}`);
+        return;
+      }
+    }
+    t.pass(`${level}: 200 random sequences agree`);
+  }
   const chunks: string[] = [];
   const sink = new Writable({ objectMode: true, write(c, _e, cb) { chunks.push(c); cb(); } });
-  await pipeline(generateStream(bigramSource(), { greedy: true, maxTokens: 4 }), detokenizeStage({ level: 'word', previous: 'c' }), sink);
+  await pipeline(generateStream(bigramSource(), { greedy: true, maxTokens: 4 }), detokenizeStage({ level: 'word', previous: ['c'] }), sink);
   t.same(chunks, [' a', ' b', ' c', ' a'], 'one chunk per token, spacing in front, after an echoed prompt');
 });

@@ -53,7 +53,7 @@ export async function writeSamples<S>(source: TokenSource<S>, out: Writable, o: 
   const reasons: StopReason[] = [];
   const count = o.count ?? 1;
   for (let i = 0; i < count; i++) {
-    const previous = echo && promptTokens.length ? promptTokens[promptTokens.length - 1] : undefined;
+    const previous = echo ? promptTokens : undefined;
     if (echo) {
       const text = o.promptText ?? detokenizeTokens(promptTokens, o.level);
       await write(out, o.level === 'char' ? text : text.trimEnd());
