@@ -95,13 +95,13 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
         state.step = tr.progress.step;
         state.batch = tr.progress.batch;
         await o.onRecord?.(rec);
-        if (t.checkpointEvery > 0 && state.step % t.checkpointEvery === 0) await save(true);
+        if (t.checkpointEvery > 0 && state.step % t.checkpointEvery === 0) await save(config.model.arch !== 'mlp');
       }
     });
     state.step = tr.progress.step;
     state.batch = tr.progress.batch;
     if (tr.progress.stopped) {
-      await save(true);
+      await save(config.model.arch !== 'mlp');
       return { stopped: true, state };
     }
     let validPpl: number | null = null;
