@@ -391,10 +391,17 @@ export function formatTable(rows: readonly ResultRow[]): string {
 /** Builds an n-gram model from one continuous training stream. */
 export interface NgramBuilder {
   /**
-   * Modified Kneser-Ney of `order` on `train` as ONE line (KenLM on the split
-   * joined into one line: `<s> w1 … wn </s>`), over `vocab`.
+   * Modified Kneser-Ney of `order` on the training tokens as ONE line (KenLM
+   * on the split joined into one line: `<s> w1 … wn </s>`). The model has its
+   * own vocabulary (the training types and the reserved tokens).
    */
-  build(train: Int32Array, order: number, vocab: Vocabulary): Promise<NgramModel>;
+  build(trainTokens: readonly string[], order: number): Promise<NgramModel>;
+}
+
+/** Ids of one vocabulary → ids of another, by token (absent tokens → `<unk>`). */
+export function remapIds(ids: Int32Array, from: Vocabulary, to: { id(token: string): number }): Int32Array {
+  const table = Int32Array.from(from.tokens, (t) => to.id(t));
+  return ids.map((i) => table[i]);
 }
 
 /** Creates and reloads neural models. */
@@ -474,9 +481,13 @@ export async function runBengio2003(opts: ReproduceOptions): Promise<ResultRow[]
     builder ??= await opts.ngram();
     log(`kn${order}: building modified Kneser-Ney ${order}-gram on ${data.train.length} tokens`);
     const t0 = performance.now();
-    const model = await builder.build(data.train, order, vocab);
+    const model = await builder.build(vocab.decode(data.train), order);
     const seconds = (performance.now() - t0) / 1000;
-    const s = { valid: scoreNgramStream(model, data.valid), test: scoreNgramStream(model, data.test), seconds };
+    const s = {
+      valid: scoreNgramStream(model, remapIds(data.valid, vocab, model.vocab)),
+      test: scoreNgramStream(model, remapIds(data.test, vocab, model.vocab)),
+      seconds,
+    };
     ngramScores.set(order, s);
     return s;
   };

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   formatSeconds, formatTable, parseDuration, parseModelList, runBengio2003, scoreNgramStream,
-  trainWithEarlyStopping, neuralTokenProbs, type NgramBuilder, type NeuralFactory, type ProtocolIds,
+  trainWithEarlyStopping, neuralTokenProbs, remapIds, type NgramBuilder, type NeuralFactory, type ProtocolIds,
 } from '../pipelines/brown-bengio.js';
 import { mixturePerplexity, perplexity, tuneMixtureWeight } from '../src/corpus/mixture.js';
 import { Vocabulary } from '../src/vocab/vocabulary.js';
@@ -169,7 +169,9 @@ t.test('runBengio2003 with stand-in models: rows, n-gram ppl equal to direct sco
   t.teardown(() => fsp.rm(dir, { recursive: true, force: true }));
   const data: ProtocolIds = { vocab, train: ids('a b a c a b b a'), valid: ids('a b c a'), test: ids('b a c c') };
   const builds: number[] = [];
-  const ngram: NgramBuilder = { build: async (train, order, v) => { builds.push(order); return new AddOneBigram(v, train); } };
+  // the n-gram model numbers its own vocabulary (here in reverse order of the data's)
+  const mv = Vocabulary.fromTokens(['c', 'b', 'a']);
+  const ngram: NgramBuilder = { build: async (toks, order) => { builds.push(order); return new AddOneBigram(mv, mv.encode(toks)); } };
   const neural: NeuralFactory = { create: async (c) => new ScriptedModel(cfg(c)), load: ScriptedModel.load };
   const rows = await runBengio2003({
     models: ['kn3', 'mix'], data, outDir: dir, ngram: async () => ngram, neural: async () => neural,
@@ -177,16 +179,17 @@ t.test('runBengio2003 with stand-in models: rows, n-gram ppl equal to direct sco
   });
   t.same(rows.map((r) => r.model), ['kn3', 'mix-mlp9-0.5', 'mix-mlp9-tuned']);
   t.same(builds, [3], 'the trigram is built once and reused by the mixture');
-  const direct = new AddOneBigram(vocab, data.train);
-  t.equal(rows[0].validPpl, scoreNgramStream(direct, data.valid).ppl);
-  t.equal(rows[0].testPpl, scoreNgramStream(direct, data.test).ppl);
+  const direct = new AddOneBigram(mv, mv.encode(vocab.decode(data.train)));
+  t.equal(remapIds(data.valid, vocab, mv)[0], 5, 'a is 5 in the model');
+  t.equal(rows[0].validPpl, scoreNgramStream(direct, remapIds(data.valid, vocab, mv)).ppl);
+  t.equal(rows[0].testPpl, scoreNgramStream(direct, remapIds(data.test, vocab, mv)).ppl);
   t.equal(rows[0].paperPpl, 323);
   // the neural side: after 2 epochs it has seen the training tokens twice: add-one unigram
   const seen = new Float64Array(vocab.size);
   for (const w of data.train) seen[w] += 2;
   const tot = seen.reduce((x, y) => x + y, 0) + vocab.size;
   const pn = (s: Int32Array) => Array.from(s, (w) => Math.fround((seen[w] + 1) / tot));
-  const pk = (s: Int32Array) => [...scoreNgramStream(direct, s).probs];
+  const pk = (s: Int32Array) => [...scoreNgramStream(direct, remapIds(s, vocab, mv)).probs];
   t.ok(Math.abs(rows[1].testPpl - mixturePerplexity(pn(data.test), pk(data.test), 0.5)) < 1e-9);
   t.equal(rows[1].paperPpl, 252);
   const lambda = (rows[2].details as { lambda: number }).lambda;
