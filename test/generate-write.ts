@@ -67,6 +67,12 @@ t.test('count N with a seed: N lines, exact, one rng across samples', async (t) 
   const again = sink();
   await writeSamples(source(), again.w, { seed: 99, count: 4, level: 'whitespace', maxTokens: 0 });
   t.equal(again.text, s.text, 'reproducible');
+  // many samples to one sink: no listener piles up on it
+  const many = sink();
+  const before = ['error', 'close', 'finish', 'drain', 'end'].map((e) => many.w.listenerCount(e));
+  await writeSamples(source(), many.w, { seed: 1, count: 40, level: 'word' });
+  t.equal(many.text.split('\n').length, 41);
+  t.same(['error', 'close', 'finish', 'drain', 'end'].map((e) => many.w.listenerCount(e)), before, 'listeners released');
   // OOV prompt id (<unk>) is fed, the typed word echoed
   const u = sink();
   await writeSamples(source(), u.w, { greedy: true, level: 'word', promptText: 'dog', promptTokens: ['dog'], promptIds: [0] });

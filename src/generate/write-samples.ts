@@ -9,7 +9,8 @@
  * samples, so a seed fixes the whole output.
  *
  * `out` is not ended (it is stdout). When the reader goes away (EPIPE), the
- * pipeline rejects and destroys the generator: no more tokens are computed.
+ * next write throws, the pipeline destroys the generator (no more tokens are
+ * computed) and the error is returned to the caller.
  */
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -32,16 +33,43 @@ export interface WriteSamplesOptions extends Omit<GenerateOptions, 'prompt' | 'r
   level: DetokenizeLevel;
 }
 
-/** Write text, waiting for 'drain' when the sink is full. */
-async function write(out: Writable, text: string): Promise<void> {
-  if (text === '') return;
-  if (!out.write(text)) {
-    await new Promise<void>((resolve, reject) => {
-      const onDrain = () => { out.off('error', onError); resolve(); };
-      const onError = (e: Error) => { out.off('drain', onDrain); reject(e); };
-      out.once('drain', onDrain);
-      out.once('error', onError);
+/**
+ * Writes text to `out` with backpressure, without adding listeners per chunk
+ * (stdout receives thousands of samples): one 'error' listener for the whole
+ * run records the first error, and every later write throws it.
+ */
+class Sink {
+  private failed: Error | undefined;
+  private readonly onError = (e: Error) => { this.failed ??= e; };
+
+  constructor(private readonly out: Writable) {
+    out.on('error', this.onError);
+  }
+
+  async write(text: string): Promise<void> {
+    if (this.failed) throw this.failed;
+    if (this.out.destroyed) throw Object.assign(new Error('output stream closed'), { code: 'ERR_STREAM_DESTROYED' });
+    if (text === '' || this.out.write(text)) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        this.out.off('drain', done);
+        this.out.off('close', done);
+        this.out.off('error', done);
+        resolve();
+      };
+      this.out.on('drain', done);
+      this.out.on('close', done);
+      this.out.on('error', done);
     });
+    if (this.failed) throw this.failed;
+  }
+
+  get error(): Error | undefined {
+    return this.failed;
+  }
+
+  release(): void {
+    this.out.off('error', this.onError);
   }
 }
 
@@ -52,16 +80,28 @@ export async function writeSamples<S>(source: TokenSource<S>, out: Writable, o: 
   const echo = o.echo ?? true;
   const reasons: StopReason[] = [];
   const count = o.count ?? 1;
-  for (let i = 0; i < count; i++) {
-    const previous = echo ? promptTokens : undefined;
-    if (echo) {
-      const text = o.promptText ?? detokenizeTokens(promptTokens, o.level);
-      await write(out, o.level === 'char' ? text : text.trimEnd());
+  const sink = new Sink(out);
+  try {
+    for (let i = 0; i < count; i++) {
+      const previous = echo ? promptTokens : undefined;
+      if (echo) {
+        const text = o.promptText ?? detokenizeTokens(promptTokens, o.level);
+        await sink.write(o.level === 'char' ? text : text.trimEnd());
+      }
+      const gen = generateStream(source, { ...o, prompt: o.promptIds ?? [], rng });
+      // a failed write throws in the consumer: pipeline destroys the generator
+      try {
+        await pipeline(gen, detokenizeStage({ level: o.level, previous }), async (chunks: AsyncIterable<string>) => {
+          for await (const c of chunks) await sink.write(c);
+        });
+      } catch (e) {
+        throw sink.error ?? e; // the output's own error (EPIPE), not the abort it caused
+      }
+      reasons.push(gen.stopReason ?? 'max-tokens');
+      await sink.write('\n');
     }
-    const gen = generateStream(source, { ...o, prompt: o.promptIds ?? [], rng });
-    await pipeline(gen, detokenizeStage({ level: o.level, previous }), out, { end: false });
-    reasons.push(gen.stopReason ?? 'max-tokens');
-    await write(out, '\n');
+  } finally {
+    sink.release();
   }
   return reasons;
 }
