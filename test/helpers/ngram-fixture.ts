@@ -2,8 +2,9 @@
  * A tiny, obviously-correct n-gram counter for smoothing tests (strings and
  * Maps, not for real data): sentence mode wraps each line as `<s> … </s>`
  * and counts n-grams within the line only; stream mode counts over the
- * concatenation of all lines. Unigram `<s>` is counted (as KenLM does);
- * smoothing must ignore it as a predicted word.
+ * concatenation of all lines (with `streamMarkers`, wrapped once as
+ * `<s> … </s>`, as KenLM counts one long line). Unigram `<s>` is counted (as
+ * KenLM does); smoothing must ignore it as a predicted word.
  */
 import { readFileSync } from 'node:fs';
 import type { CountTable, NgramCounts } from '../../src/ngram/api.js';
@@ -14,14 +15,15 @@ export function readLines(path: string): string[] {
   return readFileSync(path, 'utf8').split('\n').filter((l) => l.trim() !== '');
 }
 
-export function countLines(lines: string[], order: number, mode: MarkerMode, vocab?: Vocabulary): NgramCounts {
+export function countLines(lines: string[], order: number, mode: MarkerMode, vocab?: Vocabulary, streamMarkers = false): NgramCounts {
   const docs = lines.map((l) => l.split(/\s+/).filter(Boolean));
   if (!vocab) {
     const tc = new Map<string, number>();
     for (const d of docs) for (const t of d) tc.set(t, (tc.get(t) ?? 0) + 1);
     vocab = Vocabulary.fromCounts(tc);
   }
-  const seqs = mode === 'sentence' ? docs.map((d) => ['<s>', ...d, '</s>']) : [docs.flat()];
+  const seqs =
+    mode === 'sentence' ? docs.map((d) => ['<s>', ...d, '</s>']) : streamMarkers ? [['<s>', ...docs.flat(), '</s>']] : [docs.flat()];
   const tables: CountTable[] = [];
   for (let k = 1; k <= order; k++) {
     const m = new Map<string, number>();

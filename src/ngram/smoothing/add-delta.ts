@@ -4,9 +4,8 @@
  *
  *   P(w | h) = (c(h, w) + δ) / (c(h) + δ |V|)
  * where h is the last min(order-1, context length) ids and |V| the number of
- * predictable ids: the vocabulary minus `<s>` in sentence mode (never
- * predicted) and minus `<s>` and `</s>` in stream mode (unless the counts
- * hold them). `<unk>` is predictable, so it gets δ / (c(h) + δ|V|) even
+ * predictable ids: the vocabulary minus `<s>` (never predicted), and in
+ * stream mode minus `</s>` unless the counts hold it. `<unk>` is predictable, so it gets δ / (c(h) + δ|V|) even
  * when the data has none. There is no back-off: a history never seen gives
  * the uniform distribution 1/|V| (as NLTK's Lidstone does). The reported
  * n-gram length is that of the longest seen n-gram ending in w.
@@ -86,7 +85,7 @@ export class AddDeltaModel implements ClassicModel {
       ids[w] = w;
       log10p[w] = dist[w] > 0 ? Math.log10(dist[w]) : ARPA_LOG_ZERO;
     }
-    return [{ order: 1, entries: { ids, log10p, log10bo: new Float64Array(V).fill(NaN) } }];
+    return [{ order: 1, entries: { ids, log10p, log10bo: new Float64Array(V) } }];
   }
 }
 

@@ -27,9 +27,9 @@ export const ARPA_LOG_ZERO = -99;
 /**
  * One order of an ARPA-writable model: n-grams sorted lexicographically by
  * ids (oldest first, `order` ids per entry), log10 P of each, and its log10
- * back-off weight, NaN where the n-gram is never a history (the ARPA line
- * then has no back-off field; highest order always NaN). Probabilities or
- * weights of zero are written as -99 (ARPA_LOG_ZERO).
+ * back-off weight: 0 (weight 1) where the n-gram is never a history and at
+ * the highest order, as KenLM's builder leaves it. Probabilities or weights
+ * of zero are written as -99 (ARPA_LOG_ZERO).
  */
 export interface BackoffOrder {
   order: number;
@@ -137,7 +137,7 @@ export class BackoffModel implements ClassicModel {
       const V = idx.V;
       const ids = new Uint32Array(V);
       const log10p = new Float64Array(V);
-      const log10bo = new Float64Array(V).fill(NaN);
+      const log10bo = new Float64Array(V);
       const next = idx.levels[2];
       for (let w = 0; w < V; w++) {
         ids[w] = w;
@@ -196,7 +196,7 @@ export class BackoffModel implements ClassicModel {
     }
     const ids = new Uint32Array(rows.length * k);
     const log10p = new Float64Array(rows.length);
-    const log10bo = new Float64Array(rows.length).fill(NaN);
+    const log10bo = new Float64Array(rows.length);
     j = 0;
     for (let r = 0; r < rows.length; r++) {
       const row = ids.subarray(r * k, r * k + k);

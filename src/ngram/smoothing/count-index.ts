@@ -15,10 +15,11 @@
  * next-word distribution touches only the entries of its histories.
  *
  * Predictable words (the event space every distribution is over):
- * - `<s>` (id 1) is never predicted in sentence mode; in stream mode only
- *   when the counts hold it as a unigram (normally they do not);
+ * - `<s>` (id 1) is never predicted, in either mode (it only ever starts a
+ *   sentence or a stream; a unigram count of `<s>` is a history count);
  * - `</s>` (id 2) is predicted in sentence mode; in stream mode only when the
- *   counts hold it as a unigram;
+ *   counts hold it as a unigram (a counter that closes the stream with one
+ *   `</s>`, as KenLM does for one long line, makes it predictable);
  * - every other vocabulary id is predictable, `<unk>` included and words of
  *   the vocabulary with no count included (they get mass from smoothing).
  * n-grams whose last word is not predictable (e.g. a unigram `<s>`) are
@@ -97,12 +98,8 @@ export function buildCountIndex(counts: NgramCounts): CountIndex {
   for (let i = 0; i < t1.n; i++) raw[t1.ids[i]] += t1.counts[i];
 
   const predictable = new Uint8Array(V).fill(1);
-  if (mode === 'sentence') {
-    predictable[vocab.bosId] = 0;
-  } else {
-    if (!(raw[vocab.bosId] > 0)) predictable[vocab.bosId] = 0;
-    if (!(raw[vocab.eosId] > 0)) predictable[vocab.eosId] = 0;
-  }
+  predictable[vocab.bosId] = 0;
+  if (mode === 'stream' && !(raw[vocab.eosId] > 0)) predictable[vocab.eosId] = 0;
   let nPredictable = 0;
   for (let w = 0; w < V; w++) nPredictable += predictable[w];
 

@@ -9,9 +9,10 @@
  * writer needs.
  *
  * Conventions shared by every method (details in each file):
- * - Event space: every vocabulary id except `<s>` in sentence mode (never
- *   predicted; `</s>` is) and except `<s>`/`</s>` in stream mode (unless the
- *   counts hold them). `nextDistribution` returns 0 for ids outside it.
+ * - Event space: every vocabulary id except `<s>` (never predicted, in
+ *   either mode); `</s>` is predicted in sentence mode, and in stream mode
+ *   only when the counts hold it (a counter that ends the stream with one
+ *   `</s>`). `nextDistribution` returns 0 for ids outside it.
  * - `<unk>` is an ordinary predictable word: it gets its counts where the
  *   data has `<unk>` (tokens mapped to it by a pruned vocabulary), and
  *   otherwise only the mass the method gives unseen words (add-δ: δ share;
@@ -82,8 +83,8 @@ export function buildSmoothed(counts: NgramCounts, smoothing: ClassicSmoothing, 
 /**
  * The model as ARPA back-off entries, one element per order 1 … N (see
  * `BackoffOrder`: ids sorted lexicographically, log10 P, log10 back-off
- * weight or NaN when the n-gram is not a history; zero is written -99).
- * Order 1 lists every vocabulary id (`<s>` with -99 in sentence mode).
+ * weight, 0 when the n-gram is not a history; zero is written -99).
+ * Order 1 lists every vocabulary id (`<s>`, never predicted, with -99).
  * Exact for mle, katz and witten-bell, and for add-delta and stupid-backoff
  * of order 1; throws an Error naming the reason for add-delta and
  * stupid-backoff of higher order, and for models not built here.
