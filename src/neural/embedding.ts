@@ -1,0 +1,53 @@
+/**
+ * Embedding lookup and its gradient (a scatter-add, which the wasm backend
+ * lacks as a kernel), and inverted dropout. Pure logic.
+ */
+import type { Param } from './params.js';
+import type { NeuralRng } from './rng.js';
+
+/** rows E[ids[n]] → (N×m) */
+export function gatherRows(E: Param, ids: ArrayLike<number>, out?: Float32Array): Float32Array {
+  const m = E.cols;
+  const V = E.rows;
+  const o = out ?? new Float32Array(ids.length * m);
+  for (let n = 0; n < ids.length; n++) {
+    const id = ids[n];
+    if (!(id >= 0 && id < V) || !Number.isInteger(id)) throw new Error(`token id ${id} outside the vocabulary (size ${V})`);
+    o.set(E.data.subarray(id * m, id * m + m), n * m);
+  }
+  return o;
+}
+
+/** E.grad[ids[n]] += d[n] (N×m) */
+export function scatterAddRows(E: Param, ids: ArrayLike<number>, d: Float32Array): void {
+  const m = E.cols;
+  const g = E.grad;
+  for (let n = 0; n < ids.length; n++) {
+    const go = ids[n] * m;
+    const dO = n * m;
+    for (let j = 0; j < m; j++) g[go + j] += d[dO + j];
+  }
+}
+
+/** inverted-dropout mask: 0 with probability p, else 1/(1−p) */
+export function dropoutMask(n: number, p: number, rng: NeuralRng): Float32Array {
+  const m = new Float32Array(n);
+  const keep = 1 / (1 - p);
+  for (let i = 0; i < n; i++) m[i] = rng.next() < p ? 0 : keep;
+  return m;
+}
+
+/** x ⊙ mask as a new array (x itself when there is no mask) */
+export function dropped(x: Float32Array, mask: Float32Array | undefined): Float32Array {
+  if (!mask) return x;
+  const o = new Float32Array(x.length);
+  for (let i = 0; i < x.length; i++) o[i] = x[i] * mask[i];
+  return o;
+}
+
+/** d ⊙ mask in place (the backward of dropout) */
+export function maskInPlace(d: Float32Array, mask: Float32Array | undefined): Float32Array {
+  if (!mask) return d;
+  for (let i = 0; i < d.length; i++) d[i] *= mask[i];
+  return d;
+}

@@ -1,0 +1,139 @@
+/**
+ * Dense linear algebra for the hand-written forward/backward passes.
+ * Matrices are row-major Float32Arrays. Large products go to TensorFlow.js
+ * (the wasm backend's XNNPACK matMul, only ever called untransposed: its
+ * transposed variants are 10-100x slower); small ones and the reference path
+ * used by the gradient checks are plain JavaScript with float64 accumulation.
+ */
+import { tf } from '../backend.js';
+
+export type MatmulImpl = 'auto' | 'tf' | 'js';
+let impl: MatmulImpl = 'auto';
+/** below this many multiply-adds, JS beats the tfjs call overhead */
+const JS_THRESHOLD = 16384;
+
+/** Choose how products are computed: 'js' (reference, float64 sums), 'tf', or 'auto'. */
+export function setMatmulImpl(i: MatmulImpl): void {
+  impl = i;
+}
+export function getMatmulImpl(): MatmulImpl {
+  return impl;
+}
+
+/** A right-hand matrix (k×n): its data, plus a lazily created tf tensor. */
+export class Mat {
+  private t: tf.Tensor2D | undefined;
+  constructor(
+    public data: Float32Array,
+    readonly rows: number,
+    readonly cols: number,
+  ) {
+    if (data.length !== rows * cols) throw new Error(`Mat: ${data.length} values for ${rows}x${cols}`);
+  }
+  tensor(): tf.Tensor2D {
+    if (!this.t) this.t = tf.tensor2d(this.data, [this.rows, this.cols]);
+    return this.t;
+  }
+  /** call after changing `data` in place */
+  invalidate(): void {
+    this.t?.dispose();
+    this.t = undefined;
+  }
+}
+
+function useTf(m: number, k: number, n: number): boolean {
+  if (impl === 'js') return false;
+  if (impl === 'tf') return true;
+  return m * k * n >= JS_THRESHOLD;
+}
+
+/** out (m×n) = a (m×k) · b (k×n); `out` is added to when `accumulate`. */
+export function matmul(a: Float32Array, m: number, k: number, b: Mat, out?: Float32Array, accumulate = false): Float32Array {
+  const n = b.cols;
+  if (b.rows !== k) throw new Error(`matmul: inner sizes ${k} and ${b.rows} differ`);
+  const res = out ?? new Float32Array(m * n);
+  if (m === 0 || n === 0) return res;
+  if (useTf(m, k, n)) {
+    const r = tf.tidy(() => {
+      const at = tf.tensor2d(a.length === m * k ? a : a.subarray(0, m * k), [m, k]);
+      return tf.matMul(at, b.tensor());
+    });
+    const d = r.dataSync() as Float32Array;
+    r.dispose();
+    if (accumulate) for (let i = 0; i < d.length; i++) res[i] += d[i];
+    else res.set(d);
+    return res;
+  }
+  const bd = b.data;
+  const row = new Float64Array(n);
+  for (let i = 0; i < m; i++) {
+    row.fill(0);
+    const ao = i * k;
+    for (let p = 0; p < k; p++) {
+      const av = a[ao + p];
+      if (av === 0) continue;
+      const bo = p * n;
+      for (let j = 0; j < n; j++) row[j] += av * bd[bo + j];
+    }
+    const oo = i * n;
+    if (accumulate) for (let j = 0; j < n; j++) res[oo + j] += row[j];
+    else for (let j = 0; j < n; j++) res[oo + j] = row[j];
+  }
+  return res;
+}
+
+/** a (m×k) · b where b is a plain array (k×n): for one-off products */
+export function matmulArr(a: Float32Array, m: number, k: number, b: Float32Array, n: number, out?: Float32Array, accumulate = false): Float32Array {
+  const mat = new Mat(b, k, n);
+  try {
+    return matmul(a, m, k, mat, out, accumulate);
+  } finally {
+    mat.invalidate();
+  }
+}
+
+/** the transpose (cols×rows) of a row-major rows×cols matrix, blocked for cache locality */
+export function transpose(a: Float32Array, rows: number, cols: number, out?: Float32Array): Float32Array {
+  const o = out ?? new Float32Array(rows * cols);
+  const BS = 32;
+  for (let i0 = 0; i0 < rows; i0 += BS) {
+    const i1 = Math.min(rows, i0 + BS);
+    for (let j0 = 0; j0 < cols; j0 += BS) {
+      const j1 = Math.min(cols, j0 + BS);
+      for (let i = i0; i < i1; i++) {
+        const ai = i * cols;
+        for (let j = j0; j < j1; j++) o[j * rows + i] = a[ai + j];
+      }
+    }
+  }
+  return o;
+}
+
+/**
+ * out (k×n) += aᵀ · b for a (m×k), b (m×n): weight gradients. Transposes
+ * whichever side is cheaper (tf's transposed matMul is slow on wasm).
+ */
+export function matmulTN(a: Float32Array, m: number, k: number, b: Float32Array, n: number, out: Float32Array): void {
+  if (m * k <= m * n + n * k) {
+    matmulArr(transpose(a, m, k), k, m, b, n, out, true);
+  } else {
+    // (bᵀ · a)ᵀ
+    const r = matmulArr(transpose(b, m, n), n, m, a, k);
+    for (let j = 0; j < n; j++) {
+      const ro = j * k;
+      for (let i = 0; i < k; i++) out[i * n + j] += r[ro + i];
+    }
+  }
+}
+
+/** column sums of a (m×n) added to out (n) */
+export function addColSums(a: Float32Array, m: number, n: number, out: Float32Array): void {
+  for (let i = 0; i < m; i++) {
+    const o = i * n;
+    for (let j = 0; j < n; j++) out[j] += a[o + j];
+  }
+}
+
+export function sigmoid(x: number): number {
+  return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+}

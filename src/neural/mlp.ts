@@ -1,0 +1,160 @@
+/**
+ * The fixed-window neural language model of Bengio et al. (2003): the n−1
+ * context embeddings concatenated (x) → tanh hidden layer → softmax, with
+ * optional direct connections x → output (the output layer then reads
+ * [tanh(x·Wh + bh), x]). Dropout on the embeddings and on the hidden layer.
+ * Hand-written backward; the embedding gradient is a scatter-add.
+ *
+ * Generation pads the empty context with MLP_PAD_ID (`<s>`, id 1).
+ */
+import type { Batch, GenState, NeuralConfig, StepResult, WindowBatch } from './api.js';
+import { dropoutMask, dropped, gatherRows, maskInPlace, scatterAddRows } from './embedding.js';
+import { addColSums, matmul, matmulTN } from './linalg.js';
+import { makeOutput, type ModelExtras } from './make-output.js';
+import { BaseLM, type ModelJSON } from './model-base.js';
+import type { OutputLayer } from './output.js';
+import { fillUniform, initWeight, Param } from './params.js';
+import { NeuralRng } from './rng.js';
+import { ClassSoftmax } from './softmax-class.js';
+
+/** the id that fills the context before the first token in generation (`<s>`) */
+export const MLP_PAD_ID = 1;
+
+export interface MlpGenState {
+  context: Int32Array;
+}
+
+export class MlpLM extends BaseLM {
+  readonly emb: Param;
+  readonly Wh: Param;
+  readonly bh: Param;
+  readonly output: OutputLayer;
+  /** context length n−1 */
+  readonly N: number;
+
+  constructor(config: NeuralConfig, extras: ModelExtras = {}) {
+    super(config);
+    const { vocabSize: V, embed: m, hidden: h } = config;
+    this.N = config.order - 1;
+    if (!(this.N >= 1)) throw new Error(`mlp order must be at least 2, got ${config.order}`);
+    if (config.tie) throw new Error('weight tying is for recurrent models');
+    const X = this.N * m;
+    this.emb = new Param('embedding', [V, m], true);
+    this.Wh = new Param('hidden.W', [X, h], true);
+    this.bh = new Param('hidden.b', [h], false);
+    const D = h + (config.direct ? X : 0);
+    const W = new Param('out.W', [V, D], true);
+    this.output = makeOutput(config, D, W, extras);
+    this.params.push(this.emb, this.Wh, this.bh, ...this.output.params);
+    const rng = NeuralRng.fromSeed(config.seed, 1);
+    fillUniform(this.emb, config.initScale, rng);
+    initWeight(this.Wh, config.init, config.initScale, X, h, false, rng);
+    for (const p of this.output.params) {
+      if (p.shape.length === 2) {
+        if (config.init === 'uniform') fillUniform(p, config.initScale, rng);
+        else fillUniform(p, Math.sqrt(6 / (p.cols + p.rows)), rng);
+      }
+    }
+    this.setupOptimizer();
+  }
+
+  protected override extraJSON(): Partial<ModelJSON> {
+    return this.output instanceof ClassSoftmax ? { classBounds: Array.from(this.output.bounds) } : {};
+  }
+
+  resetState(): void {}
+
+  private checkBatch(batch: Batch): WindowBatch {
+    if (batch.kind !== 'window') throw new Error(`mlp models take window batches, got '${batch.kind}'`);
+    if (batch.N !== this.N) throw new Error(`window batch has context length ${batch.N}, the model ${this.N} (order ${this.config.order})`);
+    if (batch.context.length !== batch.B * batch.N || batch.next.length !== batch.B) throw new Error('window batch: context must have B·N ids and next B ids');
+    return batch;
+  }
+
+  private run(batch: WindowBatch, train: boolean, update = true): { sumNats: number; tokens: number } {
+    const B = batch.B;
+    const { embed: m, hidden: h } = this.config;
+    const XW = this.N * m;
+    const D = this.output.inputSize;
+    const p = train ? this.config.dropout : 0;
+    const mx = p > 0 ? dropoutMask(B * XW, p, this.dropoutRng) : undefined;
+    const mh = p > 0 ? dropoutMask(B * h, p, this.dropoutRng) : undefined;
+    const X = dropped(gatherRows(this.emb, batch.context), mx);
+    const A = matmul(X, B, XW, this.Wh.asMat());
+    const bh = this.bh.data;
+    for (let i = 0; i < B; i++) for (let j = 0; j < h; j++) A[i * h + j] = Math.tanh(A[i * h + j] + bh[j]);
+    const Hd = dropped(A, mh);
+    let Z = Hd;
+    if (this.config.direct) {
+      Z = new Float32Array(B * D);
+      for (let i = 0; i < B; i++) {
+        Z.set(Hd.subarray(i * h, (i + 1) * h), i * D);
+        Z.set(X.subarray(i * XW, (i + 1) * XW), i * D + h);
+      }
+    }
+    if (!train || B === 0) {
+      return { sumNats: this.output.run(Z, B, batch.next, undefined, 0).sumNats, tokens: B };
+    }
+    this.optimizer.zeroGrad();
+    const res = this.output.run(Z, B, batch.next, undefined, 1 / B);
+    const dZ = res.dIn!;
+    const dA = new Float32Array(B * h);
+    const dX = new Float32Array(B * XW);
+    for (let i = 0; i < B; i++) {
+      for (let j = 0; j < h; j++) dA[i * h + j] = dZ[i * D + j];
+      if (this.config.direct) dX.set(dZ.subarray(i * D + h, (i + 1) * D), i * XW);
+    }
+    maskInPlace(dA, mh);
+    for (let k = 0; k < B * h; k++) dA[k] *= 1 - A[k] * A[k];
+    matmulTN(X, B, XW, dA, h, this.Wh.grad);
+    addColSums(dA, B, h, this.bh.grad);
+    matmul(dA, B, h, this.Wh.asMatT(), dX, true);
+    maskInPlace(dX, mx);
+    scatterAddRows(this.emb, batch.context, dX);
+    if (update) this.optimizer.step();
+    return { sumNats: res.sumNats, tokens: B };
+  }
+
+  async trainStep(batch: Batch): Promise<StepResult> {
+    const r = this.run(this.checkBatch(batch), true);
+    return { loss: r.tokens > 0 ? r.sumNats / r.tokens : 0, tokens: r.tokens };
+  }
+
+  async evaluate(batch: Batch): Promise<{ sumNats: number; tokens: number }> {
+    return this.run(this.checkBatch(batch), false);
+  }
+
+  /** evaluate, synchronously */
+  evaluateSync(batch: Batch): { sumNats: number; tokens: number } {
+    return this.run(this.checkBatch(batch), false);
+  }
+
+  /** gradients only (no update), for gradient checks: returns the mean loss */
+  computeGradients(batch: WindowBatch): number {
+    const r = this.run(this.checkBatch(batch), true, false);
+    return r.sumNats / r.tokens;
+  }
+
+  initialState(): MlpGenState {
+    return { context: new Int32Array(this.N).fill(MLP_PAD_ID) };
+  }
+
+  step(state: GenState, token: number): { state: MlpGenState; probs: Float32Array } {
+    const st = state as MlpGenState;
+    const context = new Int32Array(this.N);
+    context.set(st.context.subarray(1));
+    context[this.N - 1] = token;
+    const { embed: m, hidden: h } = this.config;
+    const XW = this.N * m;
+    const X = gatherRows(this.emb, context);
+    const A = matmul(X, 1, XW, this.Wh.asMat());
+    for (let j = 0; j < h; j++) A[j] = Math.tanh(A[j] + this.bh.data[j]);
+    let Z = A;
+    if (this.config.direct) {
+      Z = new Float32Array(h + XW);
+      Z.set(A);
+      Z.set(X, h);
+    }
+    return { state: { context }, probs: this.output.probs(Z) };
+  }
+}

@@ -1,0 +1,202 @@
+/**
+ * What every neural model shares: the parameter list, the optimiser, the
+ * dropout random stream, the learning rate, and saving in the tfjs weights
+ * manifest format.
+ *
+ * Files written by `save(dir)` (each atomically):
+ * - `weights.bin` + `model.json`: `{format: 'lmstream-neural', version,
+ *   config, classBounds?, weightsManifest: [{paths: ['weights.bin'], weights:
+ *   [{name, shape, dtype: 'float32'}]}]}`. This is the weights-manifest form
+ *   of a tfjs model.json (no Layers topology: the models are hand-written).
+ *   Read it with `tf.io.decodeWeights(bin, manifest[0].weights)` (a
+ *   NamedTensorMap) or `loadModel(dir)` from src/neural/index.ts.
+ * - `optimizer.bin` + `optimizer.json`: the same manifest form for the
+ *   optimiser slots (`slot/param`), the carried recurrent state
+ *   (`state/…`), plus the step count, learning rate and dropout RNG state.
+ */
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import type { Batch, GenState, NeuralConfig, NeuralLM, StepResult } from './api.js';
+import { atomicWrite } from '../cli/common.js';
+import { Optimizer, type OptimState } from './optim.js';
+import type { Param } from './params.js';
+import { NeuralRng } from './rng.js';
+
+export const MODEL_FORMAT = 'lmstream-neural';
+export const OPTIM_FORMAT = 'lmstream-neural-optimizer';
+export const FORMAT_VERSION = 1;
+
+export interface WeightSpec {
+  name: string;
+  shape: number[];
+  dtype: 'float32';
+}
+
+export interface ModelJSON {
+  format: typeof MODEL_FORMAT;
+  version: number;
+  config: NeuralConfig;
+  classBounds?: number[];
+  weightsManifest: { paths: string[]; weights: WeightSpec[] }[];
+}
+
+export interface OptimizerJSON {
+  format: typeof OPTIM_FORMAT;
+  version: number;
+  optimizer: string;
+  step: number;
+  learningRate: number;
+  dropoutRng: number;
+  weightsManifest: { paths: string[]; weights: WeightSpec[] }[];
+}
+
+export interface NamedArray {
+  name: string;
+  shape: number[];
+  data: Float32Array;
+}
+
+/** Concatenate arrays into one little-endian float32 buffer + its manifest entries */
+export function packWeights(arrs: NamedArray[]): { buf: Buffer; specs: WeightSpec[] } {
+  const total = arrs.reduce((s, a) => s + a.data.length, 0);
+  const all = new Float32Array(total);
+  let o = 0;
+  for (const a of arrs) {
+    all.set(a.data, o);
+    o += a.data.length;
+  }
+  return {
+    buf: Buffer.from(all.buffer, all.byteOffset, all.byteLength),
+    specs: arrs.map((a) => ({ name: a.name, shape: a.shape, dtype: 'float32' })),
+  };
+}
+
+/** The inverse of packWeights: name → Float32Array */
+export function unpackWeights(buf: Uint8Array, specs: WeightSpec[], file: string): Map<string, Float32Array> {
+  const out = new Map<string, Float32Array>();
+  let o = 0;
+  for (const s of specs) {
+    if (s.dtype !== 'float32') throw new Error(`${file}: weight ${s.name} has dtype ${s.dtype}, expected float32`);
+    const n = s.shape.reduce((a, b) => a * b, 1);
+    if ((o + n) * 4 > buf.byteLength) throw new Error(`${file}: too short for weight ${s.name}`);
+    const copy = new Uint8Array(buf.buffer, buf.byteOffset + o * 4, n * 4).slice();
+    out.set(s.name, new Float32Array(copy.buffer));
+    o += n;
+  }
+  if (o * 4 !== buf.byteLength) throw new Error(`${file}: ${buf.byteLength} bytes, manifest describes ${o * 4}`);
+  return out;
+}
+
+async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+  await atomicWrite(file, (tmp) => fsp.writeFile(tmp, data));
+}
+
+export abstract class BaseLM implements NeuralLM {
+  readonly params: Param[] = [];
+  optimizer!: Optimizer;
+  dropoutRng: NeuralRng;
+
+  constructor(readonly config: NeuralConfig) {
+    this.dropoutRng = NeuralRng.fromSeed(config.seed, 7);
+  }
+
+  /** call at the end of the subclass constructor, once params are registered */
+  protected setupOptimizer(): void {
+    const names = new Set<string>();
+    for (const p of this.params) {
+      if (names.has(p.name)) throw new Error(`duplicate parameter name ${p.name}`);
+      names.add(p.name);
+    }
+    const c = this.config;
+    this.optimizer = new Optimizer(c.optimizer, this.params, c.lr, c.l2, c.clip);
+  }
+
+  get learningRate(): number {
+    return this.optimizer.lr;
+  }
+  set learningRate(v: number) {
+    if (!(v >= 0) || !Number.isFinite(v)) throw new Error(`learning rate must be a finite number >= 0, got ${v}`);
+    this.optimizer.lr = v;
+  }
+
+  abstract trainStep(batch: Batch): Promise<StepResult>;
+  abstract evaluate(batch: Batch): Promise<{ sumNats: number; tokens: number }>;
+  abstract resetState(): void;
+  abstract initialState(): GenState;
+  abstract step(state: GenState, token: number): { state: GenState; probs: Float32Array };
+
+  /** extra model.json fields (class boundaries) */
+  protected extraJSON(): Partial<ModelJSON> {
+    return {};
+  }
+  /** carried recurrent state to checkpoint */
+  protected carriedState(): NamedArray[] {
+    return [];
+  }
+  protected restoreCarriedState(_m: Map<string, Float32Array>): void {}
+
+  async save(dir: string): Promise<void> {
+    await fsp.mkdir(dir, { recursive: true });
+    const w = packWeights(this.params.map((p) => ({ name: p.name, shape: p.shape, data: p.data })));
+    await writeFileAtomic(path.join(dir, 'weights.bin'), w.buf);
+    const mj: ModelJSON = {
+      format: MODEL_FORMAT,
+      version: FORMAT_VERSION,
+      config: this.config,
+      ...this.extraJSON(),
+      weightsManifest: [{ paths: ['weights.bin'], weights: w.specs }],
+    };
+    await writeFileAtomic(path.join(dir, 'model.json'), JSON.stringify(mj, null, 1) + '\n');
+    const st = this.optimizer.exportState();
+    const arrs: NamedArray[] = [];
+    for (const [slot, list] of Object.entries(st.slots)) {
+      list.forEach((a, i) => arrs.push({ name: `${slot}/${this.params[i].name}`, shape: this.params[i].shape, data: a }));
+    }
+    arrs.push(...this.carriedState());
+    const o = packWeights(arrs);
+    await writeFileAtomic(path.join(dir, 'optimizer.bin'), o.buf);
+    const oj: OptimizerJSON = {
+      format: OPTIM_FORMAT,
+      version: FORMAT_VERSION,
+      optimizer: st.name,
+      step: st.t,
+      learningRate: this.optimizer.lr,
+      dropoutRng: this.dropoutRng.state,
+      weightsManifest: [{ paths: ['optimizer.bin'], weights: o.specs }],
+    };
+    await writeFileAtomic(path.join(dir, 'optimizer.json'), JSON.stringify(oj, null, 1) + '\n');
+  }
+
+  /** set the weights from a name → data map (from model.json/weights.bin) */
+  setWeights(m: Map<string, Float32Array>, file = 'weights'): void {
+    for (const p of this.params) {
+      const d = m.get(p.name);
+      if (!d) throw new Error(`${file}: missing weight ${p.name}`);
+      if (d.length !== p.size) throw new Error(`${file}: weight ${p.name} has ${d.length} values, expected ${p.size}`);
+      p.data.set(d);
+      p.changed();
+    }
+  }
+
+  /** restore the optimiser state saved by `save` */
+  loadOptimizer(oj: OptimizerJSON, m: Map<string, Float32Array>, file = 'optimizer'): void {
+    if (oj.format !== OPTIM_FORMAT) throw new Error(`${file}: not an lmstream optimizer state (format ${JSON.stringify(oj.format)})`);
+    const slots: Record<string, Float32Array[]> = {};
+    for (const slot of Object.keys(this.optimizer.slots)) {
+      slots[slot] = this.params.map((p) => {
+        const a = m.get(`${slot}/${p.name}`);
+        if (!a) throw new Error(`${file}: missing ${slot}/${p.name}`);
+        return a;
+      });
+    }
+    const st: OptimState = { name: oj.optimizer as OptimState['name'], t: oj.step, slots };
+    this.optimizer.importState(st);
+    this.optimizer.lr = oj.learningRate;
+    this.dropoutRng.state = oj.dropoutRng >>> 0;
+    this.restoreCarriedState(m);
+  }
+
+  dispose(): void {
+    for (const p of this.params) p.dispose();
+  }
+}

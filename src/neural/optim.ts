@@ -1,0 +1,139 @@
+/**
+ * Optimisers over Params, in place, pure logic: sgd, momentum (0.9), adam,
+ * adamw (decoupled weight decay), rmsprop (ρ 0.99), adagrad; L2 weight decay
+ * on weights (not biases); global gradient-norm clipping. The state (moments
+ * and the step count) can be exported and restored exactly.
+ */
+import type { OptimizerName } from './api.js';
+import type { Param } from './params.js';
+
+export interface OptimState {
+  name: OptimizerName;
+  t: number;
+  /** slot name → per-parameter arrays, in the order of the params */
+  slots: Record<string, Float32Array[]>;
+}
+
+const SLOTS: Record<OptimizerName, string[]> = {
+  sgd: [],
+  momentum: ['v'],
+  adam: ['m', 'v'],
+  adamw: ['m', 'v'],
+  rmsprop: ['s'],
+  adagrad: ['s'],
+};
+
+export const ADAM_BETA1 = 0.9;
+export const ADAM_BETA2 = 0.999;
+export const ADAM_EPS = 1e-8;
+export const MOMENTUM = 0.9;
+export const RMS_RHO = 0.99;
+export const RMS_EPS = 1e-8;
+export const ADAGRAD_EPS = 1e-10;
+
+export class Optimizer {
+  t = 0;
+  readonly slots: Record<string, Float32Array[]> = {};
+
+  constructor(readonly name: OptimizerName, readonly params: Param[], public lr: number, readonly l2: number, readonly clip: number) {
+    if (!(name in SLOTS)) throw new Error(`unknown optimizer '${name}'`);
+    for (const s of SLOTS[name]) this.slots[s] = params.map((p) => new Float32Array(p.size));
+  }
+
+  zeroGrad(): void {
+    for (const p of this.params) p.grad.fill(0);
+  }
+
+  /** global L2 norm of the gradients */
+  gradNorm(): number {
+    let s = 0;
+    for (const p of this.params) {
+      const g = p.grad;
+      for (let i = 0; i < g.length; i++) s += g[i] * g[i];
+    }
+    return Math.sqrt(s);
+  }
+
+  /** clip, apply weight decay and update every parameter; returns the gradient norm before clipping */
+  step(): number {
+    const norm = this.clip > 0 || this.name !== 'sgd' ? this.gradNorm() : 0;
+    const scale = this.clip > 0 && norm > this.clip ? this.clip / norm : 1;
+    this.t++;
+    const lr = this.lr;
+    const t = this.t;
+    const bc1 = 1 - Math.pow(ADAM_BETA1, t);
+    const bc2 = 1 - Math.pow(ADAM_BETA2, t);
+    this.params.forEach((p, k) => {
+      const w = p.data;
+      const g = p.grad;
+      const n = w.length;
+      const l2 = p.decay ? this.l2 : 0;
+      const coupled = this.name === 'adamw' ? 0 : l2;
+      switch (this.name) {
+        case 'sgd':
+          for (let i = 0; i < n; i++) w[i] -= lr * (g[i] * scale + coupled * w[i]);
+          break;
+        case 'momentum': {
+          const v = this.slots.v[k];
+          for (let i = 0; i < n; i++) {
+            v[i] = MOMENTUM * v[i] + g[i] * scale + coupled * w[i];
+            w[i] -= lr * v[i];
+          }
+          break;
+        }
+        case 'adam':
+        case 'adamw': {
+          const m = this.slots.m[k];
+          const v = this.slots.v[k];
+          const decay = this.name === 'adamw' ? 1 - lr * l2 : 1;
+          const a = lr / bc1;
+          const ib2 = 1 / Math.sqrt(bc2);
+          for (let i = 0; i < n; i++) {
+            const gi = g[i] * scale + coupled * w[i];
+            const mi = (m[i] = ADAM_BETA1 * m[i] + (1 - ADAM_BETA1) * gi);
+            const vi = (v[i] = ADAM_BETA2 * v[i] + (1 - ADAM_BETA2) * gi * gi);
+            w[i] = w[i] * decay - (a * mi) / (Math.sqrt(vi) * ib2 + ADAM_EPS);
+          }
+          break;
+        }
+        case 'rmsprop': {
+          const s = this.slots.s[k];
+          for (let i = 0; i < n; i++) {
+            const gi = g[i] * scale + coupled * w[i];
+            s[i] = RMS_RHO * s[i] + (1 - RMS_RHO) * gi * gi;
+            w[i] -= (lr * gi) / (Math.sqrt(s[i]) + RMS_EPS);
+          }
+          break;
+        }
+        case 'adagrad': {
+          const s = this.slots.s[k];
+          for (let i = 0; i < n; i++) {
+            const gi = g[i] * scale + coupled * w[i];
+            s[i] += gi * gi;
+            w[i] -= (lr * gi) / (Math.sqrt(s[i]) + ADAGRAD_EPS);
+          }
+          break;
+        }
+      }
+      p.changed();
+    });
+    return norm;
+  }
+
+  exportState(): OptimState {
+    return { name: this.name, t: this.t, slots: this.slots };
+  }
+
+  importState(s: OptimState): void {
+    if (s.name !== this.name) throw new Error(`optimizer state is for '${s.name}', not '${this.name}'`);
+    this.t = s.t;
+    for (const [k, arrs] of Object.entries(s.slots)) {
+      const mine = this.slots[k];
+      if (!mine || mine.length !== arrs.length) throw new Error(`optimizer state slot '${k}' does not match the model`);
+      arrs.forEach((a, i) => {
+        if (a.length !== mine[i].length) throw new Error(`optimizer state slot '${k}' #${i} has the wrong size`);
+        mine[i].set(a);
+      });
+    }
+  }
+}

@@ -1,0 +1,223 @@
+/**
+ * Recurrent language models (rnn, lstm, gru): embedding → L recurrent layers
+ * → full or class softmax, optional weight tying, dropout on the
+ * non-recurrent connections, truncated BPTT with the hidden state of each
+ * lane carried (detached) from one batch to the next. Hand-written backward.
+ */
+import type { Batch, GenState, NeuralConfig, SeqBatch, StepResult } from './api.js';
+import type { CellCache, RecurrentCell } from './cell.js';
+import { dropoutMask, dropped, gatherRows, maskInPlace, scatterAddRows } from './embedding.js';
+import { GruCell } from './gru.js';
+import { LstmCell } from './lstm.js';
+import { makeOutput, type ModelExtras } from './make-output.js';
+import { BaseLM, type ModelJSON, type NamedArray } from './model-base.js';
+import type { OutputLayer } from './output.js';
+import { fillUniform, Param } from './params.js';
+import { NeuralRng } from './rng.js';
+import { ClassSoftmax } from './softmax-class.js';
+import { RnnCell } from './rnn.js';
+
+/** generation state of a recurrent model: per layer [h] or [h, c], each of length H */
+export interface RecurrentGenState {
+  layers: Float32Array[][];
+}
+
+export class RecurrentLM extends BaseLM {
+  readonly emb: Param;
+  readonly cells: RecurrentCell[];
+  readonly output: OutputLayer;
+  /** carried state: per layer, per state kind, B×H */
+  private carried: Float32Array[][] = [];
+  private carriedB = 0;
+
+  constructor(config: NeuralConfig, extras: ModelExtras = {}) {
+    super(config);
+    const { vocabSize: V, embed: E, hidden: H, layers: L } = config;
+    if (!(L >= 1)) throw new Error('layers must be at least 1');
+    this.emb = new Param('embedding', [V, E], true);
+    this.cells = [];
+    for (let l = 0; l < L; l++) {
+      const I = l === 0 ? E : H;
+      const name = `layer${l}`;
+      this.cells.push(config.arch === 'lstm' ? new LstmCell(name, I, H) : config.arch === 'gru' ? new GruCell(name, I, H) : new RnnCell(name, I, H));
+    }
+    let W: Param;
+    if (config.tie) {
+      if (E !== H) throw new Error(`weight tying needs embed (${E}) equal to hidden (${H})`);
+      W = this.emb;
+    } else {
+      W = new Param('out.W', [V, H], true);
+    }
+    this.output = makeOutput(config, H, W, extras);
+    const seen = new Set<Param>();
+    for (const p of [this.emb, ...this.cells.flatMap((c) => c.params), ...this.output.params]) {
+      if (!seen.has(p)) {
+        seen.add(p);
+        this.params.push(p);
+      }
+    }
+    // initialisation, in a fixed order from the seed
+    const rng = NeuralRng.fromSeed(config.seed, 1);
+    fillUniform(this.emb, config.initScale, rng);
+    for (const c of this.cells) c.init(config.init, config.initScale, rng);
+    for (const p of this.output.params) {
+      if (p === this.emb) continue;
+      if (p.shape.length === 2) {
+        if (config.init === 'uniform') fillUniform(p, config.initScale, rng);
+        else fillUniform(p, Math.sqrt(6 / (p.cols + p.rows)), rng);
+      }
+    }
+    this.setupOptimizer();
+  }
+
+  protected override extraJSON(): Partial<ModelJSON> {
+    return this.output instanceof ClassSoftmax ? { classBounds: Array.from(this.output.bounds) } : {};
+  }
+
+  resetState(): void {
+    for (const layer of this.carried) for (const s of layer) s.fill(0);
+  }
+
+  private ensureState(B: number): void {
+    if (this.carriedB === B) return;
+    const H = this.config.hidden;
+    this.carried = this.cells.map((c) => Array.from({ length: c.stateCount }, () => new Float32Array(B * H)));
+    this.carriedB = B;
+  }
+
+  /** a copy of the carried lane state (for tests and tools) */
+  snapshotState(): Float32Array[][] {
+    return this.carried.map((l) => l.map((s) => Float32Array.from(s)));
+  }
+
+  restoreState(s: Float32Array[][]): void {
+    this.carried = s.map((l) => l.map((a) => Float32Array.from(a)));
+    this.carriedB = s.length && s[0].length ? s[0][0].length / this.config.hidden : 0;
+  }
+
+  protected override carriedState(): NamedArray[] {
+    const H = this.config.hidden;
+    const out: NamedArray[] = [];
+    this.carried.forEach((layer, l) => layer.forEach((s, k) => out.push({ name: `state/layer${l}/${k}`, shape: [this.carriedB, H], data: s })));
+    return out;
+  }
+
+  protected override restoreCarriedState(m: Map<string, Float32Array>): void {
+    const h0 = m.get('state/layer0/0');
+    if (!h0) return;
+    const B = h0.length / this.config.hidden;
+    this.ensureState(B);
+    this.carried.forEach((layer, l) =>
+      layer.forEach((s, k) => {
+        const a = m.get(`state/layer${l}/${k}`);
+        if (!a || a.length !== s.length) throw new Error(`optimizer state: bad carried state layer${l}/${k}`);
+        s.set(a);
+      }),
+    );
+  }
+
+  private checkBatch(batch: Batch): SeqBatch {
+    if (batch.kind !== 'seq') throw new Error(`${this.config.arch} models take sequence batches, got '${batch.kind}'`);
+    const { B, T } = batch;
+    if (batch.x.length !== B * T || batch.y.length !== B * T) throw new Error(`sequence batch: x and y must have B·T = ${B * T} ids`);
+    if (batch.reset.length !== B) throw new Error(`sequence batch: reset must have B = ${B} flags`);
+    if (batch.mask && batch.mask.length !== B * T) throw new Error(`sequence batch: mask must have B·T = ${B * T} flags`);
+    return batch;
+  }
+
+  /** forward over the batch (time-major internally); backward and update when `train` */
+  private run(batch: SeqBatch, train: boolean, update = true): { sumNats: number; tokens: number } {
+    const { B, T } = batch;
+    const N = B * T;
+    this.ensureState(B);
+    for (let b = 0; b < B; b++) {
+      if (batch.reset[b]) for (const layer of this.carried) for (const s of layer) s.fill(0, b * this.config.hidden, (b + 1) * this.config.hidden);
+    }
+    // lane-major → time-major
+    const x = new Int32Array(N);
+    const y = new Int32Array(N);
+    let counted: Uint8Array | undefined;
+    let tokens = N;
+    if (batch.mask) {
+      counted = new Uint8Array(N);
+      tokens = 0;
+    }
+    for (let b = 0; b < B; b++) {
+      for (let t = 0; t < T; t++) {
+        x[t * B + b] = batch.x[b * T + t];
+        y[t * B + b] = batch.y[b * T + t];
+        if (counted) {
+          const c = batch.mask![b * T + t] ? 1 : 0;
+          counted[t * B + b] = c;
+          tokens += c;
+        }
+      }
+    }
+    const p = train ? this.config.dropout : 0;
+    const E = this.config.embed;
+    const H = this.config.hidden;
+    const masks: (Float32Array | undefined)[] = [];
+    const caches: CellCache[] = [];
+    let X = gatherRows(this.emb, x);
+    let m = p > 0 ? dropoutMask(N * E, p, this.dropoutRng) : undefined;
+    masks.push(m);
+    X = dropped(X, m);
+    this.cells.forEach((cell, l) => {
+      const r = cell.forward(X, T, B, this.carried[l], train);
+      if (r.cache) caches.push(r.cache);
+      m = p > 0 ? dropoutMask(N * H, p, this.dropoutRng) : undefined;
+      masks.push(m);
+      X = dropped(r.out, m);
+    });
+    if (!train || tokens === 0) {
+      const res = this.output.run(X, N, y, counted, 0);
+      return { sumNats: res.sumNats, tokens };
+    }
+    this.optimizer.zeroGrad();
+    const res = this.output.run(X, N, y, counted, 1 / tokens);
+    let d = res.dIn!;
+    for (let l = this.cells.length - 1; l >= 0; l--) {
+      maskInPlace(d, masks[l + 1]);
+      d = this.cells[l].backward(caches[l], d);
+    }
+    maskInPlace(d, masks[0]);
+    scatterAddRows(this.emb, x, d);
+    if (update) this.optimizer.step();
+    return { sumNats: res.sumNats, tokens };
+  }
+
+  async trainStep(batch: Batch): Promise<StepResult> {
+    const r = this.run(this.checkBatch(batch), true);
+    return { loss: r.tokens > 0 ? r.sumNats / r.tokens : 0, tokens: r.tokens };
+  }
+
+  async evaluate(batch: Batch): Promise<{ sumNats: number; tokens: number }> {
+    return this.run(this.checkBatch(batch), false);
+  }
+
+  /** evaluate, synchronously */
+  evaluateSync(batch: Batch): { sumNats: number; tokens: number } {
+    return this.run(this.checkBatch(batch), false);
+  }
+
+  /** gradients only (no update), for gradient checks: returns the mean loss */
+  computeGradients(batch: SeqBatch): number {
+    const r = this.run(this.checkBatch(batch), true, false);
+    return r.sumNats / r.tokens;
+  }
+
+  initialState(): RecurrentGenState {
+    const H = this.config.hidden;
+    return { layers: this.cells.map((c) => Array.from({ length: c.stateCount }, () => new Float32Array(H))) };
+  }
+
+  step(state: GenState, token: number): { state: RecurrentGenState; probs: Float32Array } {
+    const st = state as RecurrentGenState;
+    const next: RecurrentGenState = { layers: st.layers.map((l) => l.map((s) => Float32Array.from(s))) };
+    let X = gatherRows(this.emb, [token]);
+    this.cells.forEach((cell, l) => {
+      X = Float32Array.from(cell.forward(X, 1, 1, next.layers[l], false).out);
+    });
+    return { state: next, probs: this.output.probs(X) };
+  }
+}
