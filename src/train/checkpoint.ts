@@ -4,7 +4,9 @@
  * DIR/
  *   model files      written by NeuralLM.save(dir): model.json + weights + optimiser state
  *   vocab.json       the vocabulary (src/vocab/vocabulary.ts format)
- *   config.json      {format, version, model: NeuralConfig, level, tokenizer, mode, training: {...}}
+ *   config.json      {format, version, model: NeuralConfig, level, tokenizer, tokenizerOptions,
+ *                     mode, training: {...}}: a prompt is tokenized with
+ *                     getTokenizer(tokenizer, tokenizerOptions), then addMarkers(…, mode)
  *   state.json       {format, version, runId, epoch, batch, step, done, lr, bestValidPpl,
  *                     validHistory, rngState, data: {...}, carried, savedAt}
  *   carried.json/.bin the model's carried recurrent state (when the model exposes it),
@@ -40,6 +42,8 @@ export interface TrainingOptions {
   validFraction: number;
   maxTokens: number | null;
   checkpointEvery: number;
+  /** --valid FILE (re-read on resume when the cache is gone) */
+  validFile?: string | null;
 }
 
 export interface CheckpointConfig {
@@ -47,7 +51,9 @@ export interface CheckpointConfig {
   version: 1;
   model: NeuralConfig;
   level: Level;
+  /** front-end tokenizer name (src/text/tokenizers.ts) and its options */
   tokenizer: string;
+  tokenizerOptions?: { newline?: boolean; spaces?: boolean };
   mode: MarkerMode;
   training: TrainingOptions;
 }

@@ -1,65 +1,60 @@
 /**
- * corpus: the front end as the training and eval commands use it, bytes →
- * token documents with markers.
+ * corpus: the front end as the training and eval commands use it (composition
+ * of the front end's stages, not a stage itself): documents (text lines or
+ * JSON records, from files or stdin) → tokenizer → markers.
  *
- * Input: Buffer chunks of UTF-8 text (one document per line).
- * Output: `Batch<Tokens>` (string[][]): up to 256 documents per chunk, each
- *         `<s> … </s>` in sentence mode, bare in stream mode.
+ * Output: `Batch<Tokens>` (string[][]): documents `<s> … </s>` in sentence
+ * mode, bare in stream mode.
  *
- * Tokenizers: `whitespace` (runs of non-space), `char` (one token per code
- * point; spaces are the token `\s`; in stream mode each line ends with the
- * token `\n` so the line structure is learnt, as char-rnn does).
+ * The level fixes the tokenizer's defaults: char level uses the char
+ * tokenizer keeping spaces as the token `\s` and, in stream mode, line ends
+ * as the token `\n` (so the line structure is learnt, as char-rnn does);
+ * word level uses the whitespace tokenizer unless told otherwise.
  */
-import split2 from 'split2';
+import type { Transform } from 'node:stream';
+import { readDocuments, type InputFormat } from '../io/documents.js';
+import { tokenizer, type TokenizerName, type TokenizerOptions } from '../text/tokenizers.js';
+import { markers } from '../text/markers.js';
+import { NEWLINE_TOKEN, SPACE_TOKEN } from '../text/tokenize-char.js';
 import { BOS, EOS, type MarkerMode } from '../types.js';
 import type { Level } from './checkpoint.js';
-
-export type TokenizerName = 'whitespace' | 'char';
-export const TOKENIZERS: readonly TokenizerName[] = ['whitespace', 'char'];
-export const SPACE_TOKEN = '\\s';
-export const NEWLINE_TOKEN = '\\n';
 
 export interface CorpusSpec {
   level: Level;
   tokenizer: TokenizerName;
+  tokenizerOptions: TokenizerOptions;
   mode: MarkerMode;
 }
 
-/** The tokenizer used by default for a level. */
-export function defaultTokenizer(level: Level): TokenizerName {
-  return level === 'char' ? 'char' : 'whitespace';
+export interface InputSpec {
+  format?: InputFormat;
+  field?: string;
 }
 
-/** One document → its tokens, markers included (pure). */
-export function documentTokens(text: string, spec: CorpusSpec): string[] {
-  let toks: string[];
-  if (spec.tokenizer === 'char') {
-    toks = [];
-    for (const ch of text) toks.push(/\s/.test(ch) ? SPACE_TOKEN : ch);
-    if (spec.mode === 'stream') toks.push(NEWLINE_TOKEN);
-  } else {
-    toks = text.split(/\s+/).filter((t) => t.length > 0);
-  }
-  return spec.mode === 'sentence' ? [BOS, ...toks, EOS] : toks;
+/** The tokenizer and its options for a level, as recorded in config.json. */
+export function corpusSpec(level: Level, mode: MarkerMode, name?: TokenizerName): CorpusSpec {
+  const tok = name ?? (level === 'char' ? 'char' : 'whitespace');
+  const tokenizerOptions: TokenizerOptions = tok === 'char' ? { spaces: true, newline: mode === 'stream' } : {};
+  return { level, tokenizer: tok, tokenizerOptions, mode };
+}
+
+/** The stages after the reader: `Batch<Doc>` → `Batch<Tokens>` with markers. */
+export function tokenStages(spec: CorpusSpec): [Transform, Transform] {
+  return [tokenizer(spec.tokenizer, { ...spec.tokenizerOptions, batch: true }), markers(spec.mode, { batch: true })];
+}
+
+/** Documents of the files (stdin when none), to start a `pipeline`. */
+export function documents(files: string[], input: InputSpec = {}): AsyncIterable<string[]> {
+  return readDocuments(files, { format: input.format, field: input.field });
 }
 
 /** Number of characters a document's tokens stand for (bits per character at char level). */
 export function charCount(tokens: readonly string[]): number {
   let n = 0;
-  for (const t of tokens) if (t !== BOS) n += t === EOS || t === SPACE_TOKEN || t === NEWLINE_TOKEN ? 1 : t.length;
-  return n;
-}
-
-/** The front-end stages, to spread into `pipeline(input, ...corpusStages(spec), sink)`. */
-export function corpusStages(spec: CorpusSpec): [NodeJS.ReadWriteStream, (src: AsyncIterable<string>) => AsyncGenerator<string[][]>] {
-  const lines = split2(/\r?\n/);
-  async function* tokenize(src: AsyncIterable<string>): AsyncGenerator<string[][]> {
-    let batch: string[][] = [];
-    for await (const line of src) {
-      batch.push(documentTokens(line, spec));
-      if (batch.length === 256) { yield batch; batch = []; }
-    }
-    if (batch.length) yield batch;
+  for (const t of tokens) {
+    if (t === BOS) continue;
+    if (t === EOS || t === SPACE_TOKEN || t === NEWLINE_TOKEN) n += 1;
+    else for (const _ of t) n++;
   }
-  return [lines, tokenize];
+  return n;
 }

@@ -66,7 +66,6 @@ export async function validate(model: NeuralLM, cache: IdCache, spec: BatchSpec)
 }
 
 export async function runTraining(o: RunOptions): Promise<RunResult> {
-  const log = o.log ?? (() => undefined);
   const { model, config } = o;
   const t = config.training;
   const state: RunState = { ...o.state, validHistory: [...o.state.validHistory] };
@@ -79,10 +78,14 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
 
   let first = true;
   while (state.epoch <= t.epochs) {
-    model.resetState();
     if (first && state.batch > 0) {
+      // mid-epoch resume: keep the carried recurrent state. It comes from the
+      // checkpoint's carried.bin (getCarriedState models), or the model
+      // restored it itself when it was loaded (src/neural keeps it beside the
+      // optimiser state).
       if (o.carried && model.setCarriedState) model.setCarriedState(o.carried);
-      else if (config.model.arch !== 'mlp') log('warning: the checkpoint has no carried recurrent state; resuming mid-epoch from a zero state');
+    } else {
+      model.resetState();
     }
     first = false;
     const tr = trainer({ model, epoch: state.epoch, step: state.step, batch: state.batch, shouldStop: o.shouldStop });
