@@ -3,14 +3,25 @@
  * directory, as a TokenSource plus how its text is tokenized and joined.
  *
  * Input: a path. Output: `LoadedModel`.
- * - ARPA file: whitespace tokenizer, tokens joined by spaces; sentence mode
- *   (`<s>` first) unless `mode: 'stream'`.
- * - checkpoint directory: `vocab.json`, `config.json` (tokenizer and marker
- *   mode as recorded by the training side) and the weights via
- *   `loadModel(dir)` of src/neural.
+ * - ARPA file (src/ngram readArpa → ArpaModel): prompts split on whitespace,
+ *   output detokenized at word level; sentence mode (`<s>` first) unless
+ *   `mode: 'stream'`.
+ * - checkpoint directory (src/train/checkpoint.ts): `vocab.json`,
+ *   `config.json` (level, tokenizer and marker mode as training recorded
+ *   them; tokenizer options as src/train/corpus.ts derives them) and the
+ *   weights via `loadModel(dir)` of src/neural. Char models in stream mode
+ *   start after a `\n` token when their vocabulary has one.
  */
 import { promises as fsp } from 'node:fs';
+import path from 'node:path';
 import { UserError } from '../cli/common.js';
+import { loadModel } from '../neural/index.js';
+import type { NeuralLM } from '../neural/api.js';
+import { readCheckpoint } from '../train/checkpoint.js';
+import { corpusSpec } from '../train/corpus.js';
+import { getTokenizer, TOKENIZERS, type TokenizerName } from '../text/tokenizers.js';
+import { NEWLINE_TOKEN } from '../text/tokenize-char.js';
+import { NeuralSource } from './neural-source.js';
 import type { MarkerMode } from '../types.js';
 import type { TokenSource } from './source.js';
 import type { DetokenizeLevel } from './detokenize-stage.js';
@@ -43,10 +54,49 @@ export async function loadForGeneration(path: string, opts: LoadOptions = {}): P
   return loadArpa(path, opts.mode ?? 'sentence');
 }
 
-async function loadArpa(path: string, _mode: MarkerMode): Promise<LoadedModel> {
-  throw new UserError(`${path}: reading ARPA files is not available yet (src/ngram has no ARPA reader)`);
+async function loadArpa(file: string, _mode: MarkerMode): Promise<LoadedModel> {
+  throw new UserError(`${file}: reading ARPA files is not available yet (waiting for the ARPA reader in src/ngram)`);
 }
 
 async function loadNeural(dir: string): Promise<LoadedModel> {
-  throw new UserError(`${dir}: loading neural checkpoints is not available yet (src/neural has no loadModel)`);
+  let ck;
+  try {
+    ck = await readCheckpoint(dir);
+  } catch (e) {
+    throw new UserError((e as Error).message);
+  }
+  const { vocab, config } = ck;
+  const level = config.level;
+  const mode = config.mode;
+  if (level !== 'char' && level !== 'word') throw new UserError(`${path.join(ck.dir, 'config.json')}: field "level" must be "char" or "word"`);
+  if (mode !== 'sentence' && mode !== 'stream') throw new UserError(`${path.join(ck.dir, 'config.json')}: field "mode" must be "sentence" or "stream"`);
+  if (!(TOKENIZERS as readonly string[]).includes(config.tokenizer)) {
+    throw new UserError(`${path.join(ck.dir, 'config.json')}: unknown tokenizer '${config.tokenizer}'`);
+  }
+  // the tokenizer options training used for this level and mode
+  const spec = corpusSpec(level, mode, config.tokenizer as TokenizerName);
+  const tokenize = getTokenizer(spec.tokenizer, spec.tokenizerOptions);
+  let model: NeuralLM;
+  try {
+    model = await loadModel(ck.dir);
+  } catch (e) {
+    throw new UserError((e as Error).message);
+  }
+  // stream-mode text starts as after a line break when the model knows one
+  const nl = vocab.has(NEWLINE_TOKEN) ? [vocab.id(NEWLINE_TOKEN)] : [];
+  const source = new NeuralSource(model, vocab.tokens, {
+    mode, startIds: nl, bosId: vocab.bosId, eosId: vocab.eosId, unkId: vocab.unkId,
+  });
+  return {
+    kind: 'neural',
+    source,
+    // the char tokenizer gives a trailing \n for a document in stream mode: a prompt continues its line
+    tokenize: (text) => {
+      const toks = tokenize(text);
+      return spec.tokenizer === 'char' && toks[toks.length - 1] === NEWLINE_TOKEN && !/[\r\n]$/.test(text) ? toks.slice(0, -1) : toks;
+    },
+    id: (t) => vocab.id(t),
+    level: level === 'char' ? 'char' : 'word',
+    dispose: () => model.dispose(),
+  };
 }
