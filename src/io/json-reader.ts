@@ -26,7 +26,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { jsonParser } from 'stream-json/parser.js';
 import { jsonVerifier } from 'stream-json/utils/verifier.js';
 import { none, isMany, getManyValues } from 'stream-chain/defs.js';
-import type { BatchOption } from './record-stage.js';
+import { BATCH_HWM, type BatchOption } from './record-stage.js';
 
 export interface JsonReaderOptions extends BatchOption {
   /** dotted path of the text in each object record, e.g. 'meta.text' */
@@ -162,7 +162,7 @@ export function jsonReader(opts: JsonReaderOptions = {}): JsonReader {
   const stream = new Transform({
     writableObjectMode: false,
     readableObjectMode: true,
-    readableHighWaterMark: 16,
+    readableHighWaterMark: batch ? BATCH_HWM : 16,
     transform(chunk: Buffer, _enc, cb: TransformCallback) {
       try {
         let text = decoder.write(chunk);

@@ -10,6 +10,9 @@
  */
 import { Transform, type TransformCallback } from 'node:stream';
 
+/** Object-mode high-water mark of batched streams (each chunk holds many records). */
+export const BATCH_HWM = 4;
+
 /** Several records in one stream chunk. */
 export type Batch<T> = T[];
 
@@ -27,7 +30,8 @@ export function recordStage<I, O>(fn: (rec: I) => O | undefined, opts: BatchOpti
   const batch = opts.batch ?? false;
   return new Transform({
     objectMode: true,
-    highWaterMark: opts.highWaterMark ?? 16,
+    // a batch holds many records: keep fewer of them in each buffer
+    highWaterMark: opts.highWaterMark ?? (batch ? BATCH_HWM : 16),
     transform(chunk: I | I[], _enc, cb: TransformCallback) {
       try {
         if (!batch) {
@@ -52,8 +56,10 @@ export function recordStage<I, O>(fn: (rec: I) => O | undefined, opts: BatchOpti
 /** Batch<T> → T: one record per chunk again. */
 export function unbatch<T>(): Transform {
   return new Transform({
-    objectMode: true,
-    highWaterMark: 16,
+    writableObjectMode: true,
+    readableObjectMode: true,
+    writableHighWaterMark: BATCH_HWM,
+    readableHighWaterMark: 16,
     transform(chunk: T[], _enc, cb) {
       for (const r of chunk) this.push(r);
       cb();

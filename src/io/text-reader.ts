@@ -24,7 +24,7 @@
  */
 import split2 from 'split2';
 import type { Transform, TransformCallback } from 'node:stream';
-import type { BatchOption } from './record-stage.js';
+import { BATCH_HWM, type BatchOption } from './record-stage.js';
 
 export interface TextReaderOptions extends BatchOption {
   /** longest line accepted, in bytes (default 16 MiB) */
@@ -83,7 +83,9 @@ export function textReader(opts: TextReaderOptions = {}): TextReader {
       }
     : (x: string) => fix(x);
 
-  const s = (batch ? split2(batchSplitter as unknown as RegExp, mapper) : split2(EOL, mapper)) as TextReader;
+  const s = (batch
+    ? split2(batchSplitter as unknown as RegExp, mapper, { readableHighWaterMark: BATCH_HWM })
+    : split2(EOL, mapper)) as TextReader;
   const splitTransform = s._transform.bind(s);
   const splitFlush = s._flush!.bind(s);
 

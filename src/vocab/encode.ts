@@ -12,7 +12,7 @@
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import type { Vocabulary } from './vocabulary.js';
-import type { BatchOption } from '../io/record-stage.js';
+import { BATCH_HWM, type BatchOption } from '../io/record-stage.js';
 import { UNK } from '../types.js';
 
 export interface EncodeOptions extends BatchOption {
@@ -72,7 +72,8 @@ export function encode(vocab: Vocabulary, opts: EncodeOptions = {}): Encoder {
 
   const t = new Transform({
     objectMode: true,
-    highWaterMark: 16,
+    writableHighWaterMark: batch ? BATCH_HWM : 16,
+    readableHighWaterMark: batch && !chunkSize ? BATCH_HWM : 16,
     transform(chunk: string[] | string[][], _enc, cb: TransformCallback) {
       try {
         if (chunkSize) {

@@ -8,7 +8,7 @@
  */
 import { Writable } from 'node:stream';
 import { Vocabulary, type VocabularyOptions } from './vocabulary.js';
-import type { BatchOption } from '../io/record-stage.js';
+import { BATCH_HWM, type BatchOption } from '../io/record-stage.js';
 
 /** Pure: add the tokens of one document to `counts`. */
 export function countTokens(counts: Map<string, number>, tokens: readonly string[]): void {
@@ -41,7 +41,7 @@ export function vocabCount(opts: VocabularyOptions & BatchOption = {}): VocabCou
   };
   const w = new Writable({
     objectMode: true,
-    highWaterMark: 16,
+    highWaterMark: opts.batch ? BATCH_HWM : 16,
     write(chunk: string[] | string[][], _enc, cb) {
       if (opts.batch) for (const t of chunk as string[][]) add(t);
       else add(chunk as string[]);
