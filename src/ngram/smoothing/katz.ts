@@ -19,7 +19,15 @@
  * among them), or, when every word has a count, is spread over all of them
  * (SRILM does the same). When every word with lower-order mass was seen after
  * h (denominator 0), the seen probabilities are scaled to sum to 1 and α(h) = 0;
- * when nothing was discounted (numerator 0), α(h) = 0.
+ * when nothing was discounted (numerator 0: every continuation of h has a
+ * count above k), α(h) = 0.
+ *
+ * Beware: that last case is Katz's (and SRILM's, whose ARPA files then carry
+ * a -99 back-off weight): every word never seen after such a history has
+ * probability ZERO (log10 -Infinity). On real text it happens (42 of 161,192
+ * test tokens of the Brown/Bengio split with a 3-gram), so perplexity must
+ * count zero-probability tokens apart, as SRILM's `zeroprobs`; prefer
+ * witten-bell or (m)kn when every token needs a probability.
  */
 import type { CountIndex } from './count-index.js';
 import { BackoffModel } from './backoff-model.js';
