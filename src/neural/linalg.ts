@@ -54,9 +54,10 @@ export function matmul(a: Float32Array, m: number, k: number, b: Mat, out?: Floa
   const res = out ?? new Float32Array(m * n);
   if (m === 0 || n === 0) return res;
   if (useTf(m, k, n)) {
+    const bt = b.tensor(); // cached: created outside the tidy so that it survives it
     const r = tf.tidy(() => {
       const at = tf.tensor2d(a.length === m * k ? a : a.subarray(0, m * k), [m, k]);
-      return tf.matMul(at, b.tensor());
+      return tf.matMul(at, bt);
     });
     const d = r.dataSync() as Float32Array;
     r.dispose();
