@@ -85,7 +85,7 @@ export class AddDeltaModel implements ClassicModel {
       ids[w] = w;
       log10p[w] = dist[w] > 0 ? Math.log10(dist[w]) : ARPA_LOG_ZERO;
     }
-    return [{ order: 1, entries: { ids, log10p, log10bo: new Float64Array(V) } }];
+    return [{ order: 1, entries: { ids, log10p, log10bo: new Float64Array(V).fill(NaN) } }];
   }
 }
 

@@ -27,9 +27,10 @@ export const ARPA_LOG_ZERO = -99;
 /**
  * One order of an ARPA-writable model: n-grams sorted lexicographically by
  * ids (oldest first, `order` ids per entry), log10 P of each, and its log10
- * back-off weight: 0 (weight 1) where the n-gram is never a history and at
- * the highest order, as KenLM's builder leaves it. Probabilities or weights
- * of zero are written as -99 (ARPA_LOG_ZERO).
+ * back-off weight: NaN where the n-gram is never a history and at the highest
+ * order (weight 1: the ARPA writer, src/ngram/arpa-write.ts, then writes no
+ * back-off field). Probabilities or weights of zero are written as -99
+ * (ARPA_LOG_ZERO). This is the shape src/ngram/build.ts turns into `ArpaBlock`s.
  */
 export interface BackoffOrder {
   order: number;
@@ -137,7 +138,7 @@ export class BackoffModel implements ClassicModel {
       const V = idx.V;
       const ids = new Uint32Array(V);
       const log10p = new Float64Array(V);
-      const log10bo = new Float64Array(V);
+      const log10bo = new Float64Array(V).fill(NaN);
       const next = idx.levels[2];
       for (let w = 0; w < V; w++) {
         ids[w] = w;
@@ -196,7 +197,7 @@ export class BackoffModel implements ClassicModel {
     }
     const ids = new Uint32Array(rows.length * k);
     const log10p = new Float64Array(rows.length);
-    const log10bo = new Float64Array(rows.length);
+    const log10bo = new Float64Array(rows.length).fill(NaN);
     j = 0;
     for (let r = 0; r < rows.length; r++) {
       const row = ids.subarray(r * k, r * k + k);

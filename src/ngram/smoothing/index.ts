@@ -83,7 +83,7 @@ export function buildSmoothed(counts: NgramCounts, smoothing: ClassicSmoothing, 
 /**
  * The model as ARPA back-off entries, one element per order 1 … N (see
  * `BackoffOrder`: ids sorted lexicographically, log10 P, log10 back-off
- * weight, 0 when the n-gram is not a history; zero is written -99).
+ * weight, NaN when the n-gram is not a history; zero is written -99).
  * Order 1 lists every vocabulary id (`<s>`, never predicted, with -99).
  * Exact for mle, katz and witten-bell, and for add-delta and stupid-backoff
  * of order 1; throws an Error naming the reason for add-delta and
