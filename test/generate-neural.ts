@@ -97,3 +97,15 @@ t.test('CLI on a checkpoint: greedy text, and exact sampled text for a seed', as
   t.equal(s.out, expect);
   t.not(s.out, 'the cat sat.\n'.repeat(4), 'temperature 3 actually samples');
 });
+
+t.test('generate | head on a checkpoint ends quietly with exit 0', async (t) => {
+  for (const cut of ['head -n 1', 'head -c 20']) {
+    const cmd = `set -o pipefail; node "${cli}" generate --model "${dir}" --seed 1 --temperature 3 --count 1000000 --max-tokens 30 | ${cut}`;
+    const r = spawnSync('bash', ['-c', cmd], { cwd: root, encoding: 'utf8' });
+    t.equal(r.status, 0, `${cut}: exit 0 through pipefail`);
+    t.notMatch(r.stderr, /EPIPE|Error|error/, `${cut}: no error message`);
+    t.ok(r.stdout.length > 0);
+  }
+  const one = spawnSync('bash', ['-c', `node "${cli}" generate --model "${dir}" --seed 1 --temperature 3 --count 1000000 --max-tokens 30 | head -n 1`], { cwd: root, encoding: 'utf8' });
+  t.equal(one.stdout.split('\n').length, 2, 'exactly one line');
+});
