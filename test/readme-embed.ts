@@ -1,0 +1,35 @@
+/**
+ * The README's embedding example (the ```js block between the embed markers)
+ * runs as written, importing the built package by its own name, and prints
+ * what the README says it prints.
+ */
+import t from 'tap';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { root } from './helpers/cli.js';
+
+export function embeddedExample(readme: string): string {
+  const m = /<!-- embed:start -->([\s\S]*?)<!-- embed:end -->/.exec(readme);
+  if (!m) throw new Error('README.md has no embed markers');
+  const code = /```js\n([\s\S]*?)```/.exec(m[1]);
+  if (!code) throw new Error('no ```js block between the embed markers');
+  return code[1];
+}
+
+t.test('README embedding example runs and prints what it says', async (t) => {
+  const code = embeddedExample(readFileSync(path.join(root, 'README.md'), 'utf8'));
+  t.match(code, /from 'lmstream\//, 'imports the package by name');
+  // the file must live inside the package for `lmstream/...` to resolve to itself
+  const dir = t.testdir({});
+  t.ok(path.resolve(dir).startsWith(path.resolve(root)), 'temp dir inside the repo');
+  const file = path.join(dir, 'example.mjs');
+  writeFileSync(file, code);
+  const r = spawnSync(process.execPath, [file], { encoding: 'utf8', cwd: root });
+  t.equal(r.stderr, '');
+  t.equal(r.status, 0);
+  t.equal(r.stdout, '1 0 4 5 6 7 2\n1 3 6 2\n');
+  // and the comment in the README shows that same output
+  const printed = code.split('// prints:\n')[1].split('\n').filter((l) => l.startsWith('// ')).map((l) => l.slice(3));
+  t.equal(printed.join('\n') + '\n', r.stdout);
+});
