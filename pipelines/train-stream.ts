@@ -14,9 +14,7 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { parseCommand, str, num, oneOf, UsageError, UserError, log, type Parsed } from '../src/cli/common.js';
-import { initBackend } from '../src/backend.js';
 import type { Arch, NeuralConfig, NeuralLM, OptimizerName, InitName, SoftmaxKind } from '../src/neural/api.js';
-import { createModel, loadModel, defaultConfig } from '../src/neural/index.js';
 import { TOKENIZERS, type TokenizerName } from '../src/text/tokenizers.js';
 import { FORMATS, type InputFormat } from '../src/io/documents.js';
 import type { MarkerMode } from '../src/types.js';
@@ -69,6 +67,8 @@ training:
                       perplexity stops improving (default 2; 1 = never)
   --max-tokens N      use only the first N training tokens
   --checkpoint-every N  also checkpoint every N steps (default 0: epoch ends)
+  --max-steps N       stop after N optimisation steps in all (counted over
+                      resumes) with a checkpoint, as Ctrl-C does, exit 0
   --out DIR           checkpoint directory (ngram: the ARPA file)
   --resume DIR        continue a run from its checkpoint (same data position
                       and optimiser state); --epochs may be raised
@@ -93,7 +93,7 @@ const OPTIONS = {
   smoothing: { type: 'string' }, 'min-count': { type: 'string' }, 'max-vocab': { type: 'string' },
   epochs: { type: 'string' }, batch: { type: 'string' }, bptt: { type: 'string' }, valid: { type: 'string' },
   'valid-fraction': { type: 'string' }, 'lr-decay': { type: 'string' }, 'max-tokens': { type: 'string' },
-  'checkpoint-every': { type: 'string' }, out: { type: 'string' }, resume: { type: 'string' }, cache: { type: 'string' },
+  'checkpoint-every': { type: 'string' }, 'max-steps': { type: 'string' }, out: { type: 'string' }, resume: { type: 'string' }, cache: { type: 'string' },
   'keep-cache': { type: 'boolean' }, metrics: { type: 'string' }, progress: { type: 'string' },
   format: { type: 'string' }, field: { type: 'string' }, backend: { type: 'string' },
 } as const;
@@ -217,9 +217,14 @@ export async function main(argv: string[]): Promise<number> {
   const minCount = p.values['min-count'] === undefined ? undefined : num(p, 'min-count', 1, { min: 1, integer: true });
   const maxVocab = p.values['max-vocab'] === undefined ? undefined : num(p, 'max-vocab', 0, { min: 4, integer: true });
   const progressSec = num(p, 'progress', 5, { min: 0 });
+  const maxSteps = num(p, 'max-steps', Infinity, { min: 1, integer: true });
   const metricsFile = str(p, 'metrics');
   const cacheDir = path.resolve(str(p, 'cache') ?? `${path.resolve(out)}.cache`);
 
+  if (ck && ck.state.done && ck.state.epoch > training.epochs) {
+    log(`train-stream: the run already finished its ${training.epochs} epochs (raise --epochs to train more)`);
+    return 0;
+  }
   // the data: reuse the cache of an interrupted run, else read the input
   let data: IdCacheResult | undefined;
   if (ck) {
@@ -248,6 +253,9 @@ export async function main(argv: string[]): Promise<number> {
   log(`train-stream: ${train.tokens} training tokens in ${train.docs} documents, vocabulary ${vocab.size}` +
     (valid ? `, validation ${valid.tokens} tokens` : ''));
 
+  // tfjs is loaded only now, so that --help and command-line errors are quick
+  const { initBackend } = await import('../src/backend.js');
+  const { createModel, loadModel, defaultConfig } = await import('../src/neural/index.js');
   await initBackend(str(p, 'backend'));
   let model: NeuralLM;
   let config: CheckpointConfig;
@@ -255,12 +263,7 @@ export async function main(argv: string[]): Promise<number> {
   if (ck) {
     model = await loadModel(ck.dir);
     config = { ...ck.config, training };
-    state = ck.state;
-    if (state.done && state.epoch > training.epochs) {
-      log(`train-stream: the run already finished its ${training.epochs} epochs (raise --epochs to train more)`);
-      return 0;
-    }
-    state = { ...state, done: false };
+    state = { ...ck.state, done: false };
   } else {
     let nc: NeuralConfig;
     try {
@@ -298,11 +301,13 @@ export async function main(argv: string[]): Promise<number> {
   }
   const metrics = new MetricsOut(metricsFile, ck !== undefined);
   process.on('SIGINT', onSigint);
+  let step = state.step;
   let result;
   try {
     result = await runTraining({
-      out, model, vocab, config, train, valid, state, carried: ck?.carried, shouldStop: () => stop,
+      out, model, vocab, config, train, valid, state, carried: ck?.carried, shouldStop: () => stop || step >= maxSteps,
       onRecord: async (r: RunRecord) => {
+        step = r.step;
         progress.record(r);
         await metrics.write(r);
       },
