@@ -16,6 +16,8 @@
 import t from 'tap';
 import { buildSmoothed, goodTuringDiscounts } from '../src/ngram/smoothing/index.js';
 import { countLines, readLines } from './helpers/ngram-fixture.js';
+import { Vocabulary } from '../src/vocab/vocabulary.js';
+import type { NgramCounts } from '../src/ngram/api.js';
 
 const lines = readLines(new URL('../fixtures/ngram-smoothing/tiny.txt', import.meta.url).pathname);
 const c1 = countLines(lines, 1, 'sentence');
@@ -169,4 +171,36 @@ t.test('stream mode', async (tt) => {
   close(tt, P(w2, [], UNK), 0.75 / 21, 'P(<unk>)');
   // context crosses what were line ends: "c c" occurs
   close(tt, P(m2, [c], c), 3 / 5, 'P(c | c) = 3/5');
+});
+
+t.test('katz: a history after which every word with mass was seen gets its probabilities rescaled', async (tt) => {
+  // hand-made tables (k = 2). Unigrams: a, x0 … x9, </s> 10 each (no singleton: MLE, <unk> gets 0).
+  // Bigrams after a: </s> a x0 x1 twice, x2 … x9 once (every word with unigram mass);
+  // after x0: x1 1, x2 1, x3 3, x4 3. Counts-of-counts n1 = 10, n2 = 4, n3 = 2 → d1 = 1/2, d2 = 3/8.
+  const vocab = Vocabulary.fromTokens(['a', ...Array.from({ length: 10 }, (_, i) => `x${i}`)]);
+  const [a, x0] = [vocab.id('a'), vocab.id('x0')];
+  const uni = [2, ...Array.from({ length: 11 }, (_, i) => 3 + i)];
+  const big: [number, number, number][] = [];
+  for (const w of [2, ...Array.from({ length: 11 }, (_, i) => 3 + i)]) big.push([a, w, w <= x0 + 1 ? 2 : 1]);
+  big.push([x0, x0 + 1, 1], [x0, x0 + 2, 1], [x0, x0 + 3, 3], [x0, x0 + 4, 3]);
+  const counts: NgramCounts = {
+    order: 2, vocab, mode: 'sentence',
+    tables: [
+      { order: 1, n: uni.length, ids: Uint32Array.from(uni), counts: new Float64Array(uni.length).fill(10) },
+      { order: 2, n: big.length, ids: Uint32Array.from(big.flatMap(([h, w]) => [h, w])), counts: Float64Array.from(big.map((r) => r[2])) },
+    ],
+  };
+  const m = buildSmoothed(counts, 'katz', { katzK: 2 });
+  // c(a) = 4·2 + 8·1 = 16; discounted mass seen = (4·(3/8)·2 + 8·(1/2)·1)/16 = 7/16, nothing to back off to:
+  // P(w | a) = d_c·c / 7 → 3/28 for the count-2 words, 1/14 for the count-1 words; <unk> gets 0
+  close(tt, P(m, [a], x0), 3 / 28, 'P(x0 | a)');
+  close(tt, P(m, [a], vocab.id('x5')), 1 / 14, 'P(x5 | a)');
+  tt.equal(m.logProb([a], UNK).log10, -Infinity);
+  const sum = m.nextDistribution([a]).reduce((x, y) => x + y, 0);
+  close(tt, sum, 1, 'sums to 1');
+  // after x0: c = 8, P(x1|x0) = (1/2)/8, P(x3|x0) = 3/8; N = 12·10 = 120;
+  // α = (1 − 1/16 − 1/16 − 6/8) / (1 − 4·10/120) = 3/16, so P(a | x0) = 3/16 · 1/12 = 1/64
+  close(tt, P(m, [x0], x0 + 1), 1 / 16, 'P(x1 | x0)');
+  close(tt, P(m, [x0], a), 1 / 64, 'P(a | x0) = α·P(a)');
+  close(tt, m.nextDistribution([x0]).reduce((x, y) => x + y, 0), 1, 'sums to 1');
 });
