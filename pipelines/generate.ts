@@ -35,7 +35,9 @@ options:
   --seed S            make the output reproducible (default: random)
   --stop TOKEN        end a sample at TOKEN (not printed; repeatable)
   --no-unk            never sample <unk>
-  --count N           N samples, one per line (default 1)
+  --count N           N samples, one per line (default 1; a char model in
+                      stream mode may print line breaks inside a sample:
+                      add --stop '\\n' to end each at its first line break)
   --mode MODE         ARPA models: sentence (start after <s>, default) or
                       stream (no markers)
   -h, --help          this help

@@ -109,3 +109,37 @@ t.test('generate | head on a checkpoint ends quietly with exit 0', async (t) => 
   const one = spawnSync('bash', ['-c', `node "${cli}" generate --model "${dir}" --seed 1 --temperature 3 --count 1000000 --max-tokens 30 | head -n 1`], { cwd: root, encoding: 'utf8' });
   t.equal(one.stdout.split('\n').length, 2, 'exactly one line');
 });
+
+t.test('char model in stream mode: starts after a line break, prompt tokenized as in training', async (t) => {
+  const cdir = mkdtempSync(path.join(tmpdir(), 'lmstream-genc-'));
+  t.teardown(() => rmSync(cdir, { recursive: true, force: true }));
+  const cv = Vocabulary.fromTokens(['\\n', 'h', 'i', '\\s', 'o']);
+  const cfg = defaultConfig({ vocabSize: cv.size, arch: 'lstm', embed: 8, hidden: 12, seed: 5, lr: 0.05 });
+  const text = ['\\n', 'h', 'i', '\\s', 'h', 'o', '\\n', 'h', 'i', '\\s', 'h', 'o', '\\n'];
+  const x = cv.encode(text);
+  const n = x.length - 1;
+  const b: SeqBatch = { kind: 'seq', B: 1, T: n, x: x.slice(0, n), y: x.slice(1), reset: Uint8Array.from([1]) };
+  const model = await createModel(cfg);
+  let loss = Infinity;
+  for (let i = 0; i < 300 && loss > 0.02; i++) {
+    model.resetState();
+    loss = (await model.trainStep(b)).loss;
+  }
+  t.ok(loss < 0.05, `memorised (loss ${loss})`);
+  await writeCheckpoint(cdir, {
+    model, vocab: cv, withCarried: false,
+    config: {
+      format: CONFIG_FORMAT, version: 1, model: cfg, level: 'char', tokenizer: 'char', mode: 'stream',
+      training: { epochs: 1, batch: 1, bptt: n, lrDecay: 1, validFraction: 0, maxTokens: null, checkpointEvery: 0 },
+    },
+    state: {
+      runId: 'test', epoch: 2, batch: 0, step: 1, done: true, lr: cfg.lr, bestValidPpl: null, validHistory: [], rngState: 1,
+      data: { trainTokens: n, trainDocs: 1, trainChecksum: '', validTokens: null, validChecksum: null },
+    },
+  });
+  model.dispose();
+  const run = (args: string[]) => spawnSync(process.execPath, [cli, 'generate', '--model', cdir, ...args], { cwd: root, encoding: 'utf8' });
+  t.equal(run(['--greedy', '--stop', '\\n']).stdout, 'hi ho\n', 'after \\n: "hi ho", \\s printed as a space');
+  t.equal(run(['--greedy', '--stop', '\\n', '--prompt', 'hi h']).stdout, 'hi ho\n', 'prompt echoed, continued on its line');
+  t.equal(run(['--greedy', '--max-tokens', '8']).stdout, 'hi ho\nhi\n', 'without --stop the line break is printed');
+});
