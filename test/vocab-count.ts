@@ -51,3 +51,23 @@ t.test('save/load round trip', async (t) => {
   await t.rejects(Vocabulary.load(path.join(dir, 'missing.json')), { message: /missing\.json: no such file/ });
   t.throws(() => Vocabulary.fromJSON({ format: 'lmstream-vocab', version: 9, tokens: [] }, 'v.json'), { message: /v\.json: vocabulary format version 9/ });
 });
+
+t.test('counts do not keep the input alive (long tokens are own strings)', async (t) => {
+  const v8 = await import('node:v8');
+  const vm = await import('node:vm');
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const counts = new Map<string, number>();
+  for (let i = 0; i < 1000; i++) {
+    const line = `token-number-${i} `.repeat(4000); // ~70 KB (140 KB in memory) per line
+    countTokens(counts, [line.slice(0, line.indexOf(' '))]);
+  }
+  gc();
+  const grown = process.memoryUsage().heapUsed - before;
+  t.equal(counts.size, 1000);
+  t.equal(counts.get('token-number-999'), 1);
+  // the 1000 lines weigh ~140 MB; the tokens alone well under 1 MB
+  t.ok(grown < 20e6, `heap grew by ${(grown / 1e6).toFixed(1)} MB`);
+});

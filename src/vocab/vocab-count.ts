@@ -8,13 +8,19 @@
  */
 import { Writable } from 'node:stream';
 import { Vocabulary, type VocabularyOptions } from './vocabulary.js';
+import { ownString } from '../text/own-string.js';
 import { BATCH_HWM, type BatchOption } from '../io/record-stage.js';
 
-/** Pure: add the tokens of one document to `counts`. */
+/**
+ * Pure: add the tokens of one document to `counts`. A new entry stores its own
+ * copy of the token (`ownString`), so the counts never keep input chunks alive.
+ */
 export function countTokens(counts: Map<string, number>, tokens: readonly string[]): void {
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i];
-    counts.set(t, (counts.get(t) ?? 0) + 1);
+    const c = counts.get(t);
+    if (c === undefined) counts.set(ownString(t), 1);
+    else counts.set(t, c + 1);
   }
 }
 
