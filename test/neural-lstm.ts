@@ -66,6 +66,16 @@ t.test('state is carried across batches: two windows score like one long window'
   const lane0 = await m2.evaluate({ ...half(1), B: 1, x: half(1).x.slice(0, 4), y: half(1).y.slice(0, 4), reset: new Uint8Array(1) });
   t.ok(Math.abs(fresh.sumNats - lane0.sumNats) < 1e-6, 'same model, same fresh lane');
   t.ok(r.sumNats > 0);
+  // getCarriedState/setCarriedState: a second model continues exactly
+  m.resetState();
+  await m.evaluate(half(0));
+  const carried = m.getCarriedState();
+  t.equal(carried.length, 4, '2 layers × (h, c)');
+  const m3 = (await createModel(cfg())) as RecurrentLM;
+  m3.setCarriedState(carried);
+  t.equal((await m3.evaluate(half(1))).sumNats, (await m.evaluate(half(1))).sumNats);
+  t.throws(() => m3.setCarriedState(carried.slice(1)), /4/);
+  m3.dispose();
   // masked positions do not count
   m.resetState();
   const masked = await m.evaluate({ ...whole, mask: Uint8Array.from({ length: 24 }, (_, i) => (i % 8 < 6 ? 1 : 0)) });

@@ -85,6 +85,22 @@ export class RecurrentLM extends BaseLM {
     this.carriedB = B;
   }
 
+  /** the carried lane state, flat: layer 0 [h, c], layer 1 …, each B×H (copies) */
+  getCarriedState(): Float32Array[] {
+    return this.carried.flat().map((a) => Float32Array.from(a));
+  }
+
+  setCarriedState(state: Float32Array[]): void {
+    const H = this.config.hidden;
+    const want = this.cells.reduce((s, c) => s + c.stateCount, 0);
+    if (state.length !== want) throw new Error(`carried state: ${state.length} arrays, the model has ${want}`);
+    const B = state.length ? state[0].length / H : 0;
+    if (!Number.isInteger(B) || state.some((a) => a.length !== B * H)) throw new Error(`carried state: arrays must all be B×${H}`);
+    this.ensureState(B);
+    let k = 0;
+    for (const layer of this.carried) for (const s of layer) s.set(state[k++]);
+  }
+
   /** a copy of the carried lane state (for tests and tools) */
   snapshotState(): Float32Array[][] {
     return this.carried.map((l) => l.map((s) => Float32Array.from(s)));
