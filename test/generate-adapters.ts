@@ -91,3 +91,32 @@ t.test('neural adapter: feeds <s> first in sentence mode, then each sampled toke
   t.same(fed3, [5]);
   t.throws(() => new NeuralSource(fakeNeural(7).lm, vocab.tokens), /vocabSize 7/);
 });
+
+t.test('n-gram adapter on a stupid back-off model: scores renormalised by the sampler', async (t) => {
+  const { buildSmoothed } = await import('../src/ngram/smoothing/index.js');
+  const { samplingDistribution } = await import('../src/generate/sampling.js');
+  // corpus "a b" / "a a b", sentence mode, order 2; ids 0 <unk> 1 <s> 2 </s> 3 a 4 b
+  const v = Vocabulary.fromTokens(['a', 'b']);
+  const sents = [[1, 3, 4, 2], [1, 3, 3, 4, 2]];
+  const table = (k: number) => {
+    const m = new Map<string, number>();
+    for (const s of sents) for (let i = 0; i + k <= s.length; i++) m.set(s.slice(i, i + k).join(' '), (m.get(s.slice(i, i + k).join(' ')) ?? 0) + 1);
+    const rows = [...m].map(([key, c]) => ({ ids: key.split(' ').map(Number), c }))
+      .sort((a, b) => { for (let q = 0; q < k; q++) if (a.ids[q] !== b.ids[q]) return a.ids[q] - b.ids[q]; return 0; });
+    return { order: k, n: rows.length, ids: Uint32Array.from(rows.flatMap((r) => r.ids)), counts: Float64Array.from(rows.map((r) => r.c)) };
+  };
+  const model = buildSmoothed({ order: 2, vocab: v, mode: 'sentence', tables: [table(1), table(2)] }, 'stupid-backoff', { alpha: 0.4 });
+  t.equal(model.normalized, false);
+  const src = new NgramSource(model);
+  const scores = src.next(src.advance(src.begin(), 3)); // after "a"
+  // S(b|a) = 2/3, S(a|a) = 1/3, S(</s>|a) = 0.4 · 2/7: sum 7.8/7
+  const d = samplingDistribution(scores, { bosId: 1 });
+  const want = [0, 0, 0.8 / 7.8, (7 / 3) / 7.8, (14 / 3) / 7.8];
+  want.forEach((w, i) => t.ok(Math.abs(d[i] - w) < 1e-12, `id ${i}: ${d[i]} vs ${w}`));
+  // and generation runs on it, ending at </s>
+  const s = generateStream(src, { seed: 4, maxTokens: 50 });
+  const toks: string[] = [];
+  for await (const x of s) toks.push(x.token);
+  t.ok(toks.every((x) => x === 'a' || x === 'b'));
+  t.equal(s.stopReason, 'eos');
+});
