@@ -17,6 +17,7 @@ import { splitCut } from '../src/corpus/split-cut.js';
 import { splitWriter } from '../src/corpus/split-writer.js';
 import { readIds } from '../src/corpus/read-ids.js';
 import { RESERVED } from '../src/vocab/vocabulary.js';
+import { UNK } from '../src/types.js';
 import type { NgramModel } from '../src/ngram/api.js';
 import type { Arch, Batch, NeuralConfig, NeuralLM } from '../src/neural/api.js';
 import { windowBatches } from '../src/train/window.js';
@@ -398,15 +399,35 @@ export interface NgramBuilder {
   build(trainTokens: readonly string[], order: number): Promise<NgramModel>;
 }
 
-/** Ids of one vocabulary → ids of another, by token (absent tokens → `<unk>`). */
-export function remapIds(ids: Int32Array, from: Vocabulary, to: { id(token: string): number }): Int32Array {
-  const table = Int32Array.from(from.tokens, (t) => to.id(t));
+/**
+ * How the protocol's `<unk>` is spelled for the n-gram builder. In this
+ * protocol `<unk>` is one word class of the vocabulary (it has counts, it is
+ * predicted and it is context), but KenLM's lmplz, and our KenLM-exact
+ * builder, treat a literal `<unk>` in training text as whitespace. So it is
+ * fed to the builder as an ordinary word under this name, which is how the
+ * reference KenLM figures (349.40 / 331.79 for the 3-gram) come out; test
+ * words never seen in train remain the model's own `<unk>`.
+ */
+export const NGRAM_UNK_WORD = '<unk-word>';
+
+/** A protocol token as the n-gram builder should see it. */
+export function ngramToken(t: string): string {
+  return t === UNK ? NGRAM_UNK_WORD : t;
+}
+
+/**
+ * Ids of one vocabulary → ids of another, by token (absent tokens → the
+ * target's `<unk>`); `rename` spells a source token as the target knows it.
+ */
+export function remapIds(ids: Int32Array, from: Vocabulary, to: { id(token: string): number }, rename: (t: string) => string = (t) => t): Int32Array {
+  const table = Int32Array.from(from.tokens, (t) => to.id(rename(t)));
   return ids.map((i) => table[i]);
 }
 
 /** Creates and reloads neural models. */
 export interface NeuralFactory {
-  create(config: Partial<NeuralConfig> & { arch: Arch; vocabSize: number }): Promise<NeuralLM>;
+  /** `unigramCounts` (by id, from the training split) cut the classes of a class softmax */
+  create(config: Partial<NeuralConfig> & { arch: Arch; vocabSize: number }, unigramCounts?: Float64Array): Promise<NeuralLM>;
   load(dir: string): Promise<NeuralLM>;
 }
 
@@ -481,11 +502,11 @@ export async function runBengio2003(opts: ReproduceOptions): Promise<ResultRow[]
     builder ??= await opts.ngram();
     log(`kn${order}: building modified Kneser-Ney ${order}-gram on ${data.train.length} tokens`);
     const t0 = performance.now();
-    const model = await builder.build(vocab.decode(data.train), order);
+    const model = await builder.build(vocab.decode(data.train).map(ngramToken), order);
     const seconds = (performance.now() - t0) / 1000;
     const s = {
-      valid: scoreNgramStream(model, remapIds(data.valid, vocab, model.vocab)),
-      test: scoreNgramStream(model, remapIds(data.test, vocab, model.vocab)),
+      valid: scoreNgramStream(model, remapIds(data.valid, vocab, model.vocab, ngramToken)),
+      test: scoreNgramStream(model, remapIds(data.test, vocab, model.vocab, ngramToken)),
       seconds,
     };
     ngramScores.set(order, s);
@@ -521,7 +542,9 @@ export async function runBengio2003(opts: ReproduceOptions): Promise<ResultRow[]
     const spec: NeuralSpec = { ...spec0, batch: opts.batch ?? spec0.batch };
     const config = { ...spec.config, ...opts.neuralOverrides, vocabSize: vocab.size, seed: opts.seed ?? 1 };
     log(`${name}: ${spec.description}, |V| = ${vocab.size}, ${data.train.length} training tokens`);
-    const model0 = await factory.create(config);
+    const unigram = new Float64Array(vocab.size);
+    for (const w of data.train) unigram[w]++;
+    const model0 = await factory.create(config, unigram);
     const batches = specBatches(spec, vocab.bosId);
     const f = factory;
     const res = await trainWithEarlyStopping(model0, data, {

@@ -11,7 +11,9 @@ import {
   formatTable, loadProtocol, parseDuration, parseModelList, prepareBrownBengio, runBengio2003,
   type NeuralFactory, type NgramBuilder, type ResultRow,
 } from './brown-bengio.js';
-import type { NeuralConfig, NeuralLM, OptimizerName, SoftmaxKind } from '../src/neural/api.js';
+import type { NeuralConfig, OptimizerName, SoftmaxKind } from '../src/neural/api.js';
+import type { NgramModel } from '../src/ngram/api.js';
+
 
 const HELP = `usage: lmstream reproduce bengio2003 [options]
 
@@ -60,38 +62,30 @@ const OPTIONS = {
   backend: { type: 'string' },
 } as const;
 
-/** The n-gram builder of src/ngram (loaded only when an n-gram model is asked for). */
+/** The n-gram builder of src/ngram: modified Kneser-Ney as KenLM's lmplz, stream mode. */
 async function realNgram(): Promise<NgramBuilder> {
-  const spec = '../src/ngram/index.js';
+  // (specifier in a variable until src/ngram/build.ts is in the repository)
+  const spec = '../src/ngram/build.js';
+  let mod: { buildModelFromCorpus: (src: Iterable<readonly string[]>, o: { order: number; smoothing: 'mkn'; mode: 'stream'; warn: (m: string) => void }) => Promise<NgramModel> };
   try {
-    const mod = (await import(spec)) as Record<string, unknown>;
-    if (typeof mod.buildStreamModel === 'function') {
-      return { build: mod.buildStreamModel as NgramBuilder['build'] };
-    }
-  } catch {
-    // fall through
+    mod = await import(spec);
+  } catch (e) {
+    throw new UserError(`reproduce: the n-gram builder (src/ngram/build.ts) cannot be loaded: ${(e as Error).message}`);
   }
-  throw new UserError('reproduce: the n-gram builder (src/ngram) is not available in this build');
+  const { buildModelFromCorpus } = mod;
+  return {
+    build: (trainTokens, order) =>
+      buildModelFromCorpus([trainTokens], { order, smoothing: 'mkn', mode: 'stream', warn: () => {} }),
+  };
 }
 
-/** The neural models of src/neural (loaded only when a neural model is asked for). */
+/** The neural models of src/neural (tfjs is initialised only when a neural model is asked for). */
 async function realNeural(backend: string | undefined): Promise<NeuralFactory> {
   const { initBackend } = await import('../src/backend.js');
+  const { createModel, defaultConfig, loadModel } = await import('../src/neural/index.js');
   await initBackend(backend);
-  const spec = '../src/neural/index.js';
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(spec)) as Record<string, unknown>;
-  } catch {
-    throw new UserError('reproduce: the neural models (src/neural/index.ts) are not available in this build');
-  }
-  const { createModel, loadModel, defaultConfig } = mod as {
-    createModel: (c: NeuralConfig) => Promise<NeuralLM> | NeuralLM;
-    loadModel: (dir: string) => Promise<NeuralLM>;
-    defaultConfig: (arch: NeuralConfig['arch'], vocabSize: number) => NeuralConfig;
-  };
   return {
-    create: async (c) => createModel({ ...defaultConfig(c.arch, c.vocabSize), ...c }),
+    create: async (c, unigramCounts) => createModel(defaultConfig(c), unigramCounts ? { unigramCounts } : {}),
     load: (dir) => loadModel(dir),
   };
 }
