@@ -143,6 +143,18 @@ export async function* streamLanes(src: IdSource, opts: StreamLanesOptions): Asy
   const n = src.length;
   const L = Math.ceil(n / B);
   const K = streamBatchCount(n, B, T);
+  // per-lane read-ahead: one read of `ahead` ids per lane every few batches
+  const ahead = Math.max(T + 1, Math.min(L + 1, 64 * T));
+  const bufs: { start: number; ids: Int32Array }[] = Array.from({ length: B }, () => ({ start: 0, ids: new Int32Array(0) }));
+  const read = async (b: number, s: number, e: number): Promise<Int32Array> => {
+    const buf = bufs[b];
+    if (s < buf.start || e > buf.start + buf.ids.length) {
+      const laneEnd = Math.min((b + 1) * L, n);
+      buf.start = s;
+      buf.ids = await src.read(s, Math.max(e, Math.min(s + ahead, laneEnd)));
+    }
+    return buf.ids.subarray(s - buf.start, e - buf.start);
+  };
   for (let k = opts.startBatch ?? 0; k < K; k++) {
     const x = new Int32Array(B * T);
     const y = new Int32Array(B * T);
@@ -158,7 +170,7 @@ export async function* streamLanes(src: IdSource, opts: StreamLanesOptions): Asy
       if (p1 <= p0) continue;
       // targets ids[p0 … p1-1]; inputs ids[p0-1 … p1-2], with <s> before id 0
       const from = Math.max(0, p0 - 1);
-      const got = await src.read(from, p1);
+      const got = await read(b, from, p1);
       // got = ids[from … p1-1]; when p0 = 0 the <s> before the stream stands in for ids[-1]
       const off = p0 === 0 ? 1 : 0;
       for (let t = 0; t < p1 - p0; t++) {
