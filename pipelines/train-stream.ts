@@ -13,7 +13,7 @@ import { promises as fsp, createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { parseCommand, str, num, oneOf, UsageError, UserError, log, type Parsed } from '../src/cli/common.js';
+import { parseCommand, str, num, oneOf, inputBytes, UsageError, UserError, log, type Parsed } from '../src/cli/common.js';
 import type { Arch, NeuralConfig, NeuralLM, OptimizerName, InitName, SoftmaxKind } from '../src/neural/api.js';
 import { TOKENIZERS, type TokenizerName } from '../src/text/tokenizers.js';
 import { FORMATS, type InputFormat } from '../src/io/documents.js';
@@ -53,7 +53,9 @@ model:
   --softmax S         full (default) or class (frequency classes, ~√V);
                       --classes C to set their number
   --seed S            makes training reproducible (default 1)
-  --smoothing S       ngram only (default mkn)
+  --smoothing S       ngram only: mkn (default), kn, witten-bell, katz,
+                      add-delta (--delta D), stupid-backoff (--alpha A), mle;
+                      writes the ARPA file --out, like lmstream ngram build
 vocabulary:
   --min-count N       keep tokens seen at least N times (default 1)
   --max-vocab N       keep at most N entries
@@ -72,8 +74,9 @@ training:
   --out DIR           checkpoint directory (ngram: the ARPA file)
   --resume DIR        continue a run from its checkpoint (same data position
                       and optimiser state); --epochs may be raised
-  --cache DIR         id cache directory (default OUT.cache; removed when
-                      the run completes, kept when interrupted)
+  --cache DIR         id cache directory (default OUT.cache, or the resumed
+                      DIR.cache; removed when the run completes, kept when
+                      interrupted so that --resume needs no input)
   --keep-cache        do not remove the cache at the end
   --metrics FILE      JSON lines: one record per step and per epoch (- = stdout)
   --progress SEC      seconds between progress lines when stderr is not a
@@ -90,7 +93,7 @@ const OPTIONS = {
   direct: { type: 'boolean' }, tie: { type: 'boolean' }, dropout: { type: 'string' }, l2: { type: 'string' },
   clip: { type: 'string' }, optimizer: { type: 'string' }, lr: { type: 'string' }, init: { type: 'string' },
   'init-scale': { type: 'string' }, softmax: { type: 'string' }, classes: { type: 'string' }, seed: { type: 'string' },
-  smoothing: { type: 'string' }, 'min-count': { type: 'string' }, 'max-vocab': { type: 'string' },
+  smoothing: { type: 'string' }, delta: { type: 'string' }, alpha: { type: 'string' }, 'min-count': { type: 'string' }, 'max-vocab': { type: 'string' },
   epochs: { type: 'string' }, batch: { type: 'string' }, bptt: { type: 'string' }, valid: { type: 'string' },
   'valid-fraction': { type: 'string' }, 'lr-decay': { type: 'string' }, 'max-tokens': { type: 'string' },
   'checkpoint-every': { type: 'string' }, 'max-steps': { type: 'string' }, out: { type: 'string' }, resume: { type: 'string' }, cache: { type: 'string' },
@@ -187,7 +190,7 @@ export async function main(argv: string[]): Promise<number> {
   if (kind === 'ngram') return trainNgram(p);
   if (!(ARCHS as readonly string[]).includes(kind)) throw new UsageError(`--model: '${kind}' is not one of mlp, rnn, lstm, gru, ngram`);
   const arch = kind as Arch;
-  if (p.values.smoothing !== undefined) throw new UsageError('--smoothing applies to --model ngram only');
+  for (const k of ['smoothing', 'delta', 'alpha']) if (p.values[k] !== undefined) throw new UsageError(`--${k} applies to --model ngram only`);
 
   const out = str(p, 'out') ?? resumeDir;
   if (!out) throw new UsageError('--out DIR is required (where checkpoints go)');
@@ -219,7 +222,7 @@ export async function main(argv: string[]): Promise<number> {
   const progressSec = num(p, 'progress', 5, { min: 0 });
   const maxSteps = num(p, 'max-steps', Infinity, { min: 1, integer: true });
   const metricsFile = str(p, 'metrics');
-  const cacheDir = path.resolve(str(p, 'cache') ?? `${path.resolve(out)}.cache`);
+  const cacheDir = path.resolve(str(p, 'cache') ?? `${path.resolve(resumeDir ?? out)}.cache`);
 
   if (ck && ck.state.done && ck.state.epoch > training.epochs) {
     log(`train-stream: the run already finished its ${training.epochs} epochs (raise --epochs to train more)`);
@@ -337,6 +340,30 @@ function estimateBatches(train: IdCache, config: CheckpointConfig): number {
   return Math.ceil(Math.ceil(targets / t.batch) / t.bptt);
 }
 
-async function trainNgram(_p: Parsed): Promise<number> {
-  throw new UserError('--model ngram: the n-gram builder is not available yet (use lmstream ngram build when it is)');
+/** `--model ngram`: the same as `lmstream ngram build` (src/ngram/build.ts), ARPA file to --out. */
+async function trainNgram(p: Parsed): Promise<number> {
+  const out = str(p, 'out');
+  if (!out) throw new UsageError('--out FILE is required (the ARPA file to write)');
+  const neuralOnly = ['resume', 'level', 'tokenizer', 'embed', 'hidden', 'layers', 'direct', 'tie', 'dropout', 'l2', 'clip', 'optimizer', 'lr',
+    'init', 'init-scale', 'softmax', 'classes', 'epochs', 'batch', 'bptt', 'valid', 'valid-fraction', 'lr-decay', 'max-tokens',
+    'checkpoint-every', 'max-steps', 'cache', 'keep-cache', 'metrics', 'min-count', 'max-vocab', 'format', 'field', 'backend'];
+  const bad = neuralOnly.find((k) => p.values[k] !== undefined);
+  if (bad) throw new UsageError(`--${bad} does not apply to --model ngram (see lmstream ngram build --help)`);
+  const { buildArpaFromCorpus, SMOOTHINGS, MAX_ORDER } = await import('../src/ngram/build.js');
+  const order = num(p, 'order', 3, { min: 1, max: MAX_ORDER, integer: true });
+  const smoothing = oneOf(p, 'smoothing', SMOOTHINGS, 'mkn');
+  const mode = oneOf(p, 'mode', ['sentence', 'stream'] as const, 'sentence');
+  const delta = p.values.delta === undefined ? undefined : num(p, 'delta', 1, { min: 0 });
+  const alpha = p.values.alpha === undefined ? undefined : num(p, 'alpha', 0.4, { min: 0 });
+  if (p.positionals.length === 0 && process.stdin.isTTY) throw new UsageError('no input: pipe a corpus into train-stream (or name FILEs)');
+  const warn = (m: string) => log(`train-stream: ${m}`);
+  let r;
+  try {
+    r = await buildArpaFromCorpus(inputBytes(p.positionals), { order, smoothing, mode, delta, alpha, out, warn, log: (m) => log(`train-stream: ${m}`) });
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    throw new UserError((e as Error).message);
+  }
+  log(`train-stream: ${order}-gram ${smoothing} model of ${r.tokens} tokens written to ${out} (n-grams by order: ${r.counts.join(' ')})`);
+  return 0;
 }
