@@ -50,7 +50,7 @@ t.test('errors: exit code and one clear line', async (t) => {
   t.match(field.stderr, /--field applies to JSON input only/);
   const json = lmstream(['tokenize', '--format', 'json'], '["ok",\n  oops]');
   t.equal(json.code, 1);
-  t.equal(json.stderr, 'lmstream: <stdin>: invalid JSON at line 2, column 3 (character offset 9): expected a value\n');
+  t.equal(json.stderr, 'lmstream: <stdin>: invalid JSON at line 2, column 3 (byte offset 9): expected a value\n');
   const long = lmstream(['tokenize', '--max-line-length', '3'], 'abc\nabcd\n');
   t.equal(long.code, 1);
   t.match(long.stderr, /^lmstream: <stdin>: line 2 is longer than 3 bytes/);

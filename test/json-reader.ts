@@ -61,12 +61,18 @@ t.test('empty input, BOM, escapes, invalid UTF-8', async (t) => {
 t.test('malformed JSON: error names source, line, column and offset', async (t) => {
   for (const size of [1, 3, 7, 1000]) {
     await t.rejects(read('{"a": "x"}\n{"a": nope}\n', size, { field: 'a', source: 'bad.jsonl' }), {
-      message: 'bad.jsonl: invalid JSON at line 2, column 7 (character offset 17): expected a value',
+      message: 'bad.jsonl: invalid JSON at line 2, column 7 (byte offset 17): expected a value',
     }, `chunks of ${size}`);
   }
-  await t.rejects(read('[\n "a",\n "b"\n', 2), { message: /^input: invalid JSON at line 4, column 1 \(character offset 13\)/ }, 'truncated array');
-  await t.rejects(read('{"a" 1}', 2), { message: "input: invalid JSON at line 1, column 6 (character offset 5): expected ':'" });
-  await t.rejects(read('"abc', 2), { message: /^input: invalid JSON at line 1, column 5 \(character offset 4\): expected a string value/ });
+  await t.rejects(read('[\n "a",\n "b"\n', 2), { message: /^input: invalid JSON at line 4, column 1 \(byte offset 13\)/ }, 'truncated array');
+  for (const size of [1, 3, 7]) {
+    await t.rejects(read('["é😀", x]', size), { message: 'input: invalid JSON at line 1, column 8 (byte offset 11): expected a value' }, `multi-byte, chunks of ${size}`);
+    await t.rejects(read('\ufeff[1, x]', size), { message: 'input: invalid JSON at line 1, column 5 (byte offset 7): expected a value' }, `after a BOM, chunks of ${size}`);
+  }
+  const long = '["' + 'a'.repeat(10000) + '", x]';
+  await t.rejects(read(long, 4096), { message: 'input: invalid JSON at line 1, column 10006 (byte offset 10005): expected a value' }, 'far into a long line');
+  await t.rejects(read('{"a" 1}', 2), { message: "input: invalid JSON at line 1, column 6 (byte offset 5): expected ':'" });
+  await t.rejects(read('"abc', 2), { message: /^input: invalid JSON at line 1, column 5 \(byte offset 4\): expected a string value/ });
 });
 
 t.test('getPath', async (t) => {

@@ -16,8 +16,9 @@
  *   `missing`; a record whose text is not a string (a number, an object, or an
  *   object when no `field` is given) is skipped and counted in `nonText`. At
  *   the end, a warning on stderr (or `warn`) gives both counts; never silent.
- * - Malformed JSON fails the stream with an error naming the source, line,
- *   column and character offset (counted in UTF-16 code units from the start).
+ * - Malformed JSON fails the stream with an error naming the source, the line,
+ *   the column (in code points) and the byte offset from the start of the
+ *   input (a character offset when the position is too far behind to place).
  * - Invalid UTF-8 becomes U+FFFD (as in the text reader); a leading UTF-8
  *   byte-order mark is dropped.
  */
@@ -71,7 +72,24 @@ export function jsonReader(opts: JsonReaderOptions = {}): JsonReader {
   const verify = jsonVerifier({ jsonStreaming: true });
   const parse = jsonParser({ jsonStreaming: true, streamValues: false });
   let started = false;
-  let charsIn = 0;
+  // The last few KiB of text fed, to turn the verifier's character offset
+  // (it may point a little behind the current chunk) into a byte offset and a
+  // column in code points.
+  const WINDOW = 8192;
+  let recent = '';
+  let charsIn = 0; // characters fed so far, the current text included
+  let bytesIn = 0; // their UTF-8 bytes (a dropped BOM included)
+
+  /** Byte offset and column of a character offset, when it is in the window. */
+  const locate = (charOffset: number): { byte: number; column?: number } | undefined => {
+    const rel = charOffset - (charsIn - recent.length);
+    if (rel < 0 || rel > recent.length) return undefined;
+    const byte = bytesIn - Buffer.byteLength(recent.slice(rel));
+    const nl = recent.lastIndexOf('\n', rel - 1);
+    const lineStart = nl >= 0 ? nl + 1 : charsIn === recent.length ? 0 : -1; // -1: not in the window
+    const column = lineStart >= 0 ? [...recent.slice(lineStart, rel)].length + 1 : undefined;
+    return { byte, column };
+  };
 
   // assembly state
   const stack: Container[] = [];
@@ -131,13 +149,21 @@ export function jsonReader(opts: JsonReaderOptions = {}): JsonReader {
   };
 
   const feed = (text: string | typeof none): void => {
+    if (typeof text === 'string') {
+      charsIn += text.length;
+      bytesIn += Buffer.byteLength(text);
+      recent = text.length >= WINDOW ? text.slice(-WINDOW) : (recent + text).slice(-WINDOW);
+    }
     try {
       verify(text as string);
     } catch (e) {
       const err = e as Error & { line?: number; pos?: number; offset?: number };
       const what = err.message.replace(/^ERROR at \d+ \(\d+, \d+\): /, '').replace(/^Verifier (cannot parse input: |has )?/, '');
-      if (err.line !== undefined) {
-        throw new Error(`${source}: invalid JSON at line ${err.line}, column ${err.pos} (character offset ${err.offset}): ${what}`);
+      if (err.line !== undefined && err.offset !== undefined) {
+        const at = locate(err.offset);
+        const column = at?.column ?? err.pos;
+        const where = at ? `byte offset ${at.byte}` : `character offset ${err.offset}`;
+        throw new Error(`${source}: invalid JSON at line ${err.line}, column ${column} (${where}): ${what}`);
       }
       throw new Error(`${source}: invalid JSON: ${what}`);
     }
@@ -145,11 +171,10 @@ export function jsonReader(opts: JsonReaderOptions = {}): JsonReader {
     try {
       r = parse(text as string);
     } catch (e) {
-      throw new Error(`${source}: invalid JSON near character offset ${charsIn}: ${(e as Error).message}`);
+      throw new Error(`${source}: invalid JSON before byte offset ${bytesIn}: ${(e as Error).message}`);
     }
     if (isMany(r)) for (const t of getManyValues(r) as Tok[]) onToken(t);
     else if (r !== none && r !== undefined) onToken(r as Tok);
-    if (typeof text === 'string') charsIn += text.length;
   };
 
   const emit = (s: Transform) => {
@@ -168,7 +193,7 @@ export function jsonReader(opts: JsonReaderOptions = {}): JsonReader {
         let text = decoder.write(chunk);
         if (!started && text.length > 0) {
           started = true;
-          if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+          if (text.charCodeAt(0) === 0xfeff) { text = text.slice(1); bytesIn = 3; }
         }
         if (text.length > 0) feed(text);
         emit(this);
@@ -180,7 +205,10 @@ export function jsonReader(opts: JsonReaderOptions = {}): JsonReader {
     flush(cb: TransformCallback) {
       try {
         const text = decoder.end();
-        if (text.length > 0) feed(started ? text : text.replace(/^\ufeff/, ''));
+        if (text.length > 0) {
+          if (!started && text.charCodeAt(0) === 0xfeff) feed(text.slice(1));
+          else feed(text);
+        }
         feed(none);
         emit(this);
         if (missing > 0) warn(`${source}: ${missing} of ${records} records have no field "${opts.field}"; skipped`);
