@@ -365,7 +365,7 @@ async function trainNgram(p: Parsed): Promise<number> {
   const warn = (m: string) => log(`train-stream: ${m}`);
   let r;
   try {
-    r = await buildArpaFromCorpus(inputBytes(p.positionals), { order, smoothing, mode, delta, alpha, out, warn, log: (m) => log(`train-stream: ${m}`) });
+    r = await buildArpaFromCorpus(inputBytes(p.positionals), { order, smoothing, mode, delta, alpha, out, warn, log: (m: string) => log(`train-stream: ${m}`) });
   } catch (e) {
     if (e instanceof UserError) throw e;
     throw new UserError((e as Error).message);
