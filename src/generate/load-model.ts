@@ -15,7 +15,6 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../cli/common.js';
-import { loadModel } from '../neural/index.js';
 import type { NeuralLM } from '../neural/api.js';
 import { readCheckpoint } from '../train/checkpoint.js';
 import { corpusSpec } from '../train/corpus.js';
@@ -78,6 +77,8 @@ async function loadNeural(dir: string): Promise<LoadedModel> {
   const tokenize = getTokenizer(spec.tokenizer, spec.tokenizerOptions);
   let model: NeuralLM;
   try {
+    // loaded here, not at the top: ARPA generation needs no TensorFlow.js
+    const { loadModel } = await import('../neural/index.js');
     model = await loadModel(ck.dir);
   } catch (e) {
     throw new UserError((e as Error).message);
