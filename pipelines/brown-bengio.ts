@@ -198,12 +198,33 @@ export async function neuralPpl(model: NeuralLM, batches: AsyncIterable<Batch>):
 }
 
 /**
- * P(token i | everything before it) for every token of a split, one stream
- * from an empty state primed with `<s>` (as window and lanes start a stream).
- * Uses `step`, so it is exact for every architecture.
+ * P(token i | everything before it) for every token of a split, as one
+ * stream from an empty state primed with `<s>` (as window and lanes start a
+ * stream). With the model's optional `tokenNats`, batched (windows of 512 for
+ * the MLP, one lane of 35 steps for recurrent models, so the context is never
+ * cut); otherwise one token at a time with `step`. Both are exact.
  */
 export async function neuralTokenProbs(model: NeuralLM, ids: Int32Array, bosId = 1, onProgress?: (done: number) => void): Promise<Float64Array> {
   const out = new Float64Array(ids.length);
+  if (model.tokenNats) {
+    const c = model.config;
+    const batches = c.arch === 'mlp'
+      ? windowBatches({ order: c.order, batch: 512, mode: 'stream', bosId })(idChunks(ids))
+      : streamLanes(arraySource(ids), { batch: 1, bptt: 35, bosId });
+    model.resetState();
+    let k = 0;
+    let next = 10_000;
+    for await (const b of batches) {
+      const nats = await model.tokenNats(b);
+      const n = b.kind === 'window' ? b.B : b.B * b.T;
+      const mask = b.kind === 'seq' ? b.mask : undefined;
+      for (let i = 0; i < n; i++) if (!mask || mask[i]) out[k++] = Math.exp(-nats[i]);
+      if (onProgress && k >= next) { onProgress(k); next += 10_000; }
+    }
+    model.resetState();
+    if (k !== ids.length) throw new Error(`tokenNats scored ${k} of ${ids.length} tokens`);
+    return out;
+  }
   let { state, probs } = model.step(model.initialState(), bosId);
   for (let i = 0; i < ids.length; i++) {
     out[i] = probs[ids[i]];
@@ -444,7 +465,12 @@ export interface NeuralSpec {
 export const NEURAL_SPECS: Record<NeuralName, NeuralSpec> = {
   mlp9: { description: 'MLP9 (n=5, m=30, h=100, no direct)', config: { arch: 'mlp', order: 5, embed: 30, hidden: 100, direct: false }, batch: 64, bptt: 0 },
   mlp1: { description: 'MLP1 (n=5, m=60, h=50, direct)', config: { arch: 'mlp', order: 5, embed: 60, hidden: 50, direct: true }, batch: 64, bptt: 0 },
-  lstm: { description: 'LSTM (1×256, emb 256 tied, dropout 0.3)', config: { arch: 'lstm', embed: 256, hidden: 256, layers: 1, tie: true, dropout: 0.3, clip: 0.25 }, batch: 20, bptt: 35 },
+  lstm: {
+    description: 'LSTM (1×256, tied, dropout 0.3, class softmax)',
+    config: { arch: 'lstm', embed: 256, hidden: 256, layers: 1, tie: true, dropout: 0.3, clip: 1, softmax: 'class' },
+    batch: 20,
+    bptt: 35,
+  },
 };
 
 /** One pass of batches over a split for a spec. */

@@ -40,7 +40,8 @@ options:
                       windows for mlp, 20 lanes for lstm)
   --lr X              learning rate of the neural models (default: the model's)
   --optimizer NAME    optimizer of the neural models (default: the model's)
-  --softmax KIND      full or class (default: full)
+  --softmax KIND      full or class for every neural model (default: full for
+                      the MLPs as in the paper, class for the LSTM)
   --seed N            random seed (default 1)
   --backend NAME      tfjs backend: wasm, cpu, tensorflow (default: best available)
 
@@ -117,9 +118,11 @@ export async function main(argv: string[]): Promise<number> {
   const overrides: Partial<NeuralConfig> = {};
   if (p.values.lr !== undefined) overrides.lr = num(p, 'lr', 0, { min: 0 });
   if (p.values.optimizer !== undefined) overrides.optimizer = str(p, 'optimizer') as OptimizerName;
-  const softmax = str(p, 'softmax', 'full');
-  if (softmax !== 'full' && softmax !== 'class') throw new UsageError(`--softmax: '${softmax}' is not one of full, class`);
-  overrides.softmax = softmax as SoftmaxKind;
+  const softmax = str(p, 'softmax');
+  if (softmax !== undefined) {
+    if (softmax !== 'full' && softmax !== 'class') throw new UsageError(`--softmax: '${softmax}' is not one of full, class`);
+    overrides.softmax = softmax as SoftmaxKind;
+  }
   const backend = str(p, 'backend');
 
   const t0 = performance.now();

@@ -95,6 +95,7 @@ t.test('command-line helpers and table', async (t) => {
  */
 class ScriptedModel implements NeuralLM {
   q = 0;
+  tokenNats?: (b: Batch) => Promise<Float32Array>;
   learningRate: number;
   seen: Float64Array;
   constructor(readonly config: NeuralConfig) {
@@ -206,4 +207,25 @@ t.test('neuralTokenProbs feeds <s> then each token', async (t) => {
   const p = await neuralTokenProbs(m, ids('a b c'), 1);
   t.same(fed, [1, 3, 4]);
   t.same([...p].map((x) => x.toFixed(6)), [(4 + 1) / 27, (5 + 3) / 39, (6 + 4) / 45].map((x) => Math.fround(x).toFixed(6)));
+});
+
+t.test('neuralTokenProbs with tokenNats (batched) equals the step path, window and lanes', async (t) => {
+  const train = ids('a b a c a b b a');
+  const seq = ids('a b c a b b c a c a b a b c c a b a c b a a b c a b c a b a c c b a b c a b c a');
+  for (const arch of ['mlp', 'lstm'] as const) {
+    const m = new ScriptedModel(cfg({ arch, order: 3 }));
+    await m.trainStep({ kind: 'window', B: train.length, N: 1, context: new Int32Array(train.length), next: train });
+    const byStep = await neuralTokenProbs(m, seq, 1);
+    const calls: number[] = [];
+    m.tokenNats = async (b: Batch) => {
+      const tgt = b.kind === 'window' ? b.next : b.y;
+      calls.push(tgt.length);
+      const p = m.step(null, 0).probs;
+      return Float32Array.from(tgt, (w, i) => (b.kind === 'seq' && b.mask && !b.mask[i] ? 0 : -Math.log(p[w])));
+    };
+    const batched = await neuralTokenProbs(m, seq, 1);
+    t.equal(batched.length, seq.length);
+    for (let i = 0; i < seq.length; i++) if (Math.abs(batched[i] - byStep[i]) > 1e-6) t.fail(`${arch} token ${i}`);
+    t.same(calls, arch === 'mlp' ? [seq.length] : [35, 35], `${arch}: ${arch === 'mlp' ? 'one window batch' : 'one lane, two windows of 35'}`);
+  }
 });
