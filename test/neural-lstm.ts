@@ -124,3 +124,27 @@ t.test('tensor count does not grow across training steps', async (t) => {
   setMatmulImpl('auto');
   t.equal(tf.memory().numTensors, before, 'dispose releases the cached weight tensors');
 });
+
+t.test('tokenNats: per-position nats in the batch layout, summing to evaluate()', async (t) => {
+  for (const softmax of ['full', 'class'] as const) {
+    const m = (await createModel(cfg({ softmax, classes: 4 }))) as RecurrentLM;
+    const b = { ...batch(2, 5, 13, 6), mask: Uint8Array.from([1, 1, 1, 1, 1, 1, 1, 0, 1, 1]) };
+    m.resetState();
+    const nats = await m.tokenNats(b);
+    m.resetState();
+    const ev = await m.evaluate(b);
+    t.ok(Math.abs(nats.reduce((a, v) => a + v, 0) - ev.sumNats) < 1e-4, `${softmax}: sums to evaluate()`);
+    t.equal(nats[7], 0, 'masked position is 0');
+    // lane 1, step by step
+    let st = m.initialState() as RecurrentGenState;
+    const byStep: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const r = m.step(st, b.x[5 + i]);
+      st = r.state;
+      byStep.push(-Math.log(r.probs[b.y[5 + i]]));
+    }
+    const lane1 = Array.from(nats.subarray(5));
+    t.ok(lane1.every((v, i) => i === 2 || Math.abs(v - byStep[i]) < 1e-4), `${softmax}: lane-major, lane 1 = step(): ${lane1} vs ${byStep}`);
+    m.dispose();
+  }
+});

@@ -72,3 +72,15 @@ t.test('loadModel names the missing or foreign file', async (t) => {
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   await t.rejects(loadModel(dir), /model\.json: no such file/);
 });
+
+t.test('mlp tokenNats equal −log of step() probabilities', async (t) => {
+  const m = await createModel(defaultConfig({ arch: 'mlp', vocabSize: V, order: 3, embed: 4, hidden: 6, softmax: 'class', classes: 5 }));
+  const b = win(3);
+  const nats = await m.tokenNats!(b);
+  for (let i = 0; i < b.B; i++) {
+    const st = { context: Int32Array.of(0, b.context[i * 2]) };
+    const p = m.step(st, b.context[i * 2 + 1]).probs;
+    t.ok(Math.abs(nats[i] + Math.log(p[b.next[i]])) < 1e-5, `window ${i}`);
+  }
+  m.dispose();
+});

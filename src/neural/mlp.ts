@@ -71,7 +71,7 @@ export class MlpLM extends BaseLM {
     return batch;
   }
 
-  private run(batch: WindowBatch, train: boolean, update = true): { sumNats: number; tokens: number } {
+  private run(batch: WindowBatch, train: boolean, update = true, nats?: Float32Array): { sumNats: number; tokens: number } {
     const B = batch.B;
     const { embed: m, hidden: h } = this.config;
     const XW = this.N * m;
@@ -93,7 +93,7 @@ export class MlpLM extends BaseLM {
       }
     }
     if (!train || B === 0) {
-      return { sumNats: this.output.run(Z, B, batch.next, undefined, 0).sumNats, tokens: B };
+      return { sumNats: this.output.run(Z, B, batch.next, undefined, 0, nats).sumNats, tokens: B };
     }
     this.optimizer.zeroGrad();
     const res = this.output.run(Z, B, batch.next, undefined, 1 / B);
@@ -122,6 +122,14 @@ export class MlpLM extends BaseLM {
 
   async evaluate(batch: Batch): Promise<{ sumNats: number; tokens: number }> {
     return this.run(this.checkBatch(batch), false);
+  }
+
+  /** −ln P(next[b]) of every window; no update */
+  async tokenNats(batch: Batch): Promise<Float32Array> {
+    const b = this.checkBatch(batch);
+    const out = new Float32Array(b.B);
+    this.run(b, false, false, out);
+    return out;
   }
 
   /** evaluate, synchronously */

@@ -18,8 +18,9 @@ export interface OutputLayer {
   /**
    * Score the targets; when `gradScale` > 0 also backpropagate the loss
    * gradScale · Σ −log P, accumulating into the params' `grad` and returning dIn.
+   * `nats`, when given (length N), receives −log P of each counted token.
    */
-  run(h: Float32Array, N: number, y: Int32Array, counted: Uint8Array | undefined, gradScale: number): OutputResult;
+  run(h: Float32Array, N: number, y: Int32Array, counted: Uint8Array | undefined, gradScale: number, nats?: Float32Array): OutputResult;
   /** P(· | h) for one input row, length V, summing to 1 */
   probs(h: Float32Array): Float32Array;
 }

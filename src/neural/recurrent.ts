@@ -142,7 +142,7 @@ export class RecurrentLM extends BaseLM {
   }
 
   /** forward over the batch (time-major internally); backward and update when `train` */
-  private run(batch: SeqBatch, train: boolean, update = true): { sumNats: number; tokens: number } {
+  private run(batch: SeqBatch, train: boolean, update = true, nats?: Float32Array): { sumNats: number; tokens: number } {
     const { B, T } = batch;
     const N = B * T;
     this.ensureState(B);
@@ -186,7 +186,7 @@ export class RecurrentLM extends BaseLM {
       X = dropped(r.out, m);
     });
     if (!train || tokens === 0) {
-      const res = this.output.run(X, N, y, counted, 0);
+      const res = this.output.run(X, N, y, counted, 0, nats);
       return { sumNats: res.sumNats, tokens };
     }
     this.optimizer.zeroGrad();
@@ -209,6 +209,16 @@ export class RecurrentLM extends BaseLM {
 
   async evaluate(batch: Batch): Promise<{ sumNats: number; tokens: number }> {
     return this.run(this.checkBatch(batch), false);
+  }
+
+  /** −ln P(y) of every position, lane-major like the batch (0 where masked); no update, carries state */
+  async tokenNats(batch: Batch): Promise<Float32Array> {
+    const b = this.checkBatch(batch);
+    const tm = new Float32Array(b.B * b.T);
+    this.run(b, false, false, tm);
+    const out = new Float32Array(b.B * b.T);
+    for (let l = 0; l < b.B; l++) for (let t = 0; t < b.T; t++) out[l * b.T + t] = tm[t * b.B + l];
+    return out;
   }
 
   /** evaluate, synchronously */

@@ -33,7 +33,7 @@ export class ClassSoftmax implements OutputLayer {
     this.params = [this.Wc, this.bc, W, this.b];
   }
 
-  run(h: Float32Array, N: number, y: Int32Array, counted: Uint8Array | undefined, gradScale: number): OutputResult {
+  run(h: Float32Array, N: number, y: Int32Array, counted: Uint8Array | undefined, gradScale: number, nats?: Float32Array): OutputResult {
     const { C, V } = this;
     const D = this.inputSize;
     const grad = gradScale > 0;
@@ -48,7 +48,10 @@ export class ClassSoftmax implements OutputLayer {
       const cy = this.classOf[y[n]];
       const lse = logSumExp(lc, o, C);
       const use = !counted || counted[n] !== 0;
-      if (use) sumNats += lse - lc[o + cy];
+      if (use) {
+        sumNats += lse - lc[o + cy];
+        if (nats) nats[n] = lse - lc[o + cy];
+      }
       if (grad) {
         if (!use) lc.fill(0, o, o + C);
         else {
@@ -91,6 +94,7 @@ export class ClassSoftmax implements OutputLayer {
         const yi = y[toks[i]] - s;
         const lse = logSumExp(lw, o, K);
         sumNats += lse - lw[o + yi];
+        if (nats) nats[toks[i]] += lse - lw[o + yi];
         if (grad) {
           for (let j = 0; j < K; j++) lw[o + j] = Math.exp(lw[o + j] - lse) * gradScale;
           lw[o + yi] -= gradScale;

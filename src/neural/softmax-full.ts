@@ -17,7 +17,7 @@ export class FullSoftmax implements OutputLayer {
     this.params = [W, this.b];
   }
 
-  run(h: Float32Array, N: number, y: Int32Array, counted: Uint8Array | undefined, gradScale: number): OutputResult {
+  run(h: Float32Array, N: number, y: Int32Array, counted: Uint8Array | undefined, gradScale: number, nats?: Float32Array): OutputResult {
     const V = this.V;
     const D = this.inputSize;
     const logits = matmul(h, N, D, this.W.asMatT());
@@ -29,7 +29,10 @@ export class FullSoftmax implements OutputLayer {
       for (let j = 0; j < V; j++) logits[o + j] += b[j];
       const lse = logSumExp(logits, o, V);
       const use = !counted || counted[n] !== 0;
-      if (use) sumNats += lse - logits[o + y[n]];
+      if (use) {
+        sumNats += lse - logits[o + y[n]];
+        if (nats) nats[n] = lse - logits[o + y[n]];
+      }
       if (grad) {
         if (!use) {
           logits.fill(0, o, o + V);
