@@ -78,3 +78,8 @@ t.test('skip mode drops a 5 MB line spread over many chunks', async (t) => {
   t.same(await collect(chunked(Buffer.concat([big, Buffer.from('\nafter\n')]), 65536), r), ['after']);
   t.equal(r.skipped, 1);
 });
+
+t.test('a long line arriving in many tiny chunks', async (t) => {
+  const line = 'x'.repeat(200_000);
+  t.same(await lines(`${line}\nend`, 1), [line, 'end']);
+});

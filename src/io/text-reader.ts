@@ -120,7 +120,10 @@ export function textReader(opts: TextReaderOptions = {}): TextReader {
         skipNote(lineNo);
         if (start === 0) { tail = []; tailLen = 0; }
       } else {
-        if (start === 0 && tailLen > 0) { keep.push(...tail); tail = []; tailLen = 0; }
+        if (start === 0 && tailLen > 0) {
+          for (const part of tail) keep.push(part);
+          tail = []; tailLen = 0;
+        }
         keep.push(buf.subarray(start, nl + 1));
       }
       start = nl + 1;
@@ -137,6 +140,14 @@ export function textReader(opts: TextReaderOptions = {}): TextReader {
       } else {
         tail.push(buf.subarray(start));
         tailLen += buf.length - start;
+        // many small chunks of one long line: merge them pairwise (like a
+        // binary counter) into pieces of up to 64 KiB, so the list stays short
+        // and each byte is copied only a few times
+        while (tail.length >= 2 && tail[tail.length - 2].length < 65536 && tail[tail.length - 1].length >= tail[tail.length - 2].length) {
+          const b = tail.pop() as Buffer;
+          const a = tail.pop() as Buffer;
+          tail.push(Buffer.concat([a, b]));
+        }
       }
     }
     if (keep.length === 0) return cb();
