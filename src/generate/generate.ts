@@ -57,6 +57,7 @@ export class GenerateStream<S = unknown> extends Readable {
   /** tokens emitted so far */
   count = 0;
   private state: S | undefined;
+  private started = false;
   /** the last emitted id, fed to the model only when another token is wanted */
   private pending = -1;
   private readonly rng: UniformSource;
@@ -93,19 +94,20 @@ export class GenerateStream<S = unknown> extends Readable {
   override _read(): void {
     if (this.finished) return;
     try {
-      if (this.state === undefined) {
+      if (!this.started) {
         // The prompt is fed on the first demand, not at construction.
         let s = this.source.begin();
         const prompt = this.opts.prompt ?? [];
         for (let i = 0; i < prompt.length; i++) s = this.source.advance(s, prompt[i]);
         this.state = s;
+        this.started = true;
       }
       if (this.count >= this.maxTokens) return this.finish('max-tokens');
       if (this.pending >= 0) {
-        this.state = this.source.advance(this.state, this.pending);
+        this.state = this.source.advance(this.state as S, this.pending);
         this.pending = -1;
       }
-      const id = sampleId(this.source.next(this.state), this.sampling, this.rng);
+      const id = sampleId(this.source.next(this.state as S), this.sampling, this.rng);
       if (this.stops.has(id)) return this.finish(id === this.source.eosId ? 'eos' : 'stop');
       const token = this.source.tokens[id];
       this.count++;
