@@ -21,6 +21,7 @@ import { UNK } from '../src/types.js';
 import type { NgramModel } from '../src/ngram/api.js';
 import type { Arch, Batch, NeuralConfig, NeuralLM } from '../src/neural/api.js';
 import { windowBatches } from '../src/train/window.js';
+import { CONFIG_FORMAT, newRunId, writeCheckpoint } from '../src/train/checkpoint.js';
 import { arraySource, streamLanes } from '../src/train/lanes.js';
 import { mixturePerplexity, perplexity, tuneMixtureWeight } from '../src/corpus/mixture.js';
 
@@ -256,6 +257,8 @@ export interface NeuralTrainOptions {
   saveDir: string;
   /** reload saved weights */
   load: (dir: string) => Promise<NeuralLM>;
+  /** save the best weights (default: replace `dir` by `model.save(dir)`) */
+  save?: (model: NeuralLM, dir: string, info: { epoch: number; validPpl: number; history: EpochRecord[] }) => Promise<void>;
   log?: (msg: string) => void;
   now?: () => number;
 }
@@ -319,8 +322,11 @@ export async function trainWithEarlyStopping(
       best = v.ppl;
       bestEpoch = epoch;
       bad = 0;
-      await fsp.rm(opts.saveDir, { recursive: true, force: true });
-      await model.save(opts.saveDir);
+      if (opts.save) await opts.save(model, opts.saveDir, { epoch, validPpl: v.ppl, history });
+      else {
+        await fsp.rm(opts.saveDir, { recursive: true, force: true });
+        await model.save(opts.saveDir);
+      }
     } else {
       bad++;
       model.learningRate = model.learningRate * decay;
@@ -580,6 +586,21 @@ export async function runBengio2003(opts: ReproduceOptions): Promise<ResultRow[]
       timeBudget: opts.timeBudget,
       saveDir: path.join(opts.outDir, 'models', name),
       load: (dir) => f.load(dir),
+      // a training checkpoint (weights, vocab.json, config.json): `lmstream generate --model DIR` loads it
+      save: (m, dir, info) => writeCheckpoint(dir, {
+        model: m,
+        vocab,
+        config: {
+          format: CONFIG_FORMAT, version: 1, model: m.config, level: 'word', tokenizer: 'whitespace', mode: 'stream',
+          training: { epochs: opts.maxEpochs, batch: spec.batch, bptt: spec.bptt, lrDecay: 0.5, validFraction: 0, maxTokens: data.train.length, checkpointEvery: 0 },
+        },
+        state: {
+          runId: newRunId(), epoch: info.epoch, batch: 0, step: 0, done: true, lr: m.learningRate, bestValidPpl: info.validPpl,
+          validHistory: info.history.map((h) => ({ epoch: h.epoch, ppl: h.validPpl, lr: h.lr })), rngState: 0,
+          data: { trainTokens: data.train.length, trainDocs: 1, trainChecksum: '', validTokens: data.valid.length, validChecksum: null },
+        },
+        withCarried: false,
+      }),
       log,
     });
     const test = await neuralPpl(res.model, batches(data.test, false));

@@ -197,7 +197,7 @@ t.test('runBengio2003 with stand-in models: rows, n-gram ppl equal to direct sco
   t.ok(Math.abs(lambda - tuneMixtureWeight(pn(data.valid), pk(data.valid)).lambda) < 1e-9);
   t.ok(rows[2].validPpl <= rows[1].validPpl + 1e-12, 'the tuned weight is no worse on valid');
   t.ok(Math.abs(rows[2].testPpl - mixturePerplexity(pn(data.test), pk(data.test), lambda)) < 1e-9);
-  t.ok(await fsp.stat(path.join(dir, 'models', 'mlp9', 'q.json')), 'best neural weights saved under models/');
+  for (const f of ['q.json', 'vocab.json', 'config.json', 'state.json']) t.ok(await fsp.stat(path.join(dir, 'models', 'mlp9', f)), `models/mlp9/${f}: the best weights as a checkpoint`);
 });
 
 t.test('neuralTokenProbs feeds <s> then each token', async (t) => {
