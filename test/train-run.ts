@@ -3,9 +3,8 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import { pipeline } from 'node:stream/promises';
-import { createReadStream } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { corpusStages } from '../src/train/corpus.js';
+import { corpusSpec, documents, tokenStages } from '../src/train/corpus.js';
 import { idCacheSink, type IdCacheResult } from '../src/train/id-cache.js';
 import { runTraining, type RunRecord, type RunState } from '../src/train/run.js';
 import { readCheckpoint, type CheckpointConfig } from '../src/train/checkpoint.js';
@@ -17,15 +16,14 @@ import { FakeModel, fakeConfig } from './helpers/fake-model.js';
 const fixture = fileURLToPath(new URL('../fixtures/train/tiny.txt', import.meta.url));
 
 async function cache(mode: MarkerMode, dir: string, validFraction = 0): Promise<IdCacheResult> {
-  const spec = { level: 'word' as const, tokenizer: 'whitespace' as const, mode };
-  return pipeline(createReadStream(fixture), ...corpusStages(spec), idCacheSink({ dir, validFraction, seed: 3 }));
+  return pipeline(documents([fixture]), ...tokenStages(corpusSpec('word', mode)), idCacheSink({ dir, validFraction, seed: 3 }));
 }
 
 function setup(arch: Arch, mode: MarkerMode, c: IdCacheResult, epochs = 2, checkpointEvery = 0) {
   const config: CheckpointConfig = {
     format: 'lmstream-train-config', version: 1, model: fakeConfig({ arch, vocabSize: c.vocab.size, lr: 0.5 }),
     level: 'word', tokenizer: 'whitespace', mode,
-    training: { epochs, batch: 3, bptt: 4, lrDecay: 2, validFraction: 0, maxTokens: null, checkpointEvery },
+    training: { epochs, batch: 3, bptt: 4, lrDecay: 2, validFraction: 0, maxTokens: null, checkpointEvery, shuffle: arch === 'mlp' ? 2 : 0 },
   };
   const state: RunState = {
     runId: 'r', epoch: 1, batch: 0, step: 0, done: false, lr: 0.5, bestValidPpl: null, validHistory: [], rngState: 0,

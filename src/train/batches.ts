@@ -4,7 +4,9 @@
  *
  * Output: `Batch` — WindowBatch for mlp (window stage), SeqBatch for the
  * recurrent models (lanes stage: sentenceLanes over the documents, or
- * streamLanes with random access to the cache in stream mode). `startBatch`
+ * streamLanes with random access to the cache in stream mode). For mlp the
+ * examples can be shuffled within a bounded buffer (shuffle stage), with a
+ * seed derived from the run's seed and the epoch. `startBatch`
  * skips the batches already trained (resume): streamLanes computes its
  * position directly, the others replay and drop.
  */
@@ -15,6 +17,8 @@ import type { IdCache } from './id-cache.js';
 import { windowBatches } from './window.js';
 import { sentenceLanes, streamLanes } from './lanes.js';
 import { skipRecords } from './skip.js';
+import { shuffleWindows } from './shuffle.js';
+import { hashUniform } from './rng.js';
 
 export interface BatchSpec {
   arch: Arch;
@@ -25,6 +29,15 @@ export interface BatchSpec {
   order: number;
   startBatch?: number;
   bosId?: number;
+  /** mlp: shuffle examples within this many batches (0 = corpus order) */
+  shuffle?: number;
+  /** seed of the shuffle (the run's seed and the epoch: see shuffleSeed) */
+  shuffleSeed?: number;
+}
+
+/** The shuffle seed of an epoch: a fresh permutation each epoch, replayable from the epoch start. */
+export function shuffleSeed(seed: number, epoch: number): number {
+  return Math.floor(hashUniform(seed, epoch) * 4294967296);
 }
 
 /** Number of tokens that are prediction targets in a split (progress, estimates). */
@@ -37,7 +50,8 @@ export async function* epochBatches(cache: IdCache, spec: BatchSpec): AsyncGener
   if (spec.arch === 'mlp') {
     const ids = spec.mode === 'sentence' ? cache.documentIds() : cache.blockIds();
     const win = windowBatches({ order: spec.order, batch: spec.batch, mode: spec.mode, bosId: spec.bosId });
-    yield* skipRecords<Batch>(start)(win(ids));
+    const batches = spec.shuffle ? shuffleWindows({ buffer: spec.shuffle, seed: spec.shuffleSeed ?? 1 })(win(ids)) : win(ids);
+    yield* skipRecords<Batch>(start)(batches);
   } else if (spec.mode === 'sentence') {
     const lanes = sentenceLanes({ batch: spec.batch, bptt: spec.bptt });
     yield* skipRecords<Batch>(start)(lanes(cache.documentIds()));

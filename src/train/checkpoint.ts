@@ -14,7 +14,10 @@
  *
  * Position: `epoch` is the epoch in progress (1-based) and `batch` the number
  * of its batches already trained (0 = at its start); `done` is true once the
- * last epoch ended. A resumed run rebuilds the epoch's batches from the id
+ * last epoch ended. The data order of an epoch depends only on the seed and
+ * the epoch (the mlp shuffle restarts its RNG at each epoch), and the dropout
+ * RNG is part of the model's saved state, so (epoch, batch) restores the
+ * position exactly; `rngState` is kept for training-side randomness to come. A resumed run rebuilds the epoch's batches from the id
  * cache and skips `batch` of them.
  *
  * Atomic: everything is written to DIR.tmp-XXXX, then DIR (if any) is renamed
@@ -42,6 +45,8 @@ export interface TrainingOptions {
   validFraction: number;
   maxTokens: number | null;
   checkpointEvery: number;
+  /** mlp: shuffle buffer in batches (0 or absent: corpus order) */
+  shuffle?: number;
   /** --valid FILE (re-read on resume when the cache is gone) */
   validFile?: string | null;
 }

@@ -13,7 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import type { NeuralLM } from '../neural/api.js';
 import type { Vocabulary } from '../vocab/vocabulary.js';
 import type { IdCache } from './id-cache.js';
-import { epochBatchStream, epochBatches, type BatchSpec } from './batches.js';
+import { epochBatchStream, epochBatches, shuffleSeed, type BatchSpec } from './batches.js';
 import { trainer, type StepMetrics } from './trainer.js';
 import { evaluator, type EvalResult } from './evaluator.js';
 import { writeCheckpoint, type CheckpointConfig, type TrainState } from './checkpoint.js';
@@ -59,7 +59,7 @@ export interface RunResult {
 
 export async function validate(model: NeuralLM, cache: IdCache, spec: BatchSpec): Promise<EvalResult> {
   let res: EvalResult | undefined;
-  await pipeline(epochBatches(cache, { ...spec, startBatch: 0 }), evaluator(model), async (src: AsyncIterable<EvalResult>) => {
+  await pipeline(epochBatches(cache, { ...spec, startBatch: 0, shuffle: 0 }), evaluator(model), async (src: AsyncIterable<EvalResult>) => {
     for await (const r of src) res = r;
   });
   return res!;
@@ -71,6 +71,7 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
   const state: RunState = { ...o.state, validHistory: [...o.state.validHistory] };
   const spec: BatchSpec = {
     arch: config.model.arch, mode: config.mode, batch: t.batch, bptt: t.bptt, order: config.model.order, bosId: o.vocab.bosId,
+    shuffle: t.shuffle ?? 0,
   };
   model.learningRate = state.lr;
   const save = (withCarried: boolean) =>
@@ -88,6 +89,7 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
       model.resetState();
     }
     first = false;
+    spec.shuffleSeed = shuffleSeed(config.model.seed, state.epoch);
     const tr = trainer({ model, epoch: state.epoch, step: state.step, batch: state.batch, shouldStop: o.shouldStop });
     let sumLoss = 0;
     let sumTok = 0;
