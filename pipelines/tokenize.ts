@@ -24,7 +24,8 @@ options:
                       clitics, numbers, URLs) or char (code points)
   --char-newline      char tokenizer: keep line breaks as the token \\n
   --char-spaces       char tokenizer: keep whitespace as the token \\s
-  --markers M         none (default) or sentence (<s> ... </s> per document)
+  --markers M         none (default; also called stream) or sentence
+                      (<s> ... </s> around each document)
   --max-line-length N text: longest line in bytes (default 16777216)
   --skip-long-lines   text: skip longer lines with a warning instead of failing
   -h, --help          show this help
@@ -53,7 +54,7 @@ export function inputSettings(p: ParsedArgs) {
   const newline = p.values['char-newline'] === true;
   const spaces = p.values['char-spaces'] === true;
   if ((newline || spaces) && name !== 'char') throw new UsageError('--char-newline and --char-spaces apply to --tokenizer char only');
-  const markers = oneOf(p, 'markers', ['none', 'sentence'] as const, 'none');
+  const markers = oneOf(p, 'markers', ['none', 'stream', 'sentence'] as const, 'none');
   const maxLineLength = num(p, 'max-line-length', 16 * 1024 * 1024, { min: 1, integer: true });
   const onLongLine: 'error' | 'skip' = p.values['skip-long-lines'] === true ? 'skip' : 'error';
   const mode: MarkerMode = markers === 'sentence' ? 'sentence' : 'stream';

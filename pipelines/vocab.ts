@@ -25,7 +25,8 @@ options:
   --tokenizer T       whitespace (default), word or char
   --char-newline      char tokenizer: keep line breaks as the token \\n
   --char-spaces       char tokenizer: keep whitespace as the token \\s
-  --markers M         none (default) or sentence (counts <s> and </s>)
+  --markers M         none (default; also called stream) or sentence
+                      (counts <s> and </s>)
   --max-line-length N text: longest line in bytes (default 16777216)
   --skip-long-lines   text: skip longer lines with a warning instead of failing
   -h, --help          show this help
