@@ -1,0 +1,184 @@
+/**
+ * Counting and KenLM's adjusted counts in one pass (pure logic, no streams).
+ *
+ * Input: a `PaddedCorpus` (padded N-gram occurrences over an id array).
+ * Output: `AdjustedTables`: for every order k = 1 … N the distinct k-grams in
+ * suffix order (last word first, as KenLM's AdjustCounts emits them), each
+ * with
+ *  - `ends[i]`: an index into `words` where the k-gram ends,
+ *  - adjusted count (k = N: the raw count; k < N: the number of distinct
+ *    words seen before it, except k-grams starting with `<s>`, which keep
+ *    their raw count — lm/builder/adjust_counts.cc),
+ *  - parent: index of its (k-1)-suffix in order k-1,
+ *  - optionally the raw count;
+ * and the counts-of-counts of the adjusted counts (n1 … n4) per order, from
+ * which the discounts are estimated. Order 1 always starts with `<unk>` and
+ * `<s>` (adjusted count 0, as KenLM initialises them).
+ *
+ * Method: the padded N-grams are radix-sorted in suffix order; one linear
+ * scan then finds, for each distinct padded N-gram, the length of the suffix
+ * it shares with the previous one; shorter suffixes that changed are closed,
+ * the longest shared one gains one left extension, new ones open.
+ */
+import { BOS_ID, UNK_ID, type PaddedCorpus } from './corpus.js';
+import { suffixSort } from './radix.js';
+
+export interface AdjustedOrder {
+  order: number;
+  n: number;
+  ends: Uint32Array;
+  /**
+   * interleaved [adjusted count, parent index] per entry (2n Uint32); the
+   * builder later reuses this buffer for a Float64 per entry.
+   */
+  adjpar: Uint32Array;
+  /** raw counts (when requested) */
+  raw?: Float64Array;
+}
+
+export interface AdjustedTables {
+  order: number;
+  words: Uint32Array;
+  vocabSize: number;
+  orders: AdjustedOrder[];
+  /** countsOfCounts[k-1][j] = number of k-grams with adjusted count j (j = 1 … 4) */
+  countsOfCounts: number[][];
+}
+
+export interface AdjustOptions {
+  /** also keep raw counts (for count files and the shared NgramCounts) */
+  raw?: boolean;
+}
+
+function positionsOf(c: PaddedCorpus): Uint32Array {
+  if (c.positions) return Uint32Array.from(c.positions);
+  const w = c.words;
+  let n = 0;
+  for (let i = 2; i < w.length; i++) if (w[i] !== BOS_ID) n++;
+  const out = new Uint32Array(n);
+  let j = 0;
+  for (let i = 2; i < w.length; i++) if (w[i] !== BOS_ID) out[j++] = i;
+  return out;
+}
+
+export function adjustCounts(c: PaddedCorpus, vocabSize: number, opts: AdjustOptions = {}): AdjustedTables {
+  const N = c.order;
+  const words = c.words;
+  let sorted: Uint32Array | null = suffixSort(words, positionsOf(c), N, vocabSize);
+  let weightAt: Uint32Array | null = null;
+  if (c.positions && c.weights) {
+    weightAt = new Uint32Array(words.length);
+    for (let i = 0; i < c.positions.length; i++) weightAt[c.positions[i]] += c.weights[i];
+  }
+  const sizes = scan(words, sorted, weightAt, N, null, c.sentences);
+  const orders: AdjustedOrder[] = [];
+  for (let k = 1; k <= N; k++) {
+    const n = sizes.n[k];
+    orders.push({
+      order: k,
+      n,
+      ends: new Uint32Array(n),
+      adjpar: new Uint32Array(2 * n),
+      raw: opts.raw ? new Float64Array(n) : undefined,
+    });
+  }
+  const res = scan(words, sorted, weightAt, N, orders, c.sentences);
+  sorted = null;
+  return { order: N, words, vocabSize, orders, countsOfCounts: res.cc };
+}
+
+function scan(
+  words: Uint32Array,
+  sorted: Uint32Array,
+  weightAt: Uint32Array | null,
+  N: number,
+  fill: AdjustedOrder[] | null,
+  sentences: number,
+): { n: number[]; cc: number[][] } {
+  const nk = new Array<number>(N + 1).fill(0);
+  const cc: number[][] = [];
+  for (let k = 0; k < N; k++) cc.push([0, 0, 0, 0, 0]);
+  const open = new Int32Array(N + 1);
+  const curAdj = new Float64Array(N + 1);
+  const curRaw = new Float64Array(N + 1);
+  // specials: <unk> at words[0], <s> at words[1]
+  nk[1] = 2;
+  if (fill) {
+    const u = fill[0];
+    u.ends[0] = 0;
+    u.ends[1] = 1;
+    if (u.raw) {
+      u.raw[0] = 0;
+      u.raw[1] = sentences;
+    }
+  }
+  const close = (k: number): void => {
+    const a = curAdj[k];
+    if (a < 5) cc[k - 1][a]++;
+    if (fill) {
+      const o = fill[k - 1];
+      const idx = open[k];
+      o.adjpar[2 * idx] = a;
+      if (o.raw) o.raw[idx] = curRaw[k];
+    }
+  };
+  let valid = 0;
+  let prev = -1;
+  const L = sorted.length;
+  let i = 0;
+  while (i < L) {
+    const p = sorted[i];
+    let c = weightAt ? weightAt[p] : 1;
+    let j = i + 1;
+    // merge identical padded N-grams
+    while (j < L) {
+      const q = sorted[j];
+      let d = 0;
+      while (d < N && words[p - d] === words[q - d]) d++;
+      if (d < N) break;
+      c += weightAt ? weightAt[q] : 1;
+      j++;
+    }
+    i = j;
+    if (weightAt && c === 0) continue;
+    let s = 0;
+    if (prev >= 0) while (s < valid && words[p - s] === words[prev - s]) s++;
+    for (let k = valid; k > s; k--) close(k);
+    if (s > 0) curAdj[s] += 1;
+    for (let k = 1; k <= s; k++) curRaw[k] += c;
+    valid = s;
+    let full = true;
+    for (let k = s + 1; k <= N - 1; k++) {
+      // <unk> as a word of the corpus: its unigram is the special entry 0
+      const idx = k === 1 && words[p] === UNK_ID ? 0 : nk[k]++;
+      open[k] = idx;
+      if (fill) {
+        const o = fill[k - 1];
+        o.ends[idx] = p;
+        o.adjpar[2 * idx + 1] = k > 1 ? open[k - 1] : 0;
+      }
+      valid = k;
+      curRaw[k] = c;
+      if (words[p - k + 1] === BOS_ID) {
+        curAdj[k] = c;
+        full = false;
+        break;
+      }
+      curAdj[k] = 1;
+    }
+    if (full) {
+      const idx = N === 1 && words[p] === UNK_ID ? 0 : nk[N]++;
+      if (c < 5) cc[N - 1][c]++;
+      if (fill) {
+        const o = fill[N - 1];
+        o.ends[idx] = p;
+        o.adjpar[2 * idx] = c;
+        o.adjpar[2 * idx + 1] = N > 1 ? open[N - 1] : 0;
+        if (o.raw) o.raw[idx] = c;
+      }
+    }
+    prev = p;
+  }
+  for (let k = valid; k >= 1; k--) close(k);
+  return { n: nk, cc };
+}

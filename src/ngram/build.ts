@@ -1,0 +1,200 @@
+/**
+ * Programmatic API of the n-gram builder: corpus or counts → ARPA file or
+ * in-memory `NgramModel`, with any smoothing.
+ *
+ * Kneser-Ney (`mkn`, the default, and `kn`) follows KenLM's lmplz exactly
+ * (src/ngram/adjust.ts, src/ngram/mkn.ts); the other smoothings come from
+ * src/ngram/smoothing (`buildSmoothed` over `NgramCounts`).
+ */
+import { open } from 'node:fs/promises';
+import path from 'node:path';
+import { promises as fsp } from 'node:fs';
+import type { Writable } from 'node:stream';
+import type { NgramCounts, NgramModel, Smoothing } from './api.js';
+import type { MarkerMode } from '../types.js';
+import type { PaddedCorpus } from './corpus.js';
+import { adjustCounts } from './adjust.js';
+import { estimateDiscounts, mknBlocks, type Discount } from './mkn.js';
+import { countsFromAdjusted, paddedFromCounts } from './counts.js';
+import { readCorpus, type CorpusSource } from './read-corpus.js';
+import { fileSink, streamSink, writeArpa, type ArpaBlock, type ByteSink } from './arpa-write.js';
+import { ArpaModel, type ArpaData } from './arpa-model.js';
+import { buildSmoothed, toBackoffEntries, type ClassicSmoothing } from './smoothing/index.js';
+
+export const SMOOTHINGS: readonly Smoothing[] = ['mkn', 'kn', 'mle', 'add-delta', 'stupid-backoff', 'katz', 'witten-bell'];
+export const MAX_ORDER = 10;
+
+export interface NgramBuildOptions {
+  order: number;
+  /** default mkn */
+  smoothing?: Smoothing;
+  /** default sentence */
+  mode?: MarkerMode;
+  /** Kneser-Ney discounts used where they cannot be estimated (default 0.5 1 1.5) */
+  fallback?: [number, number, number];
+  /** add-delta δ */
+  delta?: number;
+  /** stupid-backoff α */
+  alpha?: number;
+  /**
+   * `<unk>` tokens in the corpus: `word` (default) counts them as the word
+   * `<unk>` (a corpus already mapped to a vocabulary); `skip` treats them as
+   * whitespace like KenLM's --skip_symbols.
+   */
+  unk?: 'word' | 'skip';
+  /** warnings (discount fallback, special tokens in the corpus) */
+  warn?: (msg: string) => void;
+  /** progress and statistics */
+  log?: (msg: string) => void;
+}
+
+export interface BuildResult {
+  counts: number[];
+  discounts?: Discount[];
+  tokens: number;
+  sentences: number;
+}
+
+export function checkBuildOptions(o: NgramBuildOptions): void {
+  if (!Number.isInteger(o.order) || o.order < 1 || o.order > MAX_ORDER) {
+    throw new Error(`order must be a whole number from 1 to ${MAX_ORDER}, got ${o.order}`);
+  }
+  const s = o.smoothing ?? 'mkn';
+  if (!SMOOTHINGS.includes(s)) throw new Error(`unknown smoothing '${s}' (expected one of ${SMOOTHINGS.join(', ')})`);
+}
+
+interface Built {
+  tokens: string[];
+  counts: number[];
+  blocks: Iterable<ArpaBlock>;
+  result: BuildResult;
+}
+
+function isCounts(x: PaddedCorpus | NgramCounts): x is NgramCounts {
+  return (x as NgramCounts).tables !== undefined;
+}
+
+function kneserNey(p: PaddedCorpus, o: NgramBuildOptions): Built {
+  const empty = p.positions ? p.positions.length === 0 : p.sentences === 0;
+  if (empty) throw new Error('empty corpus: there is nothing to count');
+  const t = adjustCounts(p, p.tokens.length);
+  const discounts = estimateDiscounts(t.countsOfCounts, { smoothing: o.smoothing === 'kn' ? 'kn' : 'mkn', fallback: o.fallback, warn: o.warn });
+  const counts = t.orders.map((x) => x.n);
+  if (o.log) {
+    discounts.forEach((d, i) => o.log!(`${i + 1}-grams: ${counts[i]}  D1=${d[1].toFixed(6)} D2=${d[2].toFixed(6)} D3+=${d[3].toFixed(6)}`));
+  }
+  return { tokens: p.tokens, counts, blocks: mknBlocks(t, discounts), result: { counts, discounts, tokens: p.tokenCount, sentences: p.sentences } };
+}
+
+function classic(c: NgramCounts, o: NgramBuildOptions): { model: NgramModel; built: () => Built } {
+  const model = buildSmoothed(c, o.smoothing as ClassicSmoothing, { delta: o.delta, alpha: o.alpha });
+  return {
+    model,
+    built: () => {
+      const entries = toBackoffEntries(model);
+      const blocks: ArpaBlock[] = entries.map((e) => ({
+        order: e.order,
+        n: e.entries.log10p.length,
+        words: e.entries.ids,
+        ends: null,
+        log10p: e.entries.log10p,
+        log10bo: e.order < entries.length ? e.entries.log10bo : null,
+      }));
+      const counts = blocks.map((b) => b.n);
+      let tokens = 0;
+      for (let i = 0; i < c.tables[0].n; i++) if (c.tables[0].ids[i] !== c.vocab.bosId) tokens += c.tables[0].counts[i];
+      return { tokens: [...c.vocab.tokens], counts, blocks, result: { counts, tokens, sentences: 0 } };
+    },
+  };
+}
+
+/** Build from an encoded corpus or from count tables; the ARPA blocks plus what the header needs. */
+function build(input: PaddedCorpus | NgramCounts, o: NgramBuildOptions): Built {
+  checkBuildOptions(o);
+  const s = o.smoothing ?? 'mkn';
+  if (s === 'mkn' || s === 'kn') {
+    const p = isCounts(input) ? paddedFromCounts(input) : input;
+    if (p.order !== o.order) throw new Error(`the counts are of order ${p.order}, not ${o.order}`);
+    return kneserNey(p, o);
+  }
+  const c = isCounts(input) ? input : countsFromAdjusted(adjustCounts(input, input.tokens.length, { raw: true }), input.tokens, input.mode);
+  if (c.tables.every((t) => t.n === 0)) throw new Error('empty corpus: there is nothing to count');
+  return classic(c, o).built();
+}
+
+export type ArpaTarget = string | ByteSink | Writable;
+
+async function writeTo(target: ArpaTarget, b: Built): Promise<void> {
+  if (typeof target === 'string') {
+    const dir = path.dirname(path.resolve(target));
+    const tmp = path.join(dir, `.${path.basename(target)}.${process.pid}.${Date.now()}.tmp`);
+    const fh = await open(tmp, 'w');
+    try {
+      await writeArpa(fileSink(fh), b.tokens, b.counts, b.blocks);
+      await fh.close();
+      await fsp.rename(tmp, target);
+    } catch (e) {
+      await fh.close().catch(() => {});
+      await fsp.rm(tmp, { force: true });
+      throw e;
+    }
+  } else if (typeof (target as Writable).write === 'function' && typeof (target as Writable).on === 'function') {
+    await writeArpa(streamSink(target as Writable), b.tokens, b.counts, b.blocks);
+  } else {
+    await writeArpa(target as ByteSink, b.tokens, b.counts, b.blocks);
+  }
+}
+
+/** Encode a corpus (bytes, lines or token arrays) for counting. */
+export function encodeCorpus(source: CorpusSource, o: Pick<NgramBuildOptions, 'order' | 'mode' | 'warn' | 'unk'>): Promise<PaddedCorpus> {
+  return readCorpus(source, { order: o.order, mode: o.mode, warn: o.warn, unkAsWord: (o.unk ?? 'word') === 'word' });
+}
+
+/**
+ * Corpus → ARPA. `out` is a path (written atomically), a Writable or a ByteSink.
+ * Example: `await buildArpaFromCorpus(fs.createReadStream('train.txt'), { order: 3, out: 'lm.arpa' })`.
+ */
+export async function buildArpaFromCorpus(source: CorpusSource, o: NgramBuildOptions & { out: ArpaTarget }): Promise<BuildResult> {
+  checkBuildOptions(o);
+  const p = await encodeCorpus(source, o);
+  const b = build(p, o);
+  await writeTo(o.out, b);
+  return b.result;
+}
+
+/** Count tables → ARPA. */
+export async function buildArpaFromCounts(counts: NgramCounts, o: NgramBuildOptions & { out: ArpaTarget }): Promise<BuildResult> {
+  const b = build(counts, o);
+  await writeTo(o.out, b);
+  return b.result;
+}
+
+/** Corpus → model in memory (values in double precision, not rounded as in a file). */
+export async function buildModelFromCorpus(source: CorpusSource, o: NgramBuildOptions): Promise<NgramModel> {
+  checkBuildOptions(o);
+  return buildModel(await encodeCorpus(source, o), o);
+}
+
+/** Encoded corpus or count tables → model in memory. */
+export function buildModel(input: PaddedCorpus | NgramCounts, o: NgramBuildOptions): NgramModel {
+  checkBuildOptions(o);
+  const s = o.smoothing ?? 'mkn';
+  if (s !== 'mkn' && s !== 'kn') {
+    const c = isCounts(input) ? input : countsFromAdjusted(adjustCounts(input, input.tokens.length, { raw: true }), input.tokens, input.mode);
+    return classic(c, o).model;
+  }
+  const b = build(input, o);
+  const data: ArpaData = { tokens: b.tokens, counts: b.counts, blocks: [...b.blocks] };
+  return new ArpaModel(data);
+}
+
+/** Corpus → raw count tables of all orders 1 … order (the shared NgramCounts). */
+export async function countCorpus(source: CorpusSource, o: Pick<NgramBuildOptions, 'order' | 'mode' | 'warn' | 'unk'>): Promise<NgramCounts> {
+  checkBuildOptions({ order: o.order });
+  const p = await encodeCorpus(source, o);
+  return countsOfCorpus(p);
+}
+
+export function countsOfCorpus(p: PaddedCorpus): NgramCounts {
+  return countsFromAdjusted(adjustCounts(p, p.tokens.length, { raw: true }), p.tokens, p.mode);
+}

@@ -1,0 +1,152 @@
+/**
+ * Corpus → padded id array, as KenLM's lmplz counts it (pure logic, no streams).
+ *
+ * Input: lines of text (whitespace-separated tokens, split on space, tab, CR
+ * and NUL as KenLM does) or token arrays. Output: `PaddedCorpus`: one
+ * Uint32Array holding, per sentence, N-1 `<s>` pads, the token ids and `</s>`;
+ * every index that is not a pad is the end of one padded N-gram occurrence.
+ *
+ * Ids are given in order of first appearance after `<unk>` = 0, `<s>` = 1,
+ * `</s>` = 2 (KenLM's numbering). Words 0 and 1 of the array are `<unk>` and
+ * `<s>` themselves (the two special unigrams point at them).
+ *
+ * `<s>`, `</s>` and `<unk>` in the input are treated as whitespace with one
+ * warning (KenLM's `--skip_symbols`). Stream mode: the whole input is one
+ * sentence (one `<s>` at the start, one `</s>` at the end).
+ */
+import { BOS, EOS, UNK, type MarkerMode } from '../types.js';
+
+export const UNK_ID = 0;
+export const BOS_ID = 1;
+export const EOS_ID = 2;
+
+export interface PaddedCorpus {
+  order: number;
+  mode: MarkerMode;
+  /** `<unk>`, `<s>`, then per sentence: N-1 × `<s>`, ids, `</s>` */
+  words: Uint32Array;
+  /** id → token */
+  tokens: string[];
+  /** number of sentences (the raw count of `<s>`) */
+  sentences: number;
+  /** tokens read, `</s>` included */
+  tokenCount: number;
+  /**
+   * The ends of the padded N-grams: indices ≥ 2 whose word is not `<s>`
+   * (when undefined), or an explicit list with `weights` (count-file input).
+   */
+  positions?: Uint32Array;
+  /** weight (count) of each entry of `positions` */
+  weights?: Uint32Array;
+}
+
+const SPECIAL = new Set([UNK, BOS, EOS]);
+
+export class CorpusEncoder {
+  readonly index = new Map<string, number>([[UNK, UNK_ID], [BOS, BOS_ID], [EOS, EOS_ID]]);
+  readonly tokens: string[] = [UNK, BOS, EOS];
+  private words: Uint32Array;
+  private len = 2;
+  private sentences = 0;
+  private tokenCount = 0;
+  private inSentence = false;
+  private warned = false;
+
+  /** keep `<unk>` tokens of the input as the word `<unk>` instead of dropping them */
+  unkAsWord = false;
+
+  constructor(readonly order: number, readonly mode: MarkerMode = 'sentence', initialCapacity = 1 << 16, private readonly warn: (msg: string) => void = () => {}) {
+    this.words = new Uint32Array(Math.max(16, initialCapacity));
+    this.words[0] = UNK_ID;
+    this.words[1] = BOS_ID;
+  }
+
+  private ensure(extra: number): void {
+    if (this.len + extra <= this.words.length) return;
+    let cap = this.words.length;
+    while (cap < this.len + extra) cap = cap < (1 << 26) ? cap * 2 : Math.ceil(cap * 1.5);
+    const next = new Uint32Array(cap);
+    next.set(this.words.subarray(0, this.len));
+    this.words = next;
+  }
+
+  private startSentence(): void {
+    const pads = this.order - 1;
+    this.ensure(pads + 1);
+    for (let i = 0; i < pads; i++) this.words[this.len++] = BOS_ID;
+    this.sentences++;
+    this.inSentence = true;
+  }
+
+  private endSentence(): void {
+    this.ensure(1);
+    this.words[this.len++] = EOS_ID;
+    this.tokenCount++;
+    this.inSentence = false;
+  }
+
+  private addToken(t: string): void {
+    let id = this.index.get(t);
+    if (id === undefined) {
+      id = this.tokens.length;
+      this.index.set(t, id);
+      this.tokens.push(t);
+    } else if (id <= EOS_ID && !(id === UNK_ID && this.unkAsWord)) {
+      if (!this.warned) {
+        this.warned = true;
+        this.warn(`warning: ${t} appears in the input; all instances of <s>, </s> and <unk> are treated as whitespace (as KenLM's --skip_symbols)`);
+      }
+      return;
+    }
+    if (this.len === this.words.length) this.ensure(1);
+    this.words[this.len++] = id;
+    this.tokenCount++;
+  }
+
+  /** Add one document given as tokens. */
+  addTokens(tokens: readonly string[]): void {
+    if (this.mode === 'sentence') {
+      this.startSentence();
+      for (const t of tokens) if (t !== '') this.addToken(t);
+      this.endSentence();
+    } else {
+      if (!this.inSentence) this.startSentence();
+      for (const t of tokens) if (t !== '') this.addToken(t);
+    }
+  }
+
+  /** Add one line of text, split on spaces, tabs, CR and NUL. */
+  addLine(line: string): void {
+    if (this.mode === 'sentence') this.startSentence();
+    else if (!this.inSentence) this.startSentence();
+    let start = -1;
+    const n = line.length;
+    for (let i = 0; i <= n; i++) {
+      const c = i < n ? line.charCodeAt(i) : 32;
+      if (c === 32 || c === 9 || c === 13 || c === 0 || c === 10) {
+        if (start >= 0) {
+          this.addToken(line.slice(start, i));
+          start = -1;
+        }
+      } else if (start < 0) start = i;
+    }
+    if (this.mode === 'sentence') this.endSentence();
+  }
+
+  finish(): PaddedCorpus {
+    if (this.mode === 'stream' && this.inSentence) this.endSentence();
+    const words = this.words.length - this.len > (1 << 20) ? this.words.slice(0, this.len) : this.words.subarray(0, this.len);
+    return {
+      order: this.order,
+      mode: this.mode,
+      words,
+      tokens: this.tokens,
+      sentences: this.sentences,
+      tokenCount: this.tokenCount,
+    };
+  }
+}
+
+export function isSpecialToken(t: string): boolean {
+  return SPECIAL.has(t);
+}

@@ -1,0 +1,103 @@
+/**
+ * Perplexity as KenLM's `query` computes it (pure logic, no streams).
+ *
+ * Input: an `NgramModel` and documents as token arrays. Output: per token
+ * `{ token, log10, ngramLength, oov }` and a running `PplSummary`.
+ * Sentence mode: each document is scored after `<s>` and followed by `</s>`
+ * (which counts as a token). Stream mode: the documents form one stream,
+ * context flows across them, one `</s>` ends it (`finish`). A token not in
+ * the vocabulary (or `<unk>` itself) is an OOV, scored as `<unk>`: counted in
+ * "including OOVs", left out of "excluding OOVs".
+ */
+import type { NgramModel } from './api.js';
+import type { MarkerMode } from '../types.js';
+
+export interface TokenScore {
+  token: string;
+  log10: number;
+  ngramLength: number;
+  oov: boolean;
+}
+
+export interface PplSummary {
+  log10Total: number;
+  oovLog10Total: number;
+  tokens: number;
+  oovs: number;
+  pplIncludingOovs: number;
+  pplExcludingOovs: number;
+}
+
+export class PplScorer {
+  private ctx: number[] = [];
+  private started = false;
+  log10Total = 0;
+  oovLog10Total = 0;
+  tokens = 0;
+  oovs = 0;
+
+  constructor(readonly model: NgramModel, readonly mode: MarkerMode = 'sentence') {}
+
+  private start(): void {
+    this.ctx = [this.model.vocab.bosId];
+    this.started = true;
+  }
+
+  private score(token: string, id: number, oov: boolean): TokenScore {
+    const { log10, ngramLength } = this.model.logProb(this.ctx, id);
+    this.log10Total += log10;
+    this.tokens++;
+    if (oov) {
+      this.oovs++;
+      this.oovLog10Total += log10;
+    }
+    this.ctx.push(id);
+    const keep = Math.max(0, this.model.order - 1);
+    if (this.ctx.length > keep + 16) this.ctx = this.ctx.slice(this.ctx.length - keep);
+    return { token, log10, ngramLength, oov };
+  }
+
+  /** Score one document; returns the scores of its tokens (and `</s>` in sentence mode). */
+  document(tokens: readonly string[]): TokenScore[] {
+    if (this.mode === 'sentence' || !this.started) this.start();
+    const v = this.model.vocab;
+    const out: TokenScore[] = [];
+    for (const t of tokens) {
+      if (t === '') continue;
+      const known = v.has(t) && t !== '<unk>';
+      out.push(this.score(t, known ? v.id(t) : v.unkId, !known));
+    }
+    if (this.mode === 'sentence') out.push(this.score('</s>', v.eosId, false));
+    return out;
+  }
+
+  /** End of input: in stream mode scores the final `</s>`. */
+  finish(): TokenScore[] {
+    if (this.mode === 'stream' && this.started) {
+      this.started = false;
+      return [this.score('</s>', this.model.vocab.eosId, false)];
+    }
+    return [];
+  }
+
+  summary(): PplSummary {
+    return {
+      log10Total: this.log10Total,
+      oovLog10Total: this.oovLog10Total,
+      tokens: this.tokens,
+      oovs: this.oovs,
+      pplIncludingOovs: Math.pow(10, -this.log10Total / this.tokens),
+      pplExcludingOovs: Math.pow(10, -(this.log10Total - this.oovLog10Total) / (this.tokens - this.oovs)),
+    };
+  }
+}
+
+/** KenLM `query -v summary` style text. */
+export function formatSummary(s: PplSummary): string {
+  return (
+    `Perplexity including OOVs:\t${s.pplIncludingOovs.toFixed(4)}\n` +
+    `Perplexity excluding OOVs:\t${s.pplExcludingOovs.toFixed(4)}\n` +
+    `OOVs:\t${s.oovs}\n` +
+    `Tokens:\t${s.tokens}\n`
+  );
+}

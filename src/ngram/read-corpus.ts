@@ -1,0 +1,53 @@
+/**
+ * Feed a corpus into a `CorpusEncoder` (src/ngram/corpus.ts).
+ *
+ * Input: a byte stream (Readable of Buffers/strings: UTF-8 text, split into
+ * lines here, multi-byte characters split across chunks handled), or an
+ * (async) iterable of lines (string) or documents as token arrays. Output:
+ * the encoder's `PaddedCorpus`.
+ */
+import { StringDecoder } from 'node:string_decoder';
+import { CorpusEncoder, type PaddedCorpus } from './corpus.js';
+import type { MarkerMode } from '../types.js';
+
+export type CorpusSource =
+  | AsyncIterable<Buffer | string | readonly string[]>
+  | Iterable<string | readonly string[]>;
+
+export interface ReadCorpusOptions {
+  order: number;
+  mode?: MarkerMode;
+  warn?: (msg: string) => void;
+  /** when the source is a byte stream: treat chunks as bytes even if strings */
+  bytes?: boolean;
+  /** keep `<unk>` tokens as a word (a corpus already mapped to a vocabulary) */
+  unkAsWord?: boolean;
+}
+
+export async function readCorpus(source: CorpusSource, opts: ReadCorpusOptions): Promise<PaddedCorpus> {
+  const enc = new CorpusEncoder(opts.order, opts.mode ?? 'sentence', 1 << 16, opts.warn);
+  enc.unkAsWord = opts.unkAsWord ?? false;
+  const isStream = typeof (source as { pipe?: unknown }).pipe === 'function' || opts.bytes;
+  if (isStream) {
+    const dec = new StringDecoder('utf8');
+    let rest = '';
+    for await (const chunk of source as AsyncIterable<Buffer | string>) {
+      const text = rest + (typeof chunk === 'string' ? chunk : dec.write(chunk));
+      let start = 0;
+      let nl: number;
+      while ((nl = text.indexOf('\n', start)) >= 0) {
+        enc.addLine(text.slice(start, nl));
+        start = nl + 1;
+      }
+      rest = text.slice(start);
+    }
+    const tail = rest + dec.end();
+    if (tail.length > 0) enc.addLine(tail);
+  } else {
+    for await (const item of source as AsyncIterable<string | readonly string[]>) {
+      if (typeof item === 'string') enc.addLine(item);
+      else enc.addTokens(item);
+    }
+  }
+  return enc.finish();
+}
