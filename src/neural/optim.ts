@@ -54,9 +54,9 @@ export class Optimizer {
     return Math.sqrt(s);
   }
 
-  /** clip, apply weight decay and update every parameter; returns the gradient norm before clipping */
+  /** clip, apply weight decay and update every parameter; returns the gradient norm before clipping (0 when clipping is off) */
   step(): number {
-    const norm = this.clip > 0 || this.name !== 'sgd' ? this.gradNorm() : 0;
+    const norm = this.clip > 0 ? this.gradNorm() : 0;
     const scale = this.clip > 0 && norm > this.clip ? this.clip / norm : 1;
     this.t++;
     const lr = this.lr;
@@ -88,6 +88,16 @@ export class Optimizer {
           const decay = this.name === 'adamw' ? 1 - lr * l2 : 1;
           const a = lr / bc1;
           const ib2 = 1 / Math.sqrt(bc2);
+          if (scale === 1 && coupled === 0 && decay === 1) {
+            // the common case, without the clipping and decay terms
+            for (let i = 0; i < n; i++) {
+              const gi = g[i];
+              const mi = (m[i] = ADAM_BETA1 * m[i] + (1 - ADAM_BETA1) * gi);
+              const vi = (v[i] = ADAM_BETA2 * v[i] + (1 - ADAM_BETA2) * gi * gi);
+              w[i] -= (a * mi) / (Math.sqrt(vi) * ib2 + ADAM_EPS);
+            }
+            break;
+          }
           for (let i = 0; i < n; i++) {
             const gi = g[i] * scale + coupled * w[i];
             const mi = (m[i] = ADAM_BETA1 * m[i] + (1 - ADAM_BETA1) * gi);

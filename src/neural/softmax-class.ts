@@ -8,7 +8,7 @@
  * row per word, can be tied to the embedding) and bias b (V).
  * Pure logic.
  */
-import { addColSums, matmul, matmulTN } from './linalg.js';
+import { addColSums, matmul, matmulArr, matmulTN, transpose } from './linalg.js';
 import { logSumExp, type OutputLayer, type OutputResult } from './output.js';
 import { Param } from './params.js';
 import { classOfIds } from './classes.js';
@@ -79,18 +79,14 @@ export class ClassSoftmax implements OutputLayer {
       if (m === 0) continue;
       const s = this.bounds[c];
       const K = this.bounds[c + 1] - s;
-      const lw = new Float32Array(m * K);
-      for (let j = 0; j < K; j++) {
-        const wo = (s + j) * D;
-        for (let i = 0; i < m; i++) {
-          const ho = toks[i] * D;
-          let acc = 0;
-          for (let d = 0; d < D; d++) acc += h[ho + d] * W[wo + d];
-          lw[i * K + j] = acc + b[s + j];
-        }
-      }
+      // this class's rows of W (K×D) are contiguous; the tokens' inputs gathered (m×D)
+      const Wk = W.subarray(s * D, (s + K) * D);
+      const Hm = new Float32Array(m * D);
+      for (let i = 0; i < m; i++) Hm.set(h.subarray(toks[i] * D, (toks[i] + 1) * D), i * D);
+      const lw = matmulArr(Hm, m, D, transpose(Wk, K, D), K);
       for (let i = 0; i < m; i++) {
         const o = i * K;
+        for (let j = 0; j < K; j++) lw[o + j] += b[s + j];
         const yi = y[toks[i]] - s;
         const lse = logSumExp(lw, o, K);
         sumNats += lse - lw[o + yi];
@@ -101,21 +97,13 @@ export class ClassSoftmax implements OutputLayer {
         }
       }
       if (!grad) continue;
-      for (let j = 0; j < K; j++) {
-        const wo = (s + j) * D;
-        let dbj = 0;
-        for (let i = 0; i < m; i++) {
-          const g = lw[i * K + j];
-          if (g === 0) continue;
-          dbj += g;
-          const ho = toks[i] * D;
-          for (let d = 0; d < D; d++) {
-            dIn![ho + d] += g * W[wo + d];
-            gW[wo + d] += g * h[ho + d];
-          }
-        }
-        gb[s + j] += dbj;
+      const dHm = matmulArr(lw, m, K, Wk, D);
+      for (let i = 0; i < m; i++) {
+        const ho = toks[i] * D;
+        for (let d = 0; d < D; d++) dIn![ho + d] += dHm[i * D + d];
       }
+      matmulTN(lw, m, K, Hm, D, gW.subarray(s * D, (s + K) * D));
+      addColSums(lw, m, K, gb.subarray(s, s + K));
     }
     return { sumNats, dIn };
   }
