@@ -8,6 +8,7 @@
  */
 import { promises as fsp } from 'node:fs';
 import { BOS, EOS, UNK } from '../types.js';
+import { TokenIndex } from './token-index.js';
 
 export const VOCAB_FORMAT = 'lmstream-vocab';
 export const VOCAB_VERSION = 1;
@@ -34,11 +35,10 @@ export class Vocabulary {
   readonly unkId = 0;
   readonly bosId = 1;
   readonly eosId = 2;
-  private readonly index: Map<string, number>;
+  private readonly index: TokenIndex;
 
   private constructor(readonly tokens: readonly string[], readonly counts: readonly number[]) {
-    this.index = new Map(tokens.map((t, i) => [t, i]));
-    if (this.index.size !== tokens.length) throw new Error('vocabulary has a duplicated token');
+    this.index = new TokenIndex(tokens); // throws on a duplicated token
     RESERVED.forEach((r, i) => {
       if (tokens[i] !== r) throw new Error(`vocabulary entry ${i} must be ${r}, found ${JSON.stringify(tokens[i])}`);
     });
@@ -71,12 +71,13 @@ export class Vocabulary {
   }
 
   has(token: string): boolean {
-    return this.index.has(token);
+    return this.index.get(token) >= 0;
   }
 
   /** The id of a token, `<unk>`'s id when it is not in the vocabulary. */
   id(token: string): number {
-    return this.index.get(token) ?? this.unkId;
+    const id = this.index.get(token);
+    return id >= 0 ? id : this.unkId;
   }
 
   /** The token of an id; throws on an id outside the vocabulary. */
