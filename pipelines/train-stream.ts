@@ -353,13 +353,7 @@ async function trainNgram(p: Parsed): Promise<number> {
     'checkpoint-every', 'max-steps', 'shuffle', 'cache', 'keep-cache', 'metrics', 'min-count', 'max-vocab', 'format', 'field', 'backend'];
   const bad = neuralOnly.find((k) => p.values[k] !== undefined);
   if (bad) throw new UsageError(`--${bad} does not apply to --model ngram (see lmstream ngram build --help)`);
-  // src/ngram/build.ts (loaded by name until it is committed beside this file)
-  const buildModule: string = '../src/ngram/build.js';
-  const { buildArpaFromCorpus, SMOOTHINGS, MAX_ORDER } = (await import(buildModule)) as {
-    buildArpaFromCorpus(source: AsyncIterable<Buffer | string>, o: Record<string, unknown>): Promise<{ tokens: number; counts: number[] }>;
-    SMOOTHINGS: readonly string[];
-    MAX_ORDER: number;
-  };
+  const { buildArpaFromCorpus, SMOOTHINGS, MAX_ORDER } = await import('../src/ngram/build.js');
   const order = num(p, 'order', 3, { min: 1, max: MAX_ORDER, integer: true });
   const smoothing = oneOf(p, 'smoothing', SMOOTHINGS, 'mkn');
   const mode = oneOf(p, 'mode', ['sentence', 'stream'] as const, 'sentence');

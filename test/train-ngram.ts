@@ -1,0 +1,39 @@
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { promises as fsp, createReadStream } from 'node:fs';
+import path from 'node:path';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { buildArpaFromCorpus } from '../src/ngram/build.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const cli = path.join(root, 'dist/src/cli/lmstream.js');
+const fixture = path.join(root, 'fixtures/train/tiny.txt');
+
+t.test('train --model ngram writes the ARPA file of the n-gram builder', async (t) => {
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'lmstream-ngram-'));
+  t.teardown(() => fsp.rm(dir, { recursive: true, force: true }));
+  for (const [smoothing, extra] of [['mkn', []], ['witten-bell', []], ['kn', []]] as [string, string[]][]) {
+    const out = path.join(dir, `${smoothing}.arpa`);
+    const r = spawnSync(process.execPath, [cli, 'train', '--model', 'ngram', '--order', '3', '--smoothing', smoothing, ...extra, '--out', out],
+      { input: await fsp.readFile(fixture), encoding: 'utf8' });
+    t.equal(r.status, 0, r.stderr);
+    t.equal(r.stdout, '');
+    t.match(r.stderr, new RegExp(`3-gram ${smoothing} model of 50 tokens written to`));
+    const ref = path.join(dir, `${smoothing}.ref.arpa`);
+    await buildArpaFromCorpus(createReadStream(fixture), { order: 3, smoothing: smoothing as 'mkn', out: ref, warn: () => {} });
+    const got = await fsp.readFile(out, 'utf8');
+    t.match(got, /^\\data\\\nngram 1=19\n/);
+    t.equal(got, await fsp.readFile(ref, 'utf8'), `${smoothing}: identical to buildArpaFromCorpus`);
+  }
+  const bad = spawnSync(process.execPath, [cli, 'train', '--model', 'ngram', '--order', '3', '--epochs', '2', '--out', path.join(dir, 'x.arpa')], { input: 'a\n', encoding: 'utf8' });
+  t.equal(bad.status, 2);
+  t.match(bad.stderr, /--epochs does not apply to --model ngram/);
+  const bad2 = spawnSync(process.execPath, [cli, 'train', '--model', 'ngram', '--order', '11', '--out', path.join(dir, 'x.arpa')], { input: 'a\n', encoding: 'utf8' });
+  t.equal(bad2.status, 2);
+  t.match(bad2.stderr, /--order: 11 is above the maximum 10/);
+  const bad3 = spawnSync(process.execPath, [cli, 'train', '--model', 'lstm', '--smoothing', 'kn', '--out', path.join(dir, 'y')], { input: 'a\n', encoding: 'utf8' });
+  t.equal(bad3.status, 2);
+  t.match(bad3.stderr, /--smoothing applies to --model ngram only/);
+  await t.rejects(fsp.access(path.join(dir, 'x.arpa')));
+});
