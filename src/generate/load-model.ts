@@ -12,14 +12,18 @@
  *   weights via `loadModel(dir)` of src/neural. Char models in stream mode
  *   start after a `\n` token when their vocabulary has one.
  */
-import { promises as fsp } from 'node:fs';
+import { createReadStream, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../cli/common.js';
+import { readArpa } from '../ngram/arpa-read.js';
+import { ArpaModel } from '../ngram/arpa-model.js';
 import type { NeuralLM } from '../neural/api.js';
 import { readCheckpoint } from '../train/checkpoint.js';
 import { corpusSpec } from '../train/corpus.js';
 import { getTokenizer, TOKENIZERS, type TokenizerName } from '../text/tokenizers.js';
+import { tokenizeWhitespace } from '../text/tokenize-whitespace.js';
 import { NEWLINE_TOKEN } from '../text/tokenize-char.js';
+import { NgramSource } from './ngram-source.js';
 import { NeuralSource } from './neural-source.js';
 import type { MarkerMode } from '../types.js';
 import type { TokenSource } from './source.js';
@@ -53,8 +57,23 @@ export async function loadForGeneration(path: string, opts: LoadOptions = {}): P
   return loadArpa(path, opts.mode ?? 'sentence');
 }
 
-async function loadArpa(file: string, _mode: MarkerMode): Promise<LoadedModel> {
-  throw new UserError(`${file}: reading ARPA files is not available yet (waiting for the ARPA reader in src/ngram)`);
+async function loadArpa(file: string, mode: MarkerMode): Promise<LoadedModel> {
+  let data;
+  try {
+    data = await readArpa(createReadStream(file), file);
+  } catch (e) {
+    throw new UserError((e as Error).message);
+  }
+  const model = new ArpaModel(data);
+  const vocab = model.vocab;
+  return {
+    kind: 'ngram',
+    source: new NgramSource(model, mode),
+    tokenize: tokenizeWhitespace,
+    id: (t) => vocab.id(t),
+    level: 'word',
+    dispose: () => {},
+  };
 }
 
 async function loadNeural(dir: string): Promise<LoadedModel> {
