@@ -260,6 +260,9 @@ export async function main(argv: string[]): Promise<number> {
   log(`train-stream: ${train.tokens} training tokens in ${train.docs} documents, vocabulary ${vocab.size}` +
     (valid ? `, validation ${valid.tokens} tokens` : ''));
 
+  if (!ck && out && (await fsp.access(path.join(path.resolve(out), 'state.json')).then(() => true, () => false))) {
+    log(`train-stream: warning: ${path.resolve(out)} holds a checkpoint of another run; this run replaces it (use --resume ${out} to continue it instead)`);
+  }
   // tfjs is loaded only now, so that --help and command-line errors are quick
   const { initBackend } = await import('../src/backend.js');
   const { createModel, loadModel, defaultConfig } = await import('../src/neural/index.js');
