@@ -12,7 +12,6 @@ import {
   type NeuralFactory, type NgramBuilder, type ResultRow,
 } from './brown-bengio.js';
 import type { NeuralConfig, OptimizerName, SoftmaxKind } from '../src/neural/api.js';
-import type { NgramModel } from '../src/ngram/api.js';
 
 
 const HELP = `usage: lmstream reproduce bengio2003 [options]
@@ -65,18 +64,10 @@ const OPTIONS = {
 
 /** The n-gram builder of src/ngram: modified Kneser-Ney as KenLM's lmplz, stream mode. */
 async function realNgram(): Promise<NgramBuilder> {
-  // (specifier in a variable until src/ngram/build.ts is in the repository)
-  const spec = '../src/ngram/build.js';
-  let mod: { buildModelFromCorpus: (src: Iterable<readonly string[]>, o: { order: number; smoothing: 'mkn'; mode: 'stream'; warn: (m: string) => void }) => Promise<NgramModel> };
-  try {
-    mod = await import(spec);
-  } catch (e) {
-    throw new UserError(`reproduce: the n-gram builder (src/ngram/build.ts) cannot be loaded: ${(e as Error).message}`);
-  }
-  const { buildModelFromCorpus } = mod;
+  const { buildModelFromCorpus } = await import('../src/ngram/build.js');
   return {
     build: (trainTokens, order) =>
-      buildModelFromCorpus([trainTokens], { order, smoothing: 'mkn', mode: 'stream', warn: () => {} }),
+      buildModelFromCorpus([trainTokens], { order, smoothing: 'mkn', mode: 'stream', warn: (m) => log(`n-gram: ${m}`) }),
   };
 }
 
