@@ -67,6 +67,7 @@ export function adjustCounts(c: PaddedCorpus, vocabSize: number, opts: AdjustOpt
   let sorted: Uint32Array | null = suffixSort(words, positionsOf(c), N, vocabSize);
   let weightAt: Uint32Array | null = null;
   if (c.positions && c.weights) {
+    // weights are per position
     weightAt = new Uint32Array(words.length);
     for (let i = 0; i < c.positions.length; i++) weightAt[c.positions[i]] += c.weights[i];
   }

@@ -5,33 +5,14 @@
  * Buffers/strings). Output: `ArpaData` (unigram tokens in file order, counts,
  * one packed block per order), ready for `ArpaModel` or the writer.
  *
- * Accepted: optional text before `\data\`, `ngram k=n` lines, sections
+ * Accepted: blank lines and `#` comments before `\data\`, `ngram k=n` lines, sections
  * `\k-grams:` holding exactly n lines `log10p w1 … wk [log10bo]` (fields
  * separated by tabs or spaces), blank lines between sections, `\end\`.
  * Anything else raises an Error "NAME:LINE: what is wrong".
  */
-import { StringDecoder } from 'node:string_decoder';
+import { lines } from './lines.js';
 import type { ArpaData } from './arpa-model.js';
 import type { ArpaBlock } from './arpa-write.js';
-
-async function* lines(src: AsyncIterable<Buffer | string>): AsyncGenerator<string> {
-  const dec = new StringDecoder('utf8');
-  let rest = '';
-  for await (const chunk of src) {
-    const text = rest + (typeof chunk === 'string' ? chunk : dec.write(chunk));
-    let start = 0;
-    let nl: number;
-    while ((nl = text.indexOf('\n', start)) >= 0) {
-      let end = nl;
-      if (end > start && text.charCodeAt(end - 1) === 13) end--;
-      yield text.slice(start, end);
-      start = nl + 1;
-    }
-    rest = text.slice(start);
-  }
-  rest += dec.end();
-  if (rest.length > 0) yield rest;
-}
 
 const FIELD = /[ \t]+/;
 
@@ -58,8 +39,9 @@ export async function readArpa(src: AsyncIterable<Buffer | string>, name = 'ARPA
   for (;;) {
     line = await next();
     if (line === undefined) { lineNo = Math.max(lineNo, 1); fail('not an ARPA file (no \\data\\ line)'); }
-    if (line!.trim() === '\\data\\') break;
-    if (lineNo > 1000) fail('not an ARPA file (no \\data\\ line in the first 1000 lines)');
+    const tl = line!.trim();
+    if (tl === '\\data\\') break;
+    if (tl !== '' && !tl.startsWith('#')) fail(`not an ARPA file (expected \\data\\, found '${tl.slice(0, 40)}')`);
   }
   const counts: number[] = [];
   for (;;) {

@@ -133,7 +133,47 @@ export class CorpusEncoder {
     if (this.mode === 'sentence') this.endSentence();
   }
 
+  /** number of ids held (for memory accounting) */
+  get size(): number {
+    return this.len;
+  }
+
+  /**
+   * Hand over what was read so far as one part and start the next (counting
+   * in parts with bounded memory). Sentence mode: parts end at line
+   * boundaries. Stream mode: the next part starts with the last N-1 ids as
+   * context, which are not counted again.
+   */
+  takePart(): PaddedCorpus {
+    const carry = this.mode === 'stream' && this.inSentence ? Math.min(this.order - 1, this.len - 2) : 0;
+    const words = this.words.slice(0, this.len);
+    const from = 2 + (this.partCarry ?? 0);
+    let n = 0;
+    for (let i = from; i < words.length; i++) if (words[i] !== BOS_ID) n++;
+    const positions = new Uint32Array(n);
+    n = 0;
+    for (let i = from; i < words.length; i++) if (words[i] !== BOS_ID) positions[n++] = i;
+    const part: PaddedCorpus = {
+      order: this.order, mode: this.mode, words, tokens: this.tokens,
+      sentences: this.sentences, tokenCount: this.tokenCount, positions,
+    };
+    const tail = words.slice(words.length - carry);
+    this.len = 2;
+    for (const w of tail) this.words[this.len++] = w;
+    this.partCarry = carry;
+    this.sentences = 0;
+    this.tokenCount = 0;
+    return part;
+  }
+
+  private partCarry = 0;
+
   finish(): PaddedCorpus {
+    if (this.partCarry > 0) {
+      if (this.mode === 'stream' && this.inSentence) this.endSentence();
+      this.inSentence = false;
+      return this.takePart();
+    }
     if (this.mode === 'stream' && this.inSentence) this.endSentence();
     const words = this.words.length - this.len > (1 << 20) ? this.words.slice(0, this.len) : this.words.subarray(0, this.len);
     return {

@@ -1,0 +1,81 @@
+/**
+ * Counting with bounded memory: the corpus is encoded and counted in parts
+ * that fit the memory cap; each part's counts are written as a sorted run
+ * (count-file lines, LC_ALL=C order) to a temporary directory, and the runs
+ * are merged (src/ngram/merge.ts), as KenLM spills sorted blocks.
+ *
+ * Input: corpus bytes. Output: count-file text, handed to `write` in chunks
+ * (one part: ordered by order then ids; several parts: LC_ALL=C order).
+ */
+import { createReadStream, promises as fsp } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { MarkerMode } from '../types.js';
+import { CorpusEncoder, type PaddedCorpus } from './corpus.js';
+import { countsFromAdjusted, countLines } from './counts.js';
+import { adjustCounts } from './adjust.js';
+import { lines } from './lines.js';
+import { mergeSortedCounts } from './merge.js';
+
+export interface CountToFileOptions {
+  order: number;
+  mode?: MarkerMode;
+  /** cap in bytes for one part's tables (default: no cap) */
+  memory?: number;
+  tempDir?: string;
+  unk?: 'word' | 'skip';
+  warn?: (msg: string) => void;
+  write: (chunks: AsyncIterable<string> | Iterable<string>) => Promise<void>;
+}
+
+/** bytes per id of a part while it is counted: ids, sort scratch, tables of all orders */
+export function bytesPerToken(order: number): number {
+  return 12 + 20 * order;
+}
+
+export async function countCorpusToFile(src: AsyncIterable<Buffer | string>, o: CountToFileOptions): Promise<{ empty: boolean; runs: number }> {
+  const enc = new CorpusEncoder(o.order, o.mode ?? 'sentence', 1 << 16, o.warn);
+  enc.unkAsWord = (o.unk ?? 'word') === 'word';
+  const maxIds = o.memory ? Math.max(1024, Math.floor(o.memory / bytesPerToken(o.order))) : Infinity;
+  let dir: string | undefined;
+  const runs: string[] = [];
+  let any = false;
+  const spill = async (part: PaddedCorpus): Promise<void> => {
+    const c = countsFromAdjusted(adjustCounts(part, part.tokens.length, { raw: true }), part.tokens, part.mode);
+    const all: string[] = [];
+    for (const chunk of countLines(c)) {
+      const ls = chunk.split('\n');
+      ls.pop();
+      for (const l of ls) all.push(l);
+    }
+    all.sort();
+    dir ??= await fsp.mkdtemp(path.join(o.tempDir ?? os.tmpdir(), 'lmstream-count-'));
+    const file = path.join(dir, `run-${runs.length}.txt`);
+    const fh = await fsp.open(file, 'w');
+    try {
+      for (let i = 0; i < all.length; i += 65536) await fh.write(all.slice(i, i + 65536).join('\n') + '\n');
+    } finally {
+      await fh.close();
+    }
+    runs.push(file);
+  };
+  try {
+    for await (const line of lines(src)) {
+      any = true;
+      enc.addLine(line);
+      if (enc.size > maxIds) await spill(enc.takePart());
+    }
+    if (!any) return { empty: true, runs: 0 };
+    const last = enc.finish();
+    if (runs.length === 0) {
+      const c = countsFromAdjusted(adjustCounts(last, last.tokens.length, { raw: true }), last.tokens, last.mode);
+      await o.write(countLines(c));
+      return { empty: false, runs: 1 };
+    }
+    await spill(last);
+    await o.write(mergeSortedCounts(runs.map((f) => ({ name: f, lines: lines(createReadStream(f)) }))));
+    return { empty: false, runs: runs.length };
+  } finally {
+    if (dir) await fsp.rm(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,113 @@
+import t from 'tap';
+import { promises as fsp, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { lmstream, root } from './helpers/cli.js';
+
+const tiny = path.join(root, 'fixtures/ngram/tiny.txt');
+
+function synth(n: number, seed: number): string {
+  let s = seed;
+  const rnd = () => { s = (Math.imul(s, 1103515245) + 12345) >>> 0; return s / 4294967296; };
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const len = 1 + Math.floor(rnd() * 9);
+    out.push(Array.from({ length: len }, () => `w${Math.floor(40 * rnd() * rnd())}`).join(' '));
+  }
+  return out.join('\n') + '\n';
+}
+
+const sortC = (s: string) => {
+  const r = spawnSync('sort', [], { input: s, encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } });
+  return r.stdout;
+};
+
+t.test('count | sort | merge --sorted on two shards equals counting the whole', async (t) => {
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'lmstream-ngram-cli-'));
+  t.teardown(() => fsp.rm(dir, { recursive: true, force: true }));
+  const a = synth(300, 1);
+  const b = synth(300, 2);
+  await fsp.writeFile(path.join(dir, 'a.txt'), a);
+  await fsp.writeFile(path.join(dir, 'b.txt'), b);
+  const ca = lmstream(['ngram', 'count', '--order', '3', path.join(dir, 'a.txt')]);
+  const cb = lmstream(['ngram', 'count', '--order', '3', path.join(dir, 'b.txt')]);
+  t.equal(ca.code, 0, ca.stderr);
+  t.equal(cb.code, 0, cb.stderr);
+  const whole = lmstream(['ngram', 'count', '--order', '3'], a + b);
+  t.equal(whole.code, 0);
+  // the reducer side: one sorted stream on stdin
+  const merged = lmstream(['ngram', 'merge', '--sorted'], sortC(ca.stdout + cb.stdout));
+  t.equal(merged.code, 0, merged.stderr);
+  t.equal(merged.stdout, sortC(whole.stdout));
+  // unsorted files, merged in memory
+  await fsp.writeFile(path.join(dir, 'ca'), ca.stdout);
+  await fsp.writeFile(path.join(dir, 'cb'), cb.stdout);
+  const m2 = lmstream(['ngram', 'merge', path.join(dir, 'ca'), path.join(dir, 'cb')]);
+  t.equal(m2.code, 0, m2.stderr);
+  t.equal(sortC(m2.stdout), sortC(whole.stdout));
+  // --sorted refuses unsorted input, naming file and line
+  const bad = lmstream(['ngram', 'merge', '--sorted', path.join(dir, 'ca')]);
+  t.equal(bad.code, 1);
+  t.match(bad.stderr, /ca:\d+: not sorted/);
+  // build from merged counts = build from the corpus (same entries)
+  await fsp.writeFile(path.join(dir, 'counts'), merged.stdout);
+  const fromCounts = lmstream(['ngram', 'build', '--order', '3', '--quiet', '--counts', path.join(dir, 'counts')]);
+  const fromText = lmstream(['ngram', 'build', '--order', '3', '--quiet'], a + b);
+  t.equal(fromCounts.code, 0, fromCounts.stderr);
+  t.equal(fromText.code, 0, fromText.stderr);
+  t.same(fromCounts.stdout.split('\n').sort(), fromText.stdout.split('\n').sort());
+});
+
+t.test('build --arpa then ppl --per-token', async (t) => {
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'lmstream-ngram-cli-'));
+  t.teardown(() => fsp.rm(dir, { recursive: true, force: true }));
+  const out = path.join(dir, 'm.arpa');
+  const b = lmstream(['ngram', 'build', '--order', '3', '--arpa', out, tiny]);
+  t.equal(b.code, 0, b.stderr);
+  t.equal(b.stdout, '');
+  t.match(b.stderr, /warning: could not calculate Kneser-Ney discounts for 2-grams/);
+  t.match(readFileSync(out, 'utf8'), /^\\data\\\nngram 1=6\nngram 2=8\nngram 3=7\n/);
+  const p = lmstream(['ngram', 'ppl', '--model', out, '--per-token'], 'a b\nc x\n');
+  t.equal(p.code, 0, p.stderr);
+  const ls = p.stdout.trim().split('\n');
+  t.same(ls.slice(0, 6).map((l) => [l.split('\t')[0], l.split('\t')[2]]), [['a', '2'], ['b', '3'], ['</s>', '3'], ['c', '1'], ['x', '1'], ['</s>', '1']]);
+  t.match(ls.slice(6).join('\n'), /^Perplexity including OOVs:\t[\d.]+\nPerplexity excluding OOVs:\t[\d.]+\nOOVs:\t1\nTokens:\t6$/);
+  // classic smoothings are dispatched too
+  const wb = lmstream(['ngram', 'build', '--order', '2', '--smoothing', 'witten-bell', tiny]);
+  t.equal(wb.code, 0, wb.stderr);
+  t.match(wb.stdout, /^\\data\\\nngram 1=\d+\nngram 2=\d+\n/);
+});
+
+t.test('bad input: one clear line, non-zero exit, no output file', async (t) => {
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'lmstream-ngram-cli-'));
+  t.teardown(() => fsp.rm(dir, { recursive: true, force: true }));
+  const out = path.join(dir, 'x.arpa');
+  const cases: [string[], string, number, RegExp][] = [
+    [['ngram', 'build', '--order', '0', '--arpa', out], 'a\n', 2, /--order: 0 is below the minimum 1/],
+    [['ngram', 'build', '--order', '11', '--arpa', out], 'a\n', 2, /--order: 11 is above the maximum 10/],
+    [['ngram', 'build', '--order', '3', '--smoothing', 'nope', '--arpa', out], 'a\n', 2, /--smoothing: 'nope' is not one of/],
+    [['ngram', 'build', '--order', '3', '--arpa', out], '', 1, /empty corpus/],
+    [['ngram', 'count', '--order', '2'], '', 1, /empty corpus/],
+    [['ngram', 'count'], 'a\n', 2, /--order is required/],
+    [['ngram', 'frobnicate'], '', 2, /unknown subcommand 'frobnicate'/],
+  ];
+  for (const [args, input, code, msg] of cases) {
+    const r = lmstream(args, input);
+    t.equal(r.code, code, args.join(' '));
+    t.match(r.stderr, msg);
+    t.equal(r.stderr.trim().split('\n').length, 1, 'one line');
+  }
+  await t.rejects(fsp.access(out), 'no half-written model');
+  await fsp.writeFile(path.join(dir, 'bad.counts'), 'a b\t2\na b c\tx\n');
+  const bc = lmstream(['ngram', 'build', '--order', '3', '--counts', path.join(dir, 'bad.counts'), '--arpa', out]);
+  t.equal(bc.code, 1);
+  t.match(bc.stderr, /bad\.counts:2: count 'x' is not a non-negative whole number/);
+  const bm = lmstream(['ngram', 'merge', path.join(dir, 'bad.counts')]);
+  t.equal(bm.code, 1);
+  t.match(bm.stderr, /bad\.counts:2:/);
+  const np = lmstream(['ngram', 'ppl', '--model', tiny], 'a\n');
+  t.equal(np.code, 1);
+  t.match(np.stderr, /tiny\.txt:1: not an ARPA file/);
+  await t.rejects(fsp.access(out));
+});
