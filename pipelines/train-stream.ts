@@ -63,6 +63,11 @@ training:
   --epochs N          (default 10)
   --batch B           lanes (recurrent) or examples (mlp) per step (default 32)
   --bptt T            steps per batch, truncated BPTT (default 35)
+  --pack              rnn/lstm/gru, sentence mode: train on the sentences back
+                      to back in each lane (state flows across </s> <s>)
+                      instead of starting each one at a window boundary
+                      with padding; far fewer steps on short sentences.
+                      Validation and eval stay per sentence
   --shuffle K         mlp: shuffle the examples within K batches, a new
                       seeded order each epoch (default 100; 0 = corpus order)
   --valid FILE        validation corpus, or
@@ -96,7 +101,7 @@ const OPTIONS = {
   clip: { type: 'string' }, optimizer: { type: 'string' }, lr: { type: 'string' }, init: { type: 'string' },
   'init-scale': { type: 'string' }, softmax: { type: 'string' }, classes: { type: 'string' }, seed: { type: 'string' },
   smoothing: { type: 'string' }, delta: { type: 'string' }, alpha: { type: 'string' }, 'min-count': { type: 'string' }, 'max-vocab': { type: 'string' },
-  epochs: { type: 'string' }, shuffle: { type: 'string' }, batch: { type: 'string' }, bptt: { type: 'string' }, valid: { type: 'string' },
+  epochs: { type: 'string' }, shuffle: { type: 'string' }, pack: { type: 'boolean' }, batch: { type: 'string' }, bptt: { type: 'string' }, valid: { type: 'string' },
   'valid-fraction': { type: 'string' }, 'lr-decay': { type: 'string' }, 'max-tokens': { type: 'string' },
   'checkpoint-every': { type: 'string' }, 'max-steps': { type: 'string' }, out: { type: 'string' }, resume: { type: 'string' }, cache: { type: 'string' },
   'keep-cache': { type: 'boolean' }, metrics: { type: 'string' }, progress: { type: 'string' },
@@ -107,7 +112,7 @@ const OPTIONS = {
 const FIXED_ON_RESUME = [
   'model', 'level', 'tokenizer', 'mode', 'embed', 'hidden', 'layers', 'order', 'direct', 'tie', 'dropout', 'l2', 'clip',
   'optimizer', 'lr', 'init', 'init-scale', 'softmax', 'classes', 'seed', 'min-count', 'max-vocab', 'batch', 'bptt',
-  'valid-fraction', 'lr-decay', 'max-tokens', 'shuffle',
+  'valid-fraction', 'lr-decay', 'max-tokens', 'shuffle', 'pack',
 ];
 
 const ARCHS = ['mlp', 'rnn', 'lstm', 'gru'] as const;
@@ -214,10 +219,12 @@ export async function main(argv: string[]): Promise<number> {
       maxTokens: p.values['max-tokens'] === undefined ? null : num(p, 'max-tokens', 0, { min: 1, integer: true }),
       checkpointEvery: 0,
       shuffle: arch === 'mlp' ? num(p, 'shuffle', 100, { min: 0, integer: true }) : 0,
+      pack: p.values.pack === true,
       validFile: validFile ?? null,
     };
   training.checkpointEvery = num(p, 'checkpoint-every', ck?.config.training.checkpointEvery ?? 0, { min: 0, integer: true });
   if (!ck && arch !== 'mlp' && p.values.shuffle !== undefined) throw new UsageError('--shuffle applies to --model mlp only (recurrent lanes keep the text in order)');
+  if (!ck && p.values.pack && (arch === 'mlp' || mode !== 'sentence')) throw new UsageError('--pack applies to rnn, lstm and gru in sentence mode only');
   if (validFile && training.validFraction > 0) throw new UsageError('--valid and --valid-fraction exclude each other');
   const seed = ck ? ck.config.model.seed : num(p, 'seed', 1, { integer: true });
   const partial = ck ? undefined : neuralPartial(p, arch);
@@ -344,7 +351,7 @@ function estimateBatches(train: IdCache, config: CheckpointConfig): number {
   const t = config.training;
   const targets = targetCount(train, config.mode);
   if (config.model.arch === 'mlp') return Math.ceil(targets / t.batch);
-  return Math.ceil(Math.ceil(targets / t.batch) / t.bptt);
+  return Math.ceil(Math.ceil((t.pack ? train.tokens : targets) / t.batch) / t.bptt);
 }
 
 /** `--model ngram`: the same as `lmstream ngram build` (src/ngram/build.ts), ARPA file to --out. */
@@ -353,7 +360,7 @@ async function trainNgram(p: Parsed): Promise<number> {
   if (!out) throw new UsageError('--out FILE is required (the ARPA file to write)');
   const neuralOnly = ['resume', 'level', 'tokenizer', 'embed', 'hidden', 'layers', 'direct', 'tie', 'dropout', 'l2', 'clip', 'optimizer', 'lr',
     'init', 'init-scale', 'softmax', 'classes', 'epochs', 'batch', 'bptt', 'valid', 'valid-fraction', 'lr-decay', 'max-tokens',
-    'checkpoint-every', 'max-steps', 'shuffle', 'cache', 'keep-cache', 'metrics', 'min-count', 'max-vocab', 'format', 'field', 'backend'];
+    'checkpoint-every', 'max-steps', 'shuffle', 'pack', 'cache', 'keep-cache', 'metrics', 'min-count', 'max-vocab', 'format', 'field', 'backend'];
   const bad = neuralOnly.find((k) => p.values[k] !== undefined);
   if (bad) throw new UsageError(`--${bad} does not apply to --model ngram (see lmstream ngram build --help)`);
   const { buildArpaFromCorpus, SMOOTHINGS, MAX_ORDER } = await import('../src/ngram/build.js');

@@ -67,3 +67,14 @@ t.test('bad options', async (t) => {
   t.throws(() => sentenceLanes({ batch: 0, bptt: 2 }), /batch/);
   t.throws(() => sentenceLanes({ batch: 2, bptt: 1.5 }), /bptt/);
 });
+
+t.test('packed sentence mode: documents back to back, <s> targets masked, state carried across them', async (t) => {
+  // two documents <s> 5 6 </s> <s> 7 </s>
+  const src = arraySource(Int32Array.from([1, 5, 6, 2, 1, 7, 2]));
+  const bs: SeqBatch[] = [];
+  for await (const b of streamLanes(src, { batch: 1, bptt: 4, maskTarget: 1 })) bs.push(b);
+  t.same(bs.map(plain), [
+    { B: 1, T: 4, x: [1, 1, 5, 6], y: [1, 5, 6, 2], reset: [1], mask: [0, 1, 1, 1] },
+    { B: 1, T: 4, x: [2, 1, 7, 0], y: [1, 7, 2, 0], reset: [0], mask: [0, 1, 1, 0] },
+  ]);
+});

@@ -40,6 +40,8 @@ t.test('bad command lines: one clear line, non-zero exit, nothing written', asyn
     [['train', '--model', 'lstm'], 'a b\n', 2, /--out DIR is required/],
     [['train', '--model', 'mlp', '--tie', '--out', out], 'a b\n', 2, /--tie applies to rnn, lstm and gru only/],
     [['train', '--model', 'lstm', '--batch', '0', '--out', out], 'a b\n', 2, /--batch: 0 is below the minimum 1/],
+    [['train', '--model', 'lstm', '--mode', 'stream', '--pack', '--out', out], 'a b\n', 2, /--pack applies to rnn, lstm and gru in sentence mode only/],
+    [['train', '--model', 'gru', '--shuffle', '3', '--out', out], 'a b\n', 2, /--shuffle applies to --model mlp only/],
     [['train', '--model', 'lstm', '--bogus', '--out', out], 'a b\n', 2, /bogus/],
     [['train', '--model', 'lstm', '--out', out], '', 1, /training corpus is empty/],
     [['train', '--model', 'lstm', '--out', out, path.join(dir, 'missing.txt')], undefined, 1, /missing\.txt: no such file/],

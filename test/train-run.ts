@@ -19,11 +19,11 @@ async function cache(mode: MarkerMode, dir: string, validFraction = 0): Promise<
   return pipeline(documents([fixture]), ...tokenStages(corpusSpec('word', mode)), idCacheSink({ dir, validFraction, seed: 3 }));
 }
 
-function setup(arch: Arch, mode: MarkerMode, c: IdCacheResult, epochs = 2, checkpointEvery = 0) {
+function setup(arch: Arch, mode: MarkerMode, c: IdCacheResult, epochs = 2, checkpointEvery = 0, pack = false) {
   const config: CheckpointConfig = {
     format: 'lmstream-train-config', version: 1, model: fakeConfig({ arch, vocabSize: c.vocab.size, lr: 0.5 }),
     level: 'word', tokenizer: 'whitespace', mode,
-    training: { epochs, batch: 3, bptt: 4, lrDecay: 2, validFraction: 0, maxTokens: null, checkpointEvery, shuffle: arch === 'mlp' ? 2 : 0 },
+    training: { epochs, batch: 3, bptt: 4, lrDecay: 2, validFraction: 0, maxTokens: null, checkpointEvery, shuffle: arch === 'mlp' ? 2 : 0, pack },
   };
   const state: RunState = {
     runId: 'r', epoch: 1, batch: 0, step: 0, done: false, lr: 0.5, bestValidPpl: null, validHistory: [], rngState: 0,
@@ -32,12 +32,12 @@ function setup(arch: Arch, mode: MarkerMode, c: IdCacheResult, epochs = 2, check
   return { config, state };
 }
 
-for (const [arch, mode] of [['lstm', 'sentence'], ['lstm', 'stream'], ['mlp', 'sentence'], ['gru', 'stream']] as [Arch, MarkerMode][]) {
-  t.test(`${arch} ${mode}: stop mid-epoch, resume from the checkpoint = uninterrupted run`, async (t) => {
+for (const [arch, mode, pack] of [['lstm', 'sentence', false], ['lstm', 'stream', false], ['mlp', 'sentence', false], ['gru', 'stream', false], ['rnn', 'sentence', true]] as [Arch, MarkerMode, boolean][]) {
+  t.test(`${arch} ${mode}${pack ? ' packed' : ''}: stop mid-epoch, resume from the checkpoint = uninterrupted run`, async (t) => {
     const root = await fsp.mkdtemp(path.join(os.tmpdir(), 'lmstream-run-'));
     t.teardown(() => fsp.rm(root, { recursive: true, force: true }));
     const c = await cache(mode, path.join(root, 'cache'));
-    const { config, state } = setup(arch, mode, c);
+    const { config, state } = setup(arch, mode, c, 2, 0, pack);
 
     const full: number[] = [];
     const m0 = new FakeModel(config.model);
@@ -47,6 +47,7 @@ for (const [arch, mode] of [['lstm', 'sentence'], ['lstm', 'stream'], ['mlp', 's
     });
     t.equal(r0.stopped, false);
     t.ok(full.length >= 6, `${full.length} steps`);
+    if (pack) t.equal(full.length, 2 * Math.ceil(Math.ceil(c.train.tokens / 3) / 4), 'packed: the batches of the stream of all ids');
     const perEpoch = full.length / 2;
     t.equal(r0.state.epoch, 3);
     t.equal(r0.state.done, true);

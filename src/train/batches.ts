@@ -29,6 +29,8 @@ export interface BatchSpec {
   order: number;
   startBatch?: number;
   bosId?: number;
+  /** recurrent, sentence mode: pack the documents back to back (streamLanes, `<s>` targets masked) */
+  pack?: boolean;
   /** mlp: shuffle examples within this many batches (0 = corpus order) */
   shuffle?: number;
   /** seed of the shuffle (the run's seed and the epoch: see shuffleSeed) */
@@ -52,13 +54,16 @@ export async function* epochBatches(cache: IdCache, spec: BatchSpec): AsyncGener
     const win = windowBatches({ order: spec.order, batch: spec.batch, mode: spec.mode, bosId: spec.bosId });
     const batches = spec.shuffle ? shuffleWindows({ buffer: spec.shuffle, seed: spec.shuffleSeed ?? 1 })(win(ids)) : win(ids);
     yield* skipRecords<Batch>(start)(batches);
-  } else if (spec.mode === 'sentence') {
+  } else if (spec.mode === 'sentence' && !spec.pack) {
     const lanes = sentenceLanes({ batch: spec.batch, bptt: spec.bptt });
     yield* skipRecords<Batch>(start)(lanes(cache.documentIds()));
   } else {
     const src = await cache.source();
     try {
-      yield* streamLanes(src, { batch: spec.batch, bptt: spec.bptt, startBatch: start, bosId: spec.bosId });
+      yield* streamLanes(src, {
+        batch: spec.batch, bptt: spec.bptt, startBatch: start, bosId: spec.bosId,
+        maskTarget: spec.mode === 'sentence' ? spec.bosId ?? 1 : undefined,
+      });
     } finally {
       await src.close();
     }

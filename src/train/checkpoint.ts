@@ -45,6 +45,8 @@ export interface TrainingOptions {
   validFraction: number;
   maxTokens: number | null;
   checkpointEvery: number;
+  /** recurrent, sentence mode: documents packed back to back in the lanes for training */
+  pack?: boolean;
   /** mlp: shuffle buffer in batches (0 or absent: corpus order) */
   shuffle?: number;
   /** --valid FILE (re-read on resume when the cache is gone) */

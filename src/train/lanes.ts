@@ -28,6 +28,10 @@
  *   lanes may be shorter: padding with mask 0, nothing is dropped); batch k
  *   covers positions k·T … k·T+T-1 of every lane. reset = 1 for every lane in
  *   batch 0 only: the state flows across lines and documents.
+ *   Packed sentence mode reuses it over the `<s> … </s>` documents back to
+ *   back (`maskTarget` = `<s>`): no padding per document, the state flows
+ *   across sentence boundaries (the markers tell the model), for training
+ *   only; evaluation keeps `sentenceLanes`, exact per sentence.
  *
  * Both are async generators (expanding stages: a batch is built only when
  * downstream asks for it).
@@ -127,6 +131,11 @@ export interface StreamLanesOptions extends LanesOptions {
   bosId?: number;
   /** start at this batch (resume: the lanes are computed, not replayed) */
   startBatch?: number;
+  /**
+   * mask the positions whose target is this id (packed sentence mode: the
+   * `<s>` that follows each `</s>` is input only, never predicted)
+   */
+  maskTarget?: number;
 }
 
 /** Number of batches `streamLanes` gives for n ids. */
@@ -176,7 +185,8 @@ export async function* streamLanes(src: IdSource, opts: StreamLanesOptions): Asy
       for (let t = 0; t < p1 - p0; t++) {
         x[b * T + t] = p0 + t === 0 ? bos : got[t - off];
         y[b * T + t] = got[t + 1 - off];
-        mask[b * T + t] = 1;
+        if (y[b * T + t] === opts.maskTarget) padded = true;
+        else mask[b * T + t] = 1;
       }
     }
     yield finish(B, T, x, y, reset, mask, padded);

@@ -59,7 +59,7 @@ export interface RunResult {
 
 export async function validate(model: NeuralLM, cache: IdCache, spec: BatchSpec): Promise<EvalResult> {
   let res: EvalResult | undefined;
-  await pipeline(epochBatches(cache, { ...spec, startBatch: 0, shuffle: 0 }), evaluator(model), async (src: AsyncIterable<EvalResult>) => {
+  await pipeline(epochBatches(cache, { ...spec, startBatch: 0, shuffle: 0, pack: false }), evaluator(model), async (src: AsyncIterable<EvalResult>) => {
     for await (const r of src) res = r;
   });
   return res!;
@@ -72,6 +72,7 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
   const spec: BatchSpec = {
     arch: config.model.arch, mode: config.mode, batch: t.batch, bptt: t.bptt, order: config.model.order, bosId: o.vocab.bosId,
     shuffle: t.shuffle ?? 0,
+    pack: t.pack ?? false,
   };
   model.learningRate = state.lr;
   const save = (withCarried: boolean) =>
