@@ -5,7 +5,7 @@
  * warm-up step, random ids like the peer. When `python3 -c 'import torch'`
  * works the peer runs in the same invocation and the ratio is printed.
  *
- *   node dist/pipelines/bench-neural.js [char-lstm|word-lstm|word-mlp|all] [--softmax full|class|both] [--steps N] [--no-peer]
+ *   node dist/pipelines/bench-neural.js [char-lstm|word-lstm|word-mlp|all] [--softmax full|class|both] [--threads 1,2] [--steps N] [--no-peer]
  *
  * char-lstm uses the full softmax (V = 96). The word shapes run the class
  * softmax (≈√V frequency classes, the project's target setting) and, with
@@ -55,6 +55,7 @@ options:
   --softmax full|class|both   output layer for the word shapes (default both)
   --ids zipf|uniform          target ids for the class softmax (default zipf)
   --steps N                   timed steps (default 5)
+  --threads LIST              1, 2 or 1,2 (default): data-parallel worker threads
   --no-peer                   do not run the PyTorch peer
 `;
 
@@ -76,7 +77,7 @@ function sampler(V: number, dist: 'zipf' | 'uniform', rng: NeuralRng): () => num
   };
 }
 
-async function benchOne(name: string, softmax: SoftmaxKind, ids: 'zipf' | 'uniform', steps: number): Promise<number> {
+async function benchOne(name: string, softmax: SoftmaxKind, ids: 'zipf' | 'uniform', steps: number, threads: number): Promise<number> {
   const s = SHAPES[name];
   const partial: Partial<NeuralConfig> & { vocabSize: number } = {
     vocabSize: s.V, embed: s.E, hidden: s.H, softmax, optimizer: 'adam', lr: 1e-3, seed: 0,
@@ -84,6 +85,7 @@ async function benchOne(name: string, softmax: SoftmaxKind, ids: 'zipf' | 'unifo
   };
   const cfg = defaultConfig(s.kind === 'mlp' ? { ...partial, arch: 'mlp', order: s.T + 1 } : { ...partial, arch: 'lstm', layers: 1 });
   const model = await createModel(cfg);
+  if (threads > 1) await (model as unknown as { setThreads(n: number): Promise<void> }).setThreads(threads);
   const rng = new NeuralRng(1);
   const draw = sampler(s.V, softmax === 'class' ? ids : 'uniform', rng);
   const uni = sampler(s.V, 'uniform', rng);
@@ -123,6 +125,7 @@ export async function main(argv: string[]): Promise<number> {
     ids: { type: 'string' },
     steps: { type: 'string' },
     'no-peer': { type: 'boolean' },
+    threads: { type: 'string' },
   }, HELP);
   if (!p) return 0;
   const which = p.positionals[0] ?? 'all';
@@ -132,22 +135,27 @@ export async function main(argv: string[]): Promise<number> {
   const ids = oneOf(p, 'ids', ['zipf', 'uniform'] as const, 'zipf');
   const steps = num(p, 'steps', 5, { min: 1, integer: true });
   const withPeer = !p.values['no-peer'];
+  const threadList = (typeof p.values.threads === 'string' ? p.values.threads : '1,2').split(',').map((v) => {
+    const n = Number(v);
+    if (n !== 1 && n !== 2) throw new UsageError(`--threads: '${v}' is not 1 or 2`);
+    return n;
+  });
   process.stderr.write(`bench-neural: node ${process.version}, ${os.cpus().length} cpus, load ${os.loadavg()[0].toFixed(2)}\n`);
   const rows: Record<string, unknown>[] = [];
   for (const name of names) {
     const kinds: SoftmaxKind[] = name === 'char-lstm' ? ['full'] : sm === 'both' ? ['class', 'full'] : [sm];
     const peerTps = withPeer ? peer(name) : undefined;
-    for (const k of kinds) {
-      const tps = await benchOne(name, k, ids, steps);
+    for (const k of kinds) for (const threads of threadList) {
+      const tps = await benchOne(name, k, ids, steps, threads);
       const ratio = peerTps ? tps / peerTps : undefined;
       const target = k === 'class' || name === 'char-lstm' ? TARGET[name] : undefined;
       const idsNote = k === 'class' ? `, ${ids} targets` : '';
       console.log(
-        `${name.padEnd(10)} softmax ${k.padEnd(5)} ${tps.toFixed(0).padStart(6)} tokens/s` +
+        `${name.padEnd(10)} softmax ${k.padEnd(5)} threads ${threads} ${tps.toFixed(0).padStart(6)} tokens/s` +
           (peerTps ? `   PyTorch (full) ${peerTps.toFixed(0)} tokens/s   ratio ${ratio!.toFixed(2)}x` : '   (PyTorch peer not available)') +
           (target !== undefined ? `   target >= ${target}x` : '') + idsNote,
       );
-      rows.push({ name, softmax: k, tokensPerSecond: Math.round(tps), peerTokensPerSecond: peerTps, ratio, ids: k === 'class' ? ids : 'uniform' });
+      rows.push({ name, softmax: k, threads, tokensPerSecond: Math.round(tps), peerTokensPerSecond: peerTps, ratio, ids: k === 'class' ? ids : 'uniform' });
     }
   }
   console.log(JSON.stringify(rows));

@@ -71,8 +71,10 @@ export class MlpLM extends BaseLM {
     return batch;
   }
 
-  private run(batch: WindowBatch, train: boolean, update = true, nats?: Float32Array): { sumNats: number; tokens: number } {
+  /** forward; backward and update when `train`; `part`: gradient scaled by `scale`, no update (data-parallel) */
+  run(batch: WindowBatch, train: boolean, update = true, nats?: Float32Array, part?: { scale: number }): { sumNats: number; tokens: number } {
     const B = batch.B;
+    if (part) update = false;
     const { embed: m, hidden: h } = this.config;
     const XW = this.N * m;
     const D = this.output.inputSize;
@@ -96,7 +98,7 @@ export class MlpLM extends BaseLM {
       return { sumNats: this.output.run(Z, B, batch.next, undefined, 0, nats).sumNats, tokens: B };
     }
     this.optimizer.zeroGrad();
-    const res = this.output.run(Z, B, batch.next, undefined, 1 / B);
+    const res = this.output.run(Z, B, batch.next, undefined, part ? part.scale : 1 / B);
     const dZ = res.dIn!;
     const dA = new Float32Array(B * h);
     const dX = new Float32Array(B * XW);
@@ -116,8 +118,30 @@ export class MlpLM extends BaseLM {
   }
 
   async trainStep(batch: Batch): Promise<StepResult> {
-    const r = this.run(this.checkBatch(batch), true);
+    const b = this.checkBatch(batch);
+    const r = this.worker && b.B >= 2 ? await this.parallelStep(b) : this.run(b, true);
     return { loss: r.tokens > 0 ? r.sumNats / r.tokens : 0, tokens: r.tokens };
+  }
+
+  /** data-parallel step: windows [0, B1) here, the rest in the worker, gradients summed, one update */
+  private async parallelStep(batch: WindowBatch): Promise<{ sumNats: number; tokens: number }> {
+    const { B, N } = batch;
+    const B1 = Math.ceil(B / 2);
+    const rows = (lo: number, hi: number): WindowBatch => ({
+      kind: 'window', B: hi - lo, N, context: batch.context.slice(lo * N, hi * N), next: batch.next.slice(lo, hi),
+    });
+    const scale = 1 / B;
+    const pending = this.worker!.compute({ batch: rows(B1, B), scale });
+    let mine: { sumNats: number; tokens: number };
+    try {
+      mine = this.run(rows(0, B1), true, false, undefined, { scale });
+    } finally {
+      await pending.catch(() => undefined);
+    }
+    const theirs = await pending;
+    this.addWorkerGrads();
+    this.optimizer.step();
+    return { sumNats: mine.sumNats + theirs.sumNats, tokens: B };
   }
 
   async evaluate(batch: Batch): Promise<{ sumNats: number; tokens: number }> {

@@ -21,6 +21,7 @@ import { atomicWrite } from '../cli/common.js';
 import { Optimizer, type OptimState } from './optim.js';
 import type { Param } from './params.js';
 import { NeuralRng } from './rng.js';
+import { GradWorker } from './parallel.js';
 
 export const MODEL_FORMAT = 'lmstream-neural';
 export const OPTIM_FORMAT = 'lmstream-neural-optimizer';
@@ -47,6 +48,8 @@ export interface OptimizerJSON {
   step: number;
   learningRate: number;
   dropoutRng: number;
+  /** dropout RNG of the data-parallel gradient worker */
+  workerRng?: number;
   weightsManifest: { paths: string[]; weights: WeightSpec[] }[];
 }
 
@@ -95,9 +98,52 @@ export abstract class BaseLM implements NeuralLM {
   readonly params: Param[] = [];
   optimizer!: Optimizer;
   dropoutRng: NeuralRng;
+  /** the data-parallel gradient worker, when threads > 1 */
+  protected worker: GradWorker | undefined;
+  /** the worker's dropout RNG (it lives here so that checkpoints keep it) */
+  workerRng: NeuralRng;
 
   constructor(readonly config: NeuralConfig) {
     this.dropoutRng = NeuralRng.fromSeed(config.seed, 7);
+    this.workerRng = NeuralRng.fromSeed(config.seed, 8);
+  }
+
+  /**
+   * Data-parallel training on `threads` (1 or 2) threads: a worker_thread
+   * holds a replica whose weights share memory with this model; each
+   * trainStep splits the lanes (windows) in two, both halves compute
+   * gradients at once, they are summed and one update is applied. Results
+   * are deterministic for a given thread count (dropout masks of the second
+   * half come from a separate stream, saved with the optimiser state).
+   */
+  async setThreads(threads: number): Promise<void> {
+    if (threads !== 1 && threads !== 2) throw new Error(`threads must be 1 or 2, got ${threads}`);
+    if ((threads === 2) === !!this.worker) return;
+    if (threads === 1) {
+      await this.worker!.terminate();
+      this.worker = undefined;
+      for (const p of this.params) p.rehome(Float32Array.from(p.data), new Float32Array(p.size));
+    } else {
+      for (const p of this.params) p.rehome(new Float32Array(new SharedArrayBuffer(p.size * 4)), new Float32Array(p.size));
+      this.worker = await GradWorker.start(this);
+    }
+    this.threadsChanged();
+  }
+
+  get threads(): number {
+    return this.worker ? 2 : 1;
+  }
+
+  protected threadsChanged(): void {}
+
+  /** add the worker's gradients (after its compute) into ours */
+  protected addWorkerGrads(): void {
+    const wg = this.worker!.grads;
+    this.params.forEach((p, i) => {
+      const g = p.grad;
+      const o = wg[i];
+      for (let k = 0; k < g.length; k++) g[k] += o[k];
+    });
   }
 
   /** call at the end of the subclass constructor, once params are registered */
@@ -124,6 +170,11 @@ export abstract class BaseLM implements NeuralLM {
   abstract resetState(): void;
   abstract initialState(): GenState;
   abstract step(state: GenState, token: number): { state: GenState; probs: Float32Array };
+
+  /** class boundaries of a class softmax (for replicas) */
+  classBoundsList(): number[] | undefined {
+    return this.extraJSON().classBounds;
+  }
 
   /** extra model.json fields (class boundaries) */
   protected extraJSON(): Partial<ModelJSON> {
@@ -162,6 +213,7 @@ export abstract class BaseLM implements NeuralLM {
       step: st.t,
       learningRate: this.optimizer.lr,
       dropoutRng: this.dropoutRng.state,
+      workerRng: this.workerRng.state,
       weightsManifest: [{ paths: ['optimizer.bin'], weights: o.specs }],
     };
     await writeFileAtomic(path.join(dir, 'optimizer.json'), JSON.stringify(oj, null, 1) + '\n');
@@ -193,10 +245,13 @@ export abstract class BaseLM implements NeuralLM {
     this.optimizer.importState(st);
     this.optimizer.lr = oj.learningRate;
     this.dropoutRng.state = oj.dropoutRng >>> 0;
+    if (oj.workerRng !== undefined) this.workerRng.state = oj.workerRng >>> 0;
     this.restoreCarriedState(m);
   }
 
   dispose(): void {
     for (const p of this.params) p.dispose();
+    if (this.worker) void this.worker.terminate();
+    this.worker = undefined;
   }
 }

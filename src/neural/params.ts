@@ -7,8 +7,8 @@ import { NeuralRng } from './rng.js';
 import type { InitName } from './api.js';
 
 export class Param {
-  readonly data: Float32Array;
-  readonly grad: Float32Array;
+  data: Float32Array;
+  grad: Float32Array;
   private mat: Mat | undefined;
   private matT: Mat | undefined;
 
@@ -46,6 +46,18 @@ export class Param {
     this.mat?.invalidate();
     this.matT?.invalidate();
     this.matT = undefined;
+  }
+
+  /**
+   * Move the values (and the gradient) onto other storage, e.g. a
+   * SharedArrayBuffer; `copy` = false adopts the values already there.
+   */
+  rehome(data: Float32Array, grad: Float32Array, copy = true): void {
+    if (data.length !== this.size || grad.length !== this.size) throw new Error(`rehome ${this.name}: wrong size`);
+    if (copy && data !== this.data) data.set(this.data);
+    this.dispose();
+    this.data = data;
+    this.grad = grad;
   }
 
   dispose(): void {

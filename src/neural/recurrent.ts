@@ -81,7 +81,7 @@ export class RecurrentLM extends BaseLM {
   private ensureState(B: number): void {
     if (this.carriedB === B) return;
     const H = this.config.hidden;
-    this.carried = this.cells.map((c) => Array.from({ length: c.stateCount }, () => new Float32Array(B * H)));
+    this.carried = this.cells.map((c) => Array.from({ length: c.stateCount }, () => this.stateArray(B * H)));
     this.carriedB = B;
   }
 
@@ -107,8 +107,17 @@ export class RecurrentLM extends BaseLM {
   }
 
   restoreState(s: Float32Array[][]): void {
-    this.carried = s.map((l) => l.map((a) => Float32Array.from(a)));
-    this.carriedB = s.length && s[0].length ? s[0][0].length / this.config.hidden : 0;
+    this.setCarriedState(s.flat());
+  }
+
+  /** carried-state storage: shared with the gradient worker when there is one */
+  private stateArray(n: number): Float32Array {
+    return this.worker ? new Float32Array(new SharedArrayBuffer(n * 4)) : new Float32Array(n);
+  }
+
+  protected override threadsChanged(): void {
+    this.carriedB = -1; // reallocate (shared or not) at the next batch
+    this.carried = [];
   }
 
   protected override carriedState(): NamedArray[] {
@@ -141,13 +150,25 @@ export class RecurrentLM extends BaseLM {
     return batch;
   }
 
-  /** forward over the batch (time-major internally); backward and update when `train` */
-  private run(batch: SeqBatch, train: boolean, update = true, nats?: Float32Array): { sumNats: number; tokens: number } {
+  /**
+   * Forward over the batch (time-major internally); backward and update when
+   * `train`. `part` (data-parallel training): run on these state arrays (the
+   * lanes of this batch), scale the gradient by `scale` (1 / all tokens of the
+   * whole batch), never update.
+   */
+  run(batch: SeqBatch, train: boolean, update = true, nats?: Float32Array, part?: { state: Float32Array[][]; scale: number }): { sumNats: number; tokens: number } {
     const { B, T } = batch;
     const N = B * T;
-    this.ensureState(B);
+    let state: Float32Array[][];
+    if (part) {
+      state = part.state;
+      update = false;
+    } else {
+      this.ensureState(B);
+      state = this.carried;
+    }
     for (let b = 0; b < B; b++) {
-      if (batch.reset[b]) for (const layer of this.carried) for (const s of layer) s.fill(0, b * this.config.hidden, (b + 1) * this.config.hidden);
+      if (batch.reset[b]) for (const layer of state) for (const s of layer) s.fill(0, b * this.config.hidden, (b + 1) * this.config.hidden);
     }
     // lane-major → time-major
     const x = new Int32Array(N);
@@ -179,18 +200,18 @@ export class RecurrentLM extends BaseLM {
     masks.push(m);
     X = dropped(X, m);
     this.cells.forEach((cell, l) => {
-      const r = cell.forward(X, T, B, this.carried[l], train);
+      const r = cell.forward(X, T, B, state[l], train);
       if (r.cache) caches.push(r.cache);
       m = p > 0 ? dropoutMask(N * H, p, this.dropoutRng) : undefined;
       masks.push(m);
       X = dropped(r.out, m);
     });
+    if (train) this.optimizer.zeroGrad();
     if (!train || tokens === 0) {
       const res = this.output.run(X, N, y, counted, 0, nats);
       return { sumNats: res.sumNats, tokens };
     }
-    this.optimizer.zeroGrad();
-    const res = this.output.run(X, N, y, counted, 1 / tokens);
+    const res = this.output.run(X, N, y, counted, part ? part.scale : 1 / tokens);
     let d = res.dIn!;
     for (let l = this.cells.length - 1; l >= 0; l--) {
       maskInPlace(d, masks[l + 1]);
@@ -203,8 +224,44 @@ export class RecurrentLM extends BaseLM {
   }
 
   async trainStep(batch: Batch): Promise<StepResult> {
-    const r = this.run(this.checkBatch(batch), true);
+    const b = this.checkBatch(batch);
+    const r = this.worker && b.B >= 2 ? await this.parallelStep(b) : this.run(b, true);
     return { loss: r.tokens > 0 ? r.sumNats / r.tokens : 0, tokens: r.tokens };
+  }
+
+  /** data-parallel step: lanes [0, B1) here, [B1, B) in the worker, gradients summed, one update */
+  private async parallelStep(batch: SeqBatch): Promise<{ sumNats: number; tokens: number }> {
+    const { B, T } = batch;
+    const H = this.config.hidden;
+    this.ensureState(B);
+    for (let b = 0; b < B; b++) {
+      if (batch.reset[b]) for (const layer of this.carried) for (const s of layer) s.fill(0, b * H, (b + 1) * H);
+    }
+    let tokens = B * T;
+    if (batch.mask) tokens = batch.mask.reduce((a, v) => a + (v ? 1 : 0), 0);
+    if (tokens === 0) return { sumNats: 0, tokens: 0 };
+    const B1 = Math.ceil(B / 2);
+    const lanes = (lo: number, hi: number): SeqBatch => ({
+      kind: 'seq', B: hi - lo, T,
+      x: batch.x.slice(lo * T, hi * T), y: batch.y.slice(lo * T, hi * T),
+      reset: new Uint8Array(hi - lo), mask: batch.mask?.slice(lo * T, hi * T),
+    });
+    const scale = 1 / tokens;
+    const flat = this.carried.flat();
+    const pending = this.worker!.compute({
+      batch: lanes(B1, B), scale,
+      state: { buffers: flat.map((a) => a.buffer as SharedArrayBuffer), offset: B1 * H, length: (B - B1) * H, counts: this.cells.map((c) => c.stateCount) },
+    });
+    let mine: { sumNats: number; tokens: number };
+    try {
+      mine = this.run(lanes(0, B1), true, false, undefined, { state: this.carried.map((l) => l.map((s) => s.subarray(0, B1 * H))), scale });
+    } finally {
+      await pending.catch(() => undefined);
+    }
+    const theirs = await pending;
+    this.addWorkerGrads();
+    this.optimizer.step();
+    return { sumNats: mine.sumNats + theirs.sumNats, tokens };
   }
 
   async evaluate(batch: Batch): Promise<{ sumNats: number; tokens: number }> {

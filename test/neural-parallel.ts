@@ -1,0 +1,54 @@
+import t from 'tap';
+import { initBackend } from '../src/backend.js';
+import type { Batch, NeuralConfig } from '../src/neural/api.js';
+import { createModel, defaultConfig } from '../src/neural/index.js';
+import type { BaseLM } from '../src/neural/model-base.js';
+import { NeuralRng } from '../src/neural/rng.js';
+
+// the worker thread runs the compiled dist/ code (npm test builds first)
+await initBackend(undefined, () => {});
+
+const V = 50;
+function batches(arch: string, seed: number): Batch[] {
+  const r = new NeuralRng(seed);
+  const id = () => Math.floor(r.next() * V);
+  return Array.from({ length: 4 }, () =>
+    arch === 'mlp'
+      ? { kind: 'window' as const, B: 7, N: 2, context: Int32Array.from({ length: 14 }, id), next: Int32Array.from({ length: 7 }, id) }
+      : { kind: 'seq' as const, B: 5, T: 6, x: Int32Array.from({ length: 30 }, id), y: Int32Array.from({ length: 30 }, id), reset: Uint8Array.from([0, 1, 0, 0, 1]), mask: Uint8Array.from({ length: 30 }, (_, i) => (i % 7 === 2 ? 0 : 1)) },
+  );
+}
+
+async function losses(t: Tap.Test, cfg: NeuralConfig, threads: number, bs: Batch[]): Promise<{ train: number[]; evalNats: number }> {
+  const m = (await createModel(cfg)) as unknown as BaseLM;
+  await m.setThreads(threads);
+  t.equal(m.threads, threads);
+  const train: number[] = [];
+  for (const b of bs) train.push((await m.trainStep(b)).loss);
+  const evalNats = (await m.evaluate(bs[0])).sumNats;
+  m.dispose();
+  return { train, evalNats };
+}
+
+const cases: [string, Partial<NeuralConfig>][] = [
+  ['lstm, 2 layers, full softmax', { arch: 'lstm', layers: 2 }],
+  ['mlp, direct, class softmax', { arch: 'mlp', order: 3, direct: true, softmax: 'class' }],
+];
+
+for (const [name, partial] of cases) {
+  t.test(`two threads train like one: ${name}`, async (t) => {
+    const cfg = defaultConfig({ vocabSize: V, embed: 8, hidden: 16, seed: 3, ...partial });
+    const bs = batches(cfg.arch, 1);
+    const one = await losses(t, cfg, 1, bs);
+    const two = await losses(t, cfg, 2, bs);
+    const worst = Math.max(...one.train.map((v, i) => Math.abs(v - two.train[i])));
+    t.ok(worst < 1e-5, `losses agree (worst difference ${worst.toExponential(2)})`);
+    t.ok(Math.abs(one.evalNats - two.evalNats) < 1e-4, 'the shared weights and carried state are the same afterwards');
+  });
+}
+
+t.test('two threads with dropout are reproducible', async (t) => {
+  const cfg = defaultConfig({ arch: 'lstm', vocabSize: V, embed: 8, hidden: 16, dropout: 0.3, seed: 4 });
+  const bs = batches('lstm', 2);
+  t.same((await losses(t, cfg, 2, bs)).train, (await losses(t, cfg, 2, bs)).train);
+});
