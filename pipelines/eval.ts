@@ -31,7 +31,9 @@ level, bits per character.
 
 options:
   --model MODEL   a checkpoint directory of train-stream, or an ARPA file
-                  (then the same as lmstream ngram ppl --model MODEL)
+                  (then the same as lmstream ngram ppl --model MODEL, with
+                  its KenLM-style summary)
+  --mode M        ARPA models only: sentence (default) or stream
   --batch B       lanes scored in parallel. Sentence mode: any B gives the
                   same result (default 32). Stream mode: the text is cut into
                   B segments each starting from a zero state; the default 1
@@ -43,7 +45,7 @@ options:
 
 const OPTIONS = {
   model: { type: 'string' }, batch: { type: 'string' }, json: { type: 'boolean' },
-  format: { type: 'string' }, field: { type: 'string' }, backend: { type: 'string' },
+  format: { type: 'string' }, field: { type: 'string' }, backend: { type: 'string' }, mode: { type: 'string' },
 } as const;
 
 export async function main(argv: string[]): Promise<number> {
@@ -58,9 +60,13 @@ export async function main(argv: string[]): Promise<number> {
     throw new UserError(`${modelPath}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`);
   }
   if (!st.isDirectory()) {
+    const other = ['batch', 'json', 'format', 'field', 'backend'].find((k) => p.values[k] !== undefined);
+    if (other) throw new UsageError(`--${other} applies to checkpoint directories, not to ARPA files`);
+    const mode = oneOf(p, 'mode', ['sentence', 'stream'] as const, 'sentence');
     const ngram = await import('./ngram.js');
-    return (await ngram.main(['ppl', '--model', modelPath, ...p.positionals])) ?? 0;
+    return (await ngram.main(['ppl', '--model', modelPath, '--mode', mode, ...p.positionals])) ?? 0;
   }
+  if (p.values.mode !== undefined) throw new UsageError('--mode applies to ARPA files (a checkpoint records its mode)');
   const format = oneOf(p, 'format', FORMATS, 'text') as InputFormat;
   let ck;
   try {

@@ -37,3 +37,21 @@ t.test('train --model ngram writes the ARPA file of the n-gram builder', async (
   t.match(bad3.stderr, /--smoothing applies to --model ngram only/);
   await t.rejects(fsp.access(path.join(dir, 'x.arpa')));
 });
+
+t.test('lmstream eval --model FILE.arpa is lmstream ngram ppl', async (t) => {
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'lmstream-ngram-'));
+  t.teardown(() => fsp.rm(dir, { recursive: true, force: true }));
+  const arpa = path.join(dir, 'm.arpa');
+  await buildArpaFromCorpus(createReadStream(fixture), { order: 3, out: arpa, warn: () => {} });
+  const valid = path.join(root, 'fixtures/train/valid.txt');
+  for (const mode of ['sentence', 'stream']) {
+    const ev = spawnSync(process.execPath, [cli, 'eval', '--model', arpa, '--mode', mode, valid], { encoding: 'utf8' });
+    const ppl = spawnSync(process.execPath, [cli, 'ngram', 'ppl', '--model', arpa, '--mode', mode, valid], { encoding: 'utf8' });
+    t.equal(ev.status, 0, ev.stderr);
+    t.match(ev.stdout, /Perplexity including OOVs:\t[0-9.]+\n/);
+    t.equal(ev.stdout, ppl.stdout, mode);
+  }
+  const bad = spawnSync(process.execPath, [cli, 'eval', '--model', arpa, '--json', valid], { encoding: 'utf8' });
+  t.equal(bad.status, 2);
+  t.match(bad.stderr, /--json applies to checkpoint directories, not to ARPA files/);
+});
