@@ -52,3 +52,25 @@ t.test('two threads with dropout are reproducible', async (t) => {
   const bs = batches('lstm', 2);
   t.same((await losses(t, cfg, 2, bs)).train, (await losses(t, cfg, 2, bs)).train);
 });
+
+t.test('setThreads keeps the carried state; loadModel(dir, {threads: 2}) continues the run', async (t) => {
+  const { mkdtemp, rm } = await import('node:fs/promises');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const { loadModel } = await import('../src/neural/index.js');
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'lmstream-par-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const cfg = defaultConfig({ arch: 'lstm', vocabSize: V, embed: 8, hidden: 16, seed: 5 });
+  const bs = batches('lstm', 3);
+  const a = (await createModel(cfg)) as unknown as BaseLM;
+  await a.trainStep(bs[0]);
+  await a.save(dir);
+  await a.setThreads(2);
+  const la = (await a.trainStep(bs[1])).loss;
+  const b = await loadModel(dir, { threads: 2 });
+  t.equal(b.setThreads !== undefined, true);
+  const lb = (await b.trainStep(bs[1])).loss;
+  t.ok(Math.abs(la - lb) < 1e-6, `${la} vs ${lb}`);
+  a.dispose();
+  b.dispose();
+});

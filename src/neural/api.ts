@@ -111,4 +111,11 @@ export interface NeuralLM {
    * are computed one token at a time with `step`.
    */
   tokenNats?(batch: Batch): Promise<Float32Array>;
+  /**
+   * Optional (src/neural models have it): data-parallel training on 1 or 2
+   * threads (a worker_thread computes the gradient of half of each batch).
+   * Same losses as one thread up to float rounding; call `dispose()` to stop
+   * the worker.
+   */
+  setThreads?(threads: number): Promise<void>;
 }

@@ -82,11 +82,13 @@ function build(config: NeuralConfig, extras: ModelExtras): BaseLM {
  */
 export async function createModel(config: NeuralConfig, extras: ModelExtras = {}): Promise<NeuralLM> {
   await initBackend();
-  return build(config, extras);
+  const m = build(config, extras);
+  if (extras.threads !== undefined && extras.threads !== 1) await m.setThreads(extras.threads);
+  return m;
 }
 
 /** A model saved by `save(dir)`, with its optimiser state when optimizer.json is there. */
-export async function loadModel(dir: string): Promise<NeuralLM> {
+export async function loadModel(dir: string, opts: { threads?: number } = {}): Promise<NeuralLM> {
   await initBackend();
   const mfile = path.join(dir, 'model.json');
   let mj: ModelJSON;
@@ -113,5 +115,6 @@ export async function loadModel(dir: string): Promise<NeuralLM> {
     const obin = path.join(dir, oj.weightsManifest[0].paths[0]);
     model.loadOptimizer(oj, unpackWeights(await fsp.readFile(obin), oj.weightsManifest[0].weights, obin), ofile);
   }
+  if (opts.threads !== undefined && opts.threads !== 1) await model.setThreads(opts.threads);
   return model;
 }

@@ -12,6 +12,8 @@ export interface ModelExtras {
   unigramCounts?: ArrayLike<number>;
   /** explicit class boundaries [0, …, V] (wins over counts) */
   classBounds?: ArrayLike<number>;
+  /** data-parallel training threads, 1 (default) or 2 (see setThreads) */
+  threads?: number;
 }
 
 export function makeOutput(config: NeuralConfig, D: number, W: Param, extras: ModelExtras): OutputLayer {

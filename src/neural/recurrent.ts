@@ -116,8 +116,11 @@ export class RecurrentLM extends BaseLM {
   }
 
   protected override threadsChanged(): void {
-    this.carriedB = -1; // reallocate (shared or not) at the next batch
+    // the same carried state, on storage shared with the worker (or not)
+    const old = this.getCarriedState();
+    this.carriedB = -1;
     this.carried = [];
+    if (old.length && old[0].length) this.setCarriedState(old);
   }
 
   protected override carriedState(): NamedArray[] {
