@@ -20,7 +20,7 @@ import { FORMATS, type InputFormat } from '../src/io/documents.js';
 import type { MarkerMode } from '../src/types.js';
 import type { Vocabulary } from '../src/vocab/vocabulary.js';
 import { corpusSpec, documents, tokenStages, type CorpusSpec, type InputSpec } from '../src/train/corpus.js';
-import { idCacheSink, IdCache, type IdCacheResult } from '../src/train/id-cache.js';
+import { idCacheSink, removeIdCache, IdCache, type IdCacheResult } from '../src/train/id-cache.js';
 import { readCheckpoint, newRunId, type CheckpointConfig, type Level, type LoadedCheckpoint, type TrainingOptions } from '../src/train/checkpoint.js';
 import { runTraining, type RunRecord, type RunState } from '../src/train/run.js';
 import { targetCount } from '../src/train/batches.js';
@@ -149,7 +149,7 @@ async function buildCache(files: string[], input: InputSpec, spec: CorpusSpec, d
   if (files.length === 0 && process.stdin.isTTY) {
     throw new UsageError('no input: pipe a corpus into train-stream (or name FILEs)');
   }
-  await fsp.rm(dir, { recursive: true, force: true });
+  await removeIdCache(dir).catch((e: Error) => { throw new UserError(e.message); });
   return pipeline(documents(files, input), ...tokenStages(spec), idCacheSink({
     dir, vocab: opts.vocab, validFraction: opts.validFraction, seed: opts.seed, maxTokens: opts.maxTokens,
     vocabOptions: { minCount: opts.minCount, maxSize: opts.maxVocab },
@@ -342,7 +342,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const best = result.state.bestValidPpl;
   log(`train-stream: done, ${result.state.step} steps${best !== null ? `, best validation perplexity ${best.toFixed(2)}` : ''}; model in ${path.resolve(out)}`);
-  if (!p.values['keep-cache']) await fsp.rm(cacheDir, { recursive: true, force: true });
+  if (!p.values['keep-cache']) await removeIdCache(cacheDir);
   return 0;
 }
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import os from 'node:os';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
-import { idCacheSink, IdCache } from '../src/train/id-cache.js';
+import { idCacheSink, IdCache, removeIdCache } from '../src/train/id-cache.js';
 import { Vocabulary } from '../src/vocab/vocabulary.js';
 import { hashUniform } from '../src/train/rng.js';
 
@@ -80,4 +80,16 @@ t.test('bad input is an error', async (t) => {
   t.teardown(() => fsp.rm(dir, { recursive: true, force: true }));
   await t.rejects(pipeline(Readable.from(['not tokens']), idCacheSink({ dir })), /token arrays/);
   t.throws(() => idCacheSink({ dir, validFraction: 1 }), /valid fraction/);
+});
+
+t.test('removeIdCache removes a cache, refuses a directory with other files', async (t) => {
+  const dir = await tmp();
+  t.teardown(() => fsp.rm(dir, { recursive: true, force: true }));
+  await pipeline(Readable.from([docs]), idCacheSink({ dir: path.join(dir, 'c'), validFraction: 0.5 }));
+  await removeIdCache(path.join(dir, 'c'));
+  await t.rejects(fsp.access(path.join(dir, 'c')));
+  await removeIdCache(path.join(dir, 'absent'));
+  await fsp.writeFile(path.join(dir, 'notes.txt'), 'keep me');
+  await t.rejects(removeIdCache(dir), /not an id cache; not removing it/);
+  t.equal(await fsp.readFile(path.join(dir, 'notes.txt'), 'utf8'), 'keep me');
 });

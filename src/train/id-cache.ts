@@ -274,3 +274,21 @@ export function idCacheSink(opts: IdCacheOptions): (source: AsyncIterable<unknow
     return { vocab, train: await final(trainName), valid: valid ? await final(validName) : undefined };
   };
 }
+
+/** True when `dir` is absent or holds only id-cache files (safe to remove). */
+export async function isIdCacheDir(dir: string): Promise<boolean> {
+  let entries: string[];
+  try {
+    entries = await fsp.readdir(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return true;
+    throw e;
+  }
+  return entries.every((f) => /^[A-Za-z0-9_-]+\.(ids|docs|json|tmp|docs\.in)$/.test(f));
+}
+
+/** Remove an id cache directory, refusing a directory that holds anything else. */
+export async function removeIdCache(dir: string): Promise<void> {
+  if (!(await isIdCacheDir(dir))) throw new Error(`${dir}: holds files that are not an id cache; not removing it (choose another --cache)`);
+  await fsp.rm(dir, { recursive: true, force: true });
+}
