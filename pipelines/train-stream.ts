@@ -89,6 +89,8 @@ training:
   --progress SEC      seconds between progress lines when stderr is not a
                       terminal (default 5; a bar is drawn on a terminal)
   --format F          text (default), json or jsonl; --field a.b for JSON
+  --threads N         data-parallel training threads, 1 (default) or 2
+                      (a worker computes half of each batch's gradient)
   --backend NAME      tfjs backend (tensorflow, wasm, cpu)
 
 Ctrl-C writes a checkpoint at the current batch and exits with code 130.
@@ -105,7 +107,7 @@ const OPTIONS = {
   'valid-fraction': { type: 'string' }, 'lr-decay': { type: 'string' }, 'max-tokens': { type: 'string' },
   'checkpoint-every': { type: 'string' }, 'max-steps': { type: 'string' }, out: { type: 'string' }, resume: { type: 'string' }, cache: { type: 'string' },
   'keep-cache': { type: 'boolean' }, metrics: { type: 'string' }, progress: { type: 'string' },
-  format: { type: 'string' }, field: { type: 'string' }, backend: { type: 'string' },
+  format: { type: 'string' }, field: { type: 'string' }, backend: { type: 'string' }, threads: { type: 'string' },
 } as const;
 
 /** Options that fix the model or the data: not accepted with --resume. */
@@ -232,6 +234,7 @@ export async function main(argv: string[]): Promise<number> {
   const maxVocab = p.values['max-vocab'] === undefined ? undefined : num(p, 'max-vocab', 0, { min: 4, integer: true });
   const progressSec = num(p, 'progress', 5, { min: 0 });
   const maxSteps = num(p, 'max-steps', Infinity, { min: 1, integer: true });
+  const threads = num(p, 'threads', 1, { min: 1, max: 2, integer: true });
   const metricsFile = str(p, 'metrics');
   const cacheDir = path.resolve(str(p, 'cache') ?? `${path.resolve(resumeDir ?? out)}.cache`);
 
@@ -295,6 +298,10 @@ export async function main(argv: string[]): Promise<number> {
       rngState: new Rng(seed).state,
       data: { trainTokens: train.tokens, trainDocs: train.docs, trainChecksum: train.checksum, validTokens: valid?.tokens ?? null, validChecksum: valid?.checksum ?? null },
     };
+  }
+  if (threads > 1) {
+    if (model.setThreads) await model.setThreads(threads);
+    else log('train-stream: warning: this model has no data-parallel training; --threads ignored');
   }
   log(`train-stream: run ${state.runId}, ${arch} ${JSON.stringify({ embed: config.model.embed, hidden: config.model.hidden, layers: config.model.layers, softmax: config.model.softmax, optimizer: config.model.optimizer })}, checkpoints in ${path.resolve(out)}`);
 
@@ -360,7 +367,7 @@ async function trainNgram(p: Parsed): Promise<number> {
   if (!out) throw new UsageError('--out FILE is required (the ARPA file to write)');
   const neuralOnly = ['resume', 'level', 'tokenizer', 'embed', 'hidden', 'layers', 'direct', 'tie', 'dropout', 'l2', 'clip', 'optimizer', 'lr',
     'init', 'init-scale', 'softmax', 'classes', 'epochs', 'batch', 'bptt', 'valid', 'valid-fraction', 'lr-decay', 'max-tokens',
-    'checkpoint-every', 'max-steps', 'shuffle', 'pack', 'cache', 'keep-cache', 'metrics', 'min-count', 'max-vocab', 'format', 'field', 'backend'];
+    'checkpoint-every', 'max-steps', 'shuffle', 'pack', 'threads', 'cache', 'keep-cache', 'metrics', 'min-count', 'max-vocab', 'format', 'field', 'backend'];
   const bad = neuralOnly.find((k) => p.values[k] !== undefined);
   if (bad) throw new UsageError(`--${bad} does not apply to --model ngram (see lmstream ngram build --help)`);
   const { buildArpaFromCorpus, SMOOTHINGS, MAX_ORDER } = await import('../src/ngram/build.js');

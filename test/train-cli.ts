@@ -143,11 +143,11 @@ t.test('char level: bits per character = nats / ln 2 / characters', async (t) =>
   t.ok(Math.abs(e.perplexity - Math.exp(e.nats / 7)) < 1e-6 * e.perplexity);
 });
 
-t.test('SIGINT during training: checkpoint at a batch boundary, exit 130, loadable, resumable', async (t) => {
+t.test('SIGINT during training (2 threads): checkpoint at a batch boundary, exit 130, loadable, resumable', async (t) => {
   const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'lmstream-cli-'));
   t.teardown(() => fsp.rm(dir, { recursive: true, force: true }));
   const ck = path.join(dir, 'ck');
-  const child = spawn(process.execPath, [cli, 'train', '--model', 'lstm', '--epochs', '100000', ...tiny, '--progress', '3600', '--out', ck, fixture], { env, cwd: root });
+  const child = spawn(process.execPath, [cli, 'train', '--model', 'lstm', '--threads', '2', '--epochs', '100000', ...tiny, '--progress', '3600', '--out', ck, fixture], { env, cwd: root });
   let err = '';
   let sent = false;
   child.stderr.on('data', (d) => {
