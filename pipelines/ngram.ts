@@ -59,7 +59,7 @@ Sums count files ("n-gram<TAB>count" lines; stdin when no FILE).
              are held in memory (compactly) and written grouped by order.
 `;
 
-const BUILD_HELP = `usage: lmstream ngram build --order N [--smoothing S] [--arpa OUT] [options] [FILE... | --counts F...]
+const BUILD_HELP = `usage: lmstream ngram build --order N [--smoothing S] [--arpa OUT] [--prune] [options] [FILE... | --counts F...]
 
 Builds an n-gram model from a corpus (files or stdin) or from count files and
 writes it in ARPA format (to OUT, atomically, or to stdout).
@@ -74,6 +74,9 @@ writes it in ARPA format (to OUT, atomically, or to stdout).
                          Kneser-Ney discounts used, with a warning, where they
                          cannot be estimated (default "0.5 1 1.5", as KenLM)
   --mode M               sentence (default) or stream (whole input one stream)
+  --prune                kn/mkn: drop the highest-order n-grams seen once
+                         (KenLM's --prune 0 … 0 1); their mass goes to the
+                         back-off weights, so the model stays normalized
   --counts F             read counts from count files instead of a corpus
                          (repeatable)
   --memory SIZE          accepted for KenLM compatibility; the build holds the
@@ -206,13 +209,13 @@ async function build(argv: string[]): Promise<number> {
   const smoothing = oneOf(p, 'smoothing', SMOOTHINGS, 'mkn') as Smoothing;
   const mode = modeOf(p);
   if (str(p, 'memory') !== undefined) parseSize(str(p, 'memory')!);
-  if (p.values.prune) throw new UsageError('--prune is not supported yet');
   const opts: NgramBuildOptions = {
     order, smoothing, mode,
     delta: num(p, 'delta', 1, { min: Number.MIN_VALUE }),
     alpha: num(p, 'alpha', 0.4, { min: Number.MIN_VALUE }),
     fallback: parseFallback(str(p, 'discount-fallback')),
     unk: p.values['skip-symbols'] ? 'skip' : 'word',
+    prune: Boolean(p.values.prune),
     warn: log,
     log: p.values.quiet ? undefined : (m) => log(`ngram build: ${m}`),
   };

@@ -205,3 +205,27 @@ t.test('distributions sum to 1 (within 1e-9) for sampled contexts', async (t) =>
     }
   }
 });
+
+t.test('--prune: highest-order singletons dropped, their mass in the back-off, still normalized', async (t) => {
+  const lines = readFileSync(tiny, 'utf8').trim().split('\n').map((l) => l.split(' '));
+  const p = await encodeCorpus(lines.map((l) => l.join(' ')), { order: 3 });
+  const tab = adjustCounts(p, p.tokens.length);
+  const d = estimateDiscounts(tab.countsOfCounts, { warn: () => {} });
+  const blocks = [...mknBlocks(tab, d, { pruneTop: true })];
+  const e = entriesOf(p.tokens, blocks);
+  t.same([...e.keys()].filter((k) => k.split(' ').length === 3), ['<s> a b'], 'only the trigram seen twice stays');
+  // context "a b": both trigrams (a b c, a b </s>) pruned → γ = (0 + 1 + 1) / 2 = 1
+  t.equal(e.get('a b')![1], 0);
+  // context "<s> a" untouched: p = (2 - D2) / 2 + γ p(a b), γ = D2 / 2, D2 = 1 (fallback)
+  const g1 = 6.6 / 8;
+  const pb = (2 - 1.7) / 8 + g1 / 5;
+  const pab = (1 - 0.5) / 2 + ((0.5 + 0.5) / 2) * pb;
+  t.ok(Math.abs(e.get('<s> a b')![0] - Math.log10(0.5 + 0.5 * pab)) < 1e-12);
+  const sents = corpus();
+  const model = buildModel(await encodeCorpus(sents.map((s) => s.join(' ')), { order: 3 }), { order: 3, prune: true, warn: () => {} });
+  const v = model.vocab;
+  for (const c of [[v.bosId], [v.id('w0'), v.id('w1')], [v.id('w3'), v.id('w9')]]) {
+    const sum = model.nextDistribution(c).reduce((a, b) => a + b, 0);
+    t.ok(Math.abs(sum - 1) < 1e-9, `pruned model, context [${c}]: sum ${sum}`);
+  }
+});

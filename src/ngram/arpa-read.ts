@@ -103,3 +103,10 @@ export async function readArpa(src: AsyncIterable<Buffer | string>, name = 'ARPA
   if (line!.trim() !== '\\end\\') fail(`expected \\end\\, found '${line!.trim().slice(0, 60)}' (more entries than the header says?)`);
   return { tokens, counts, blocks };
 }
+
+/** Read an ARPA file into a queryable model (errors name the file and line). */
+export async function loadArpaModel(file: string): Promise<import('./arpa-model.js').ArpaModel> {
+  const { createReadStream } = await import('node:fs');
+  const { ArpaModel } = await import('./arpa-model.js');
+  return new ArpaModel(await readArpa(createReadStream(file), file));
+}

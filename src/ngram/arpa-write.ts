@@ -5,9 +5,9 @@
  * one `ArpaBlock` per order 1 … N (sync or async iterable). Output: bytes to
  * a `ByteSink` (a file handle or a Writable, backpressure honoured).
  *
- * Numbers are written as the shortest decimal of the value rounded to 8
- * decimal places (absolute error ≤ 5e-9 in log10), so writing what the
- * reader read gives the same file byte for byte. A log10 of -Infinity (zero
+ * Numbers are written in fixed point, rounded to 8 decimal places (absolute
+ * error ≤ 5e-9 in log10, trailing zeros dropped), so writing what the reader
+ * read gives the same file byte for byte. A log10 of -Infinity (zero
  * probability) is written -99. A back-off field is written for every entry
  * of a block that has back-offs, except where the value is NaN.
  */
@@ -59,12 +59,43 @@ export function streamSink(w: Writable): ByteSink {
   };
 }
 
-/** The text of a log10 value: 8 decimals at most, -99 for -Infinity. */
+/** The text of a log10 value: fixed point, at most 8 decimals, -99 for -Infinity. */
 export function formatLog10(x: number): string {
   if (x === -Infinity) return '-99';
   if (Number.isNaN(x)) return 'nan';
-  const r = Math.round(x * 1e8) / 1e8;
-  return r === 0 ? '0' : String(r);
+  const b = Buffer.allocUnsafe(40);
+  const n = writeFixed(b, 0, x);
+  return b.toString('latin1', 0, n);
+}
+
+const DIGITS = new Uint8Array(16);
+
+/** write x rounded to 8 decimals (trailing zeros dropped) at b[off]; returns the new offset */
+function writeFixed(b: Buffer, off: number, x: number): number {
+  if (x === -Infinity) { b[off] = 45; b[off + 1] = 57; b[off + 2] = 57; return off + 3; }
+  let v = Math.round(Math.abs(x) * 1e8);
+  if (!Number.isFinite(v) || v > 9e15) {
+    const s = String(x);
+    for (let i = 0; i < s.length; i++) b[off++] = s.charCodeAt(i);
+    return off;
+  }
+  if (v === 0) { b[off] = 48; return off + 1; }
+  if (x < 0) b[off++] = 45;
+  let ip = Math.floor(v / 1e8);
+  let fp = v - ip * 1e8;
+  // integer part
+  let nd = 0;
+  do { DIGITS[nd++] = 48 + (ip % 10); ip = Math.floor(ip / 10); } while (ip > 0);
+  while (nd > 0) b[off++] = DIGITS[--nd];
+  if (fp > 0) {
+    b[off++] = 46;
+    let width = 8;
+    while (fp % 10 === 0) { fp /= 10; width--; }
+    for (let i = width - 1; i >= 0; i--) { DIGITS[i] = 48 + (fp % 10); fp = Math.floor(fp / 10); }
+    for (let i = 0; i < width; i++) b[off++] = DIGITS[i];
+  }
+  v = 0;
+  return off;
 }
 
 const CHUNK = 1 << 22;
@@ -136,7 +167,7 @@ export async function writeArpa(
     const { words, ends, log10p, log10bo, n } = blk;
     for (let i = 0; i < n; i++) {
       if (w.off + lineMax > w.buf.length) await w.room(lineMax);
-      w.ascii(formatLog10(log10p[i]));
+      w.off = writeFixed(w.buf, w.off, log10p[i]);
       w.byte(9);
       const start = ends ? ends[i] - k + 1 : i * k;
       for (let j = 0; j < k; j++) {
@@ -147,7 +178,7 @@ export async function writeArpa(
         const b = log10bo[i];
         if (!Number.isNaN(b)) {
           w.byte(9);
-          w.ascii(formatLog10(b));
+          w.off = writeFixed(w.buf, w.off, b);
         }
       }
       w.byte(10);

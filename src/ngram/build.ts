@@ -14,7 +14,7 @@ import type { NgramCounts, NgramModel, Smoothing } from './api.js';
 import type { MarkerMode } from '../types.js';
 import type { PaddedCorpus } from './corpus.js';
 import { adjustCounts } from './adjust.js';
-import { estimateDiscounts, mknBlocks, type Discount } from './mkn.js';
+import { estimateDiscounts, mknBlocks, orderSizes, type Discount } from './mkn.js';
 import { countsFromAdjusted, paddedFromCounts } from './counts.js';
 import { readCorpus, type CorpusSource } from './read-corpus.js';
 import { fileSink, streamSink, writeArpa, type ArpaBlock, type ByteSink } from './arpa-write.js';
@@ -42,6 +42,8 @@ export interface NgramBuildOptions {
    * whitespace like KenLM's --skip_symbols.
    */
   unk?: 'word' | 'skip';
+  /** Kneser-Ney: drop n-grams of the highest order seen once (KenLM's --prune 0 … 0 1); their mass backs off */
+  prune?: boolean;
   /** warnings (discount fallback, special tokens in the corpus) */
   warn?: (msg: string) => void;
   /** progress and statistics */
@@ -61,6 +63,7 @@ export function checkBuildOptions(o: NgramBuildOptions): void {
   }
   const s = o.smoothing ?? 'mkn';
   if (!SMOOTHINGS.includes(s)) throw new Error(`unknown smoothing '${s}' (expected one of ${SMOOTHINGS.join(', ')})`);
+  if (o.prune && s !== 'mkn' && s !== 'kn') throw new Error(`--prune applies to kn and mkn only, not ${s}`);
 }
 
 interface Built {
@@ -79,11 +82,11 @@ function kneserNey(p: PaddedCorpus, o: NgramBuildOptions): Built {
   if (empty) throw new Error('empty corpus: there is nothing to count');
   const t = adjustCounts(p, p.tokens.length);
   const discounts = estimateDiscounts(t.countsOfCounts, { smoothing: o.smoothing === 'kn' ? 'kn' : 'mkn', fallback: o.fallback, warn: o.warn });
-  const counts = t.orders.map((x) => x.n);
+  const counts = orderSizes(t, o.prune);
   if (o.log) {
     discounts.forEach((d, i) => o.log!(`${i + 1}-grams: ${counts[i]}  D1=${d[1].toFixed(6)} D2=${d[2].toFixed(6)} D3+=${d[3].toFixed(6)}`));
   }
-  return { tokens: p.tokens, counts, blocks: mknBlocks(t, discounts), result: { counts, discounts, tokens: p.tokenCount, sentences: p.sentences } };
+  return { tokens: p.tokens, counts, blocks: mknBlocks(t, discounts, { pruneTop: o.prune }), result: { counts, discounts, tokens: p.tokenCount, sentences: p.sentences } };
 }
 
 function classic(c: NgramCounts, o: NgramBuildOptions): { model: NgramModel; built: () => Built } {

@@ -74,9 +74,16 @@ export function estimateDiscounts(countsOfCounts: number[][], opts: MknOptions =
   });
 }
 
-/** Entries per order, as the ARPA header lists them. */
-export function orderSizes(t: AdjustedTables): number[] {
-  return t.orders.map((o) => o.n);
+/** Entries per order, as the ARPA header lists them (after --prune of the highest order). */
+export function orderSizes(t: AdjustedTables, pruneTop = false): number[] {
+  const sizes = t.orders.map((o) => o.n);
+  if (pruneTop && t.order > 1) {
+    const o = t.orders[t.order - 1];
+    let kept = 0;
+    for (let i = 0; i < o.n; i++) if (o.adjpar[2 * i] > 1) kept++;
+    sizes[t.order - 1] = kept;
+  }
+  return sizes;
 }
 
 /** compare the k words ending at a with the k words ending at b */
@@ -93,7 +100,7 @@ function cmpWords(w: Uint32Array, a: number, b: number, k: number): number {
  * Compute the model order by order. Blocks hold the words array of the
  * tables and the end index of each n-gram (suffix order of KenLM's output).
  */
-export function* mknBlocks(t: AdjustedTables, discounts: Discount[]): Generator<ArpaBlock> {
+export function* mknBlocks(t: AdjustedTables, discounts: Discount[], opts: { pruneTop?: boolean } = {}): Generator<ArpaBlock> {
   const N = t.order;
   const words = t.words;
   const V = t.vocabSize;
@@ -129,6 +136,8 @@ export function* mknBlocks(t: AdjustedTables, discounts: Discount[]): Generator<
     const o = orders[k - 1];
     const n = o.n;
     const dk = discounts[k - 1];
+    // --prune: singletons of the highest order go, their mass goes to the back-off (as lmplz --prune 0 … 1)
+    const prune = opts.pruneTop === true && k === N;
     const perm = lexPermutation(words, o.ends, k, V);
     const p = new Float64Array(o.adjpar.buffer, o.adjpar.byteOffset, n);
     const ad = o.adjpar;
@@ -144,10 +153,12 @@ export function* mknBlocks(t: AdjustedTables, discounts: Discount[]): Generator<
       let h = g + 1;
       let gden = 0;
       let c1 = 0, c2 = 0, c3 = 0;
+      let pruned = 0;
       {
         const a = ad[2 * first];
         gden += a;
-        if (a === 1) c1++; else if (a === 2) c2++; else if (a >= 3) c3++;
+        if (prune && a <= 1) pruned += a;
+        else if (a === 1) c1++; else if (a === 2) c2++; else if (a >= 3) c3++;
       }
       while (h < n) {
         const e = ends[perm[h]];
@@ -157,15 +168,16 @@ export function* mknBlocks(t: AdjustedTables, discounts: Discount[]): Generator<
         if (!same) break;
         const a = ad[2 * perm[h]];
         gden += a;
-        if (a === 1) c1++; else if (a === 2) c2++; else if (a >= 3) c3++;
+        if (prune && a <= 1) pruned += a;
+        else if (a === 1) c1++; else if (a === 2) c2++; else if (a >= 3) c3++;
         h++;
       }
-      const gamma = (dk[1] * c1 + dk[2] * c2 + dk[3] * c3) / gden;
+      const gamma = (dk[1] * c1 + dk[2] * c2 + dk[3] * c3 + pruned) / gden;
       for (let x = g; x < h; x++) {
         const e = perm[x];
         const a = ad[2 * e];
         const par = ad[2 * e + 1];
-        p[e] = (a - dk[a < 3 ? a : 3]) / gden + gamma * prevP[par];
+        p[e] = prune && a <= 1 ? NaN : (a - dk[a < 3 ? a : 3]) / gden + gamma * prevP[par];
       }
       // back-off of the context (k-1 words ending at e0 - 1)
       const ctxEnd = e0 - 1;
@@ -189,7 +201,17 @@ export function* mknBlocks(t: AdjustedTables, discounts: Discount[]): Generator<
     prevOrder = o;
     orders[k - 2] = { order: k - 1, n: 0, ends: new Uint32Array(0), adjpar: new Uint32Array(0) };
   }
-  const lastN = prevOrder.n;
+  let lastN = prevOrder.n;
+  const lastEnds = prevOrder.ends;
+  if (opts.pruneTop && N > 1) {
+    let j = 0;
+    for (let i = 0; i < lastN; i++) {
+      if (Number.isNaN(prevP[i])) continue;
+      lastEnds[j] = lastEnds[i];
+      prevP[j++] = prevP[i];
+    }
+    lastN = j;
+  }
   for (let i = 0; i < lastN; i++) prevP[i] = Math.min(0, Math.log10(prevP[i]));
-  yield { order: N, n: lastN, words, ends: prevOrder.ends, log10p: prevP, log10bo: null };
+  yield { order: N, n: lastN, words, ends: lastEnds.subarray(0, lastN), log10p: prevP.subarray(0, lastN), log10bo: null };
 }
