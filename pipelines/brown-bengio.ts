@@ -4,7 +4,12 @@
  *   pass 1: brown sentences → token counter (vocabulary = types seen ≥ 4 times + <unk>)
  *   pass 2: brown sentences → unk map → split cut (800,000 / 200,000 / rest) → split writer
  * writing train.txt, valid.txt, test.txt (one corpus sentence per line, a
- * sentence straddling a split cut there) and vocab.json into a directory.
+ * sentence straddling a split cut there) and vocab.json into a directory;
+ * then the models of Table 1 on it (`runBengio2003`, behind
+ * `lmstream reproduce bengio2003` in pipelines/reproduce.ts): modified
+ * Kneser-Ney 3/5-gram scored as KenLM does on each split joined into one
+ * line, the MLPs and an LSTM trained with early stopping and learning-rate
+ * decay on valid, and mixtures with the trigram in probability space.
  */
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
