@@ -508,6 +508,8 @@ export interface ReproduceOptions {
   neuralOverrides?: Partial<NeuralConfig>;
   /** override batch sizes (smoke runs) */
   batch?: number;
+  /** data-parallel training threads (1 or 2) for models that support it */
+  threads?: number;
   log?: (msg: string) => void;
   /** called after each row, e.g. to write partial results */
   onRow?: (row: ResultRow) => Promise<void> | void;
@@ -582,6 +584,10 @@ export async function runBengio2003(opts: ReproduceOptions): Promise<ResultRow[]
     const unigram = new Float64Array(vocab.size);
     for (const w of data.train) unigram[w]++;
     const model0 = await factory.create(config, unigram);
+    if ((opts.threads ?? 1) > 1) {
+      if (model0.setThreads) await model0.setThreads(opts.threads!);
+      else log(`${name}: this model has no data-parallel training; one thread`);
+    }
     const batches = specBatches(spec, vocab.bosId);
     const f = factory;
     const res = await trainWithEarlyStopping(model0, data, {

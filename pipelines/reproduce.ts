@@ -41,6 +41,7 @@ options:
   --optimizer NAME    optimizer of the neural models (default: the model's)
   --softmax KIND      full or class for every neural model (default: full for
                       the MLPs as in the paper, class for the LSTM)
+  --threads N         data-parallel training threads, 1 (default) or 2
   --seed N            random seed (default 1)
   --backend NAME      tfjs backend: wasm, cpu, tensorflow (default: best available)
 
@@ -59,6 +60,7 @@ const OPTIONS = {
   optimizer: { type: 'string' },
   softmax: { type: 'string' },
   seed: { type: 'string' },
+  threads: { type: 'string' },
   backend: { type: 'string' },
 } as const;
 
@@ -106,6 +108,7 @@ export async function main(argv: string[]): Promise<number> {
   const maxEpochs = num(p, 'epochs', 20, { min: 1, integer: true });
   const batch = p.values.batch === undefined ? undefined : num(p, 'batch', 0, { min: 1, integer: true });
   const seed = num(p, 'seed', 1, { integer: true });
+  const threads = num(p, 'threads', 1, { min: 1, max: 2, integer: true });
   const overrides: Partial<NeuralConfig> = {};
   if (p.values.lr !== undefined) overrides.lr = num(p, 'lr', 0, { min: 0 });
   if (p.values.optimizer !== undefined) overrides.optimizer = str(p, 'optimizer') as OptimizerName;
@@ -155,6 +158,7 @@ export async function main(argv: string[]): Promise<number> {
     timeBudget,
     seed,
     batch,
+    threads,
     neuralOverrides: overrides,
     log,
     onRow: async (r) => {

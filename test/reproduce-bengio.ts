@@ -96,6 +96,8 @@ t.test('command-line helpers and table', async (t) => {
 class ScriptedModel implements NeuralLM {
   q = 0;
   tokenNats?: (b: Batch) => Promise<Float32Array>;
+  threads = 1;
+  async setThreads(n: number) { this.threads = n; }
   learningRate: number;
   seen: Float64Array;
   constructor(readonly config: NeuralConfig) {
@@ -173,11 +175,14 @@ t.test('runBengio2003 with stand-in models: rows, n-gram ppl equal to direct sco
   // the n-gram model numbers its own vocabulary (here in reverse order of the data's)
   const mv = Vocabulary.fromTokens(['c', 'b', 'a']);
   const ngram: NgramBuilder = { build: async (toks, order) => { builds.push(order); return new AddOneBigram(mv, mv.encode(toks)); } };
-  const neural: NeuralFactory = { create: async (c) => new ScriptedModel(cfg(c)), load: ScriptedModel.load };
+  const created: ScriptedModel[] = [];
+  const neural: NeuralFactory = { create: async (c) => { const m = new ScriptedModel(cfg(c)); created.push(m); return m; }, load: ScriptedModel.load };
   const rows = await runBengio2003({
     models: ['kn3', 'mix'], data, outDir: dir, ngram: async () => ngram, neural: async () => neural,
-    maxEpochs: 2, timeBudget: 1e9, neuralOverrides: { lr: 1 },
+    maxEpochs: 2, timeBudget: 1e9, neuralOverrides: { lr: 1 }, threads: 2,
   });
+  t.same(created.map((m) => [m.config.arch, m.config.order, m.config.embed, m.config.hidden, m.config.direct, m.threads]),
+    [['mlp', 5, 30, 100, false, 2]], 'mix alone trains MLP9 (n=5, m=30, h=100, no direct) on 2 threads');
   t.same(rows.map((r) => r.model), ['kn3', 'mix-mlp9-0.5', 'mix-mlp9-tuned']);
   t.same(builds, [3], 'the trigram is built once and reused by the mixture');
   const direct = new AddOneBigram(mv, mv.encode(vocab.decode(data.train)));
