@@ -31,8 +31,8 @@ async function losses(t: Tap.Test, cfg: NeuralConfig, threads: number, bs: Batch
 }
 
 const cases: [string, Partial<NeuralConfig>][] = [
-  ['lstm, 2 layers, full softmax', { arch: 'lstm', layers: 2 }],
-  ['mlp, direct, class softmax', { arch: 'mlp', order: 3, direct: true, softmax: 'class' }],
+  ['lstm, 2 layers, full softmax, adamw + clipping', { arch: 'lstm', layers: 2, optimizer: 'adamw', l2: 0.01, clip: 0.5 }],
+  ['mlp, direct, class softmax, momentum', { arch: 'mlp', order: 3, direct: true, softmax: 'class', optimizer: 'momentum', lr: 0.1 }],
 ];
 
 for (const [name, partial] of cases) {

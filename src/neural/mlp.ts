@@ -139,8 +139,7 @@ export class MlpLM extends BaseLM {
       await pending.catch(() => undefined);
     }
     const theirs = await pending;
-    this.addWorkerGrads();
-    this.optimizer.step();
+    await this.parallelUpdate();
     return { sumNats: mine.sumNats + theirs.sumNats, tokens: B };
   }
 

@@ -119,14 +119,16 @@ export abstract class BaseLM implements NeuralLM {
   async setThreads(threads: number): Promise<void> {
     if (threads !== 1 && threads !== 2) throw new Error(`threads must be 1 or 2, got ${threads}`);
     if ((threads === 2) === !!this.worker) return;
-    if (threads === 1) {
-      await this.worker!.terminate();
+    const shared = (n: number) => new Float32Array(new SharedArrayBuffer(n * 4));
+    const local = (n: number) => new Float32Array(n);
+    const alloc = threads === 2 ? shared : local;
+    if (this.worker) {
+      await this.worker.terminate();
       this.worker = undefined;
-      for (const p of this.params) p.rehome(Float32Array.from(p.data), new Float32Array(p.size));
-    } else {
-      for (const p of this.params) p.rehome(new Float32Array(new SharedArrayBuffer(p.size * 4)), new Float32Array(p.size));
-      this.worker = await GradWorker.start(this);
     }
+    for (const p of this.params) p.rehome(alloc(p.size), alloc(p.size));
+    this.optimizer.useSlots(Object.fromEntries(Object.entries(this.optimizer.slots).map(([k, arrs]) => [k, arrs.map((a) => alloc(a.length))])));
+    if (threads === 2) this.worker = await GradWorker.start(this);
     this.threadsChanged();
   }
 
@@ -136,14 +138,30 @@ export abstract class BaseLM implements NeuralLM {
 
   protected threadsChanged(): void {}
 
-  /** add the worker's gradients (after its compute) into ours */
-  protected addWorkerGrads(): void {
-    const wg = this.worker!.grads;
-    this.params.forEach((p, i) => {
-      const g = p.grad;
-      const o = wg[i];
-      for (let k = 0; k < g.length; k++) g[k] += o[k];
-    });
+  /**
+   * After both threads computed their gradients: sum them and update, each
+   * thread on its half of every parameter (with a first pass for the global
+   * norm when clipping).
+   */
+  protected async parallelUpdate(): Promise<void> {
+    const opt = this.optimizer;
+    const w = this.worker!;
+    const theirs = w.grads;
+    let scale = 1;
+    if (opt.clip > 0) {
+      const pending = w.updatePart({ type: 'sum' });
+      const mine = opt.sumRange(0, 0.5, theirs);
+      scale = opt.clipScale(Math.sqrt(mine + (await pending)));
+    }
+    opt.t++;
+    const pending = w.updatePart({ type: 'update', sum: opt.clip <= 0, scale, lr: opt.lr, t: opt.t });
+    try {
+      if (opt.clip <= 0) opt.sumRange(0, 0.5, theirs, false);
+      opt.update(scale, 0, 0.5);
+    } finally {
+      await pending;
+    }
+    for (const p of this.params) p.changed();
   }
 
   /** call at the end of the subclass constructor, once params are registered */

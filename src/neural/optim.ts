@@ -57,8 +57,40 @@ export class Optimizer {
   /** clip, apply weight decay and update every parameter; returns the gradient norm before clipping (0 when clipping is off) */
   step(): number {
     const norm = this.clip > 0 ? this.gradNorm() : 0;
-    const scale = this.clip > 0 && norm > this.clip ? this.clip / norm : 1;
     this.t++;
+    this.update(this.clipScale(norm), 0, 1);
+    for (const p of this.params) p.changed();
+    return norm;
+  }
+
+  /** the factor that clips a gradient of this norm */
+  clipScale(norm: number): number {
+    return this.clip > 0 && norm > this.clip ? this.clip / norm : 1;
+  }
+
+  /**
+   * Σ g² over the share [lo, hi) of every parameter (fractions of its size),
+   * after adding `extra[k]` into the gradient there when given.
+   */
+  sumRange(lo: number, hi: number, extra?: Float32Array[], norm = true): number {
+    let s = 0;
+    this.params.forEach((p, k) => {
+      const g = p.grad;
+      const i0 = Math.floor(p.size * lo);
+      const i1 = Math.floor(p.size * hi);
+      const e = extra?.[k];
+      if (e) for (let i = i0; i < i1; i++) g[i] += e[i];
+      if (norm) for (let i = i0; i < i1; i++) s += g[i] * g[i];
+    });
+    return s;
+  }
+
+  /**
+   * The update of step `this.t` on the share [lo, hi) of every parameter
+   * (fractions of its size), the gradient scaled by `scale`. Does not mark the
+   * params changed.
+   */
+  update(scale: number, lo: number, hi: number): void {
     const lr = this.lr;
     const t = this.t;
     const bc1 = 1 - Math.pow(ADAM_BETA1, t);
@@ -66,16 +98,17 @@ export class Optimizer {
     this.params.forEach((p, k) => {
       const w = p.data;
       const g = p.grad;
-      const n = w.length;
+      const i0 = Math.floor(p.size * lo);
+      const n = Math.floor(p.size * hi);
       const l2 = p.decay ? this.l2 : 0;
       const coupled = this.name === 'adamw' ? 0 : l2;
       switch (this.name) {
         case 'sgd':
-          for (let i = 0; i < n; i++) w[i] -= lr * (g[i] * scale + coupled * w[i]);
+          for (let i = i0; i < n; i++) w[i] -= lr * (g[i] * scale + coupled * w[i]);
           break;
         case 'momentum': {
           const v = this.slots.v[k];
-          for (let i = 0; i < n; i++) {
+          for (let i = i0; i < n; i++) {
             v[i] = MOMENTUM * v[i] + g[i] * scale + coupled * w[i];
             w[i] -= lr * v[i];
           }
@@ -90,7 +123,7 @@ export class Optimizer {
           const ib2 = 1 / Math.sqrt(bc2);
           if (scale === 1 && coupled === 0 && decay === 1) {
             // the common case, without the clipping and decay terms
-            for (let i = 0; i < n; i++) {
+            for (let i = i0; i < n; i++) {
               const gi = g[i];
               const mi = (m[i] = ADAM_BETA1 * m[i] + (1 - ADAM_BETA1) * gi);
               const vi = (v[i] = ADAM_BETA2 * v[i] + (1 - ADAM_BETA2) * gi * gi);
@@ -98,7 +131,7 @@ export class Optimizer {
             }
             break;
           }
-          for (let i = 0; i < n; i++) {
+          for (let i = i0; i < n; i++) {
             const gi = g[i] * scale + coupled * w[i];
             const mi = (m[i] = ADAM_BETA1 * m[i] + (1 - ADAM_BETA1) * gi);
             const vi = (v[i] = ADAM_BETA2 * v[i] + (1 - ADAM_BETA2) * gi * gi);
@@ -108,7 +141,7 @@ export class Optimizer {
         }
         case 'rmsprop': {
           const s = this.slots.s[k];
-          for (let i = 0; i < n; i++) {
+          for (let i = i0; i < n; i++) {
             const gi = g[i] * scale + coupled * w[i];
             s[i] = RMS_RHO * s[i] + (1 - RMS_RHO) * gi * gi;
             w[i] -= (lr * gi) / (Math.sqrt(s[i]) + RMS_EPS);
@@ -117,7 +150,7 @@ export class Optimizer {
         }
         case 'adagrad': {
           const s = this.slots.s[k];
-          for (let i = 0; i < n; i++) {
+          for (let i = i0; i < n; i++) {
             const gi = g[i] * scale + coupled * w[i];
             s[i] += gi * gi;
             w[i] -= (lr * gi) / (Math.sqrt(s[i]) + ADAGRAD_EPS);
@@ -125,9 +158,19 @@ export class Optimizer {
           break;
         }
       }
-      p.changed();
     });
-    return norm;
+  }
+
+  /** put the slots on other storage (e.g. shared memory), keeping their values */
+  useSlots(slots: Record<string, Float32Array[]>, copy = true): void {
+    for (const [k, arrs] of Object.entries(slots)) {
+      const mine = this.slots[k];
+      if (!mine) continue;
+      arrs.forEach((a, i) => {
+        if (copy) a.set(mine[i]);
+        mine[i] = a;
+      });
+    }
   }
 
   exportState(): OptimState {

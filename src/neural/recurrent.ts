@@ -262,8 +262,7 @@ export class RecurrentLM extends BaseLM {
       await pending.catch(() => undefined);
     }
     const theirs = await pending;
-    this.addWorkerGrads();
-    this.optimizer.step();
+    await this.parallelUpdate();
     return { sumNats: mine.sumNats + theirs.sumNats, tokens };
   }
 
