@@ -71,3 +71,30 @@ function checkMlp(t: Tap.Test, partial: Partial<NeuralConfig>) {
 t.test('mlp with direct connections, full softmax', async (t) => checkMlp(t, { direct: true }));
 t.test('mlp, class softmax', async (t) => checkMlp(t, { softmax: 'class', classes: 3 }));
 t.test('mlp with direct connections, class softmax', async (t) => checkMlp(t, { direct: true, softmax: 'class' }));
+
+t.test('an sgd step follows the gradient of the L2-regularised objective (dropout off)', async (t) => {
+  const l2 = 0.3;
+  const lr = 1e-3;
+  const cfg = defaultConfig({ arch: 'lstm', vocabSize: V, embed: 4, hidden: 5, initScale: 0.5, seed: 8, optimizer: 'sgd', lr, l2 });
+  const m = new RecurrentLM(cfg);
+  const batch = seqBatch(2, 3, 12, false);
+  const before = m.params.map((p) => Float32Array.from(p.data));
+  await m.trainStep(batch);
+  // effective gradient = −Δw / lr
+  const grads = new Map<Param, Float32Array>(m.params.map((p, i) => [p, Float32Array.from(p.data, (w, k) => (before[i][k] - w) / lr)]));
+  m.params.forEach((p, i) => {
+    p.data.set(before[i]);
+    p.changed();
+  });
+  const objective = () => {
+    m.resetState();
+    const r = m.evaluateSync(batch);
+    let reg = 0;
+    for (const p of m.params) if (p.decay) for (const w of p.data) reg += w * w;
+    return r.sumNats / r.tokens + (l2 / 2) * reg;
+  };
+  const res = gradCheck(m.params, grads, objective, 1e-2, 2);
+  t.same(res.filter((r) => !close(r.analytic, r.numeric, 2e-2, 1e-3)), [], `${res.length} checks agree`);
+  const b = m.params.find((p) => p.name === 'layer0.b')!;
+  t.notOk(b.decay, 'biases are not decayed');
+});
