@@ -1,0 +1,63 @@
+/**
+ * lmstream's public API: every stage is a factory returning a standard Node
+ * stream (or an async generator usable in `stream.pipeline`), plus the pure
+ * logic behind them. Deep imports (`lmstream/io/text-reader`, …) also work.
+ */
+
+// record types and reserved tokens
+export * from './types.js';
+export { initBackend, tf, type BackendName, type BackendChoice } from './backend.js';
+
+// front end: read → tokenize → markers → vocabulary → encode / decode → detokenize
+export { textReader, DEFAULT_MAX_LINE_LENGTH, type TextReaderOptions } from './io/text-reader.js';
+export { jsonReader, type JsonReaderOptions } from './io/json-reader.js';
+export { readDocuments, documentReader, FORMATS, type InputFormat } from './io/documents.js';
+export { recordStage, unbatch, type Batch } from './io/record-stage.js';
+export { tokenizeWhitespace, whitespaceTokenizer } from './text/tokenize-whitespace.js';
+export { tokenizeWord, wordTokenizer } from './text/tokenize-word.js';
+export { tokenizeChar, charTokenizer, NEWLINE_TOKEN, SPACE_TOKEN } from './text/tokenize-char.js';
+export { tokenizer, getTokenizer, TOKENIZERS, type TokenizerName } from './text/tokenizers.js';
+export { addMarkers, markers } from './text/markers.js';
+export { detokenize, detokenizer, type DetokenizeMode } from './text/detokenize.js';
+export { Vocabulary, type VocabularyOptions, type VocabularyJSON } from './vocab/vocabulary.js';
+export { vocabCount, countTokens } from './vocab/vocab-count.js';
+export { encode, encodeTokens } from './vocab/encode.js';
+export { decode, decodeIds } from './vocab/decode.js';
+
+// n-gram models
+export type { CountTable, NgramCounts, NgramModel, Smoothing } from './ngram/api.js';
+export { countStage } from './ngram/count-stage.js';
+export { mergeSortedCounts, parseCountLine } from './ngram/merge.js';
+export {
+  buildArpaFromCorpus, buildArpaFromCounts, buildModelFromCorpus, buildModel, countCorpus,
+  SMOOTHINGS, MAX_ORDER, type NgramBuildOptions,
+} from './ngram/build.js';
+export { buildSmoothed, toBackoffEntries } from './ngram/smoothing/index.js';
+export { readArpa, loadArpaModel } from './ngram/arpa-read.js';
+export { writeArpa } from './ngram/arpa-write.js';
+export { ArpaModel } from './ngram/arpa-model.js';
+export { PplScorer, formatSummary, type PplSummary } from './ngram/ppl.js';
+
+// neural models and streaming training
+export type { NeuralConfig, NeuralLM, SeqBatch, WindowBatch, Batch as NeuralBatch } from './neural/api.js';
+export { createModel, loadModel, defaultConfig } from './neural/index.js';
+export { windowBatches, createWindowStage } from './train/window.js';
+export { sentenceLanes, streamLanes, arraySource } from './train/lanes.js';
+export { trainer, createTrainer } from './train/trainer.js';
+export { evaluator } from './train/evaluator.js';
+export { idCacheSink } from './train/id-cache.js';
+export { writeCheckpoint, readCheckpoint } from './train/checkpoint.js';
+export { runTraining } from './train/run.js';
+
+// generation
+export type { TokenSource } from './generate/source.js';
+export { generateStream, type GenerateOptions } from './generate/generate.js';
+export { detokenizeStage } from './generate/detokenize-stage.js';
+export { sampleId, samplingDistribution } from './generate/sampling.js';
+export { Rng } from './generate/rng.js';
+export { NgramSource } from './generate/ngram-source.js';
+export { NeuralSource } from './generate/neural-source.js';
+export { loadForGeneration } from './generate/load-model.js';
+
+// corpora
+export { brownSentences } from './corpus/brown.js';
