@@ -15,8 +15,8 @@ import { countCorpusToFile } from '../src/ngram/count-spill.js';
 import { CountFileReader, countLines } from '../src/ngram/counts.js';
 import { lines } from '../src/ngram/lines.js';
 import { mergeSortedCounts } from '../src/ngram/merge.js';
-import { readArpa } from '../src/ngram/arpa-read.js';
-import { ArpaModel } from '../src/ngram/arpa-model.js';
+import { loadArpaModel } from '../src/ngram/arpa-read.js';
+import type { ArpaModel } from '../src/ngram/arpa-model.js';
 import { PplScorer, formatSummary } from '../src/ngram/ppl.js';
 import { formatLog10 } from '../src/ngram/arpa-write.js';
 
@@ -253,7 +253,7 @@ async function ppl(argv: string[]): Promise<number> {
     throw new UserError(`${modelPath}: no such file`);
   }
   try {
-    model = new ArpaModel(await readArpa(createReadStream(modelPath), modelPath));
+    model = await loadArpaModel(modelPath);
   } catch (e) {
     throw new UserError((e as Error).message);
   }
