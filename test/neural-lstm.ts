@@ -148,3 +148,13 @@ t.test('tokenNats: per-position nats in the batch layout, summing to evaluate()'
     m.dispose();
   }
 });
+
+t.test('bad batches are refused with a clear message', async (t) => {
+  const m = await createModel(cfg());
+  const b = batch(2, 3, 13, 1);
+  await t.rejects(m.trainStep({ ...b, y: Int32Array.from([0, 1, 2, 3, 4, 13]) }), /y\[5\] = 13 is outside the vocabulary \(size 13\)/);
+  await t.rejects(m.trainStep({ ...b, x: Int32Array.from([0, 1, -1, 3, 4, 5]) }), /token id -1 outside the vocabulary/);
+  await t.rejects(m.trainStep({ ...b, reset: new Uint8Array(3) }), /reset must have B = 2/);
+  await t.rejects(m.trainStep({ kind: 'window', B: 1, N: 2, context: Int32Array.of(1, 2), next: Int32Array.of(3) }), /sequence batches, got 'window'/);
+  m.dispose();
+});

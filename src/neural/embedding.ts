@@ -51,3 +51,11 @@ export function maskInPlace(d: Float32Array, mask: Float32Array | undefined): Fl
   for (let i = 0; i < d.length; i++) d[i] *= mask[i];
   return d;
 }
+
+/** throws when an id is outside [0, V) */
+export function checkIds(ids: ArrayLike<number>, V: number, what: string): void {
+  for (let i = 0; i < ids.length; i++) {
+    const v = ids[i];
+    if (!(v >= 0 && v < V)) throw new Error(`batch ${what}[${i}] = ${v} is outside the vocabulary (size ${V})`);
+  }
+}

@@ -8,7 +8,7 @@
  * Generation pads the empty context with MLP_PAD_ID (`<s>`, id 1).
  */
 import type { Batch, GenState, NeuralConfig, StepResult, WindowBatch } from './api.js';
-import { dropoutMask, dropped, gatherRows, maskInPlace, scatterAddRows } from './embedding.js';
+import { checkIds, dropoutMask, dropped, gatherRows, maskInPlace, scatterAddRows } from './embedding.js';
 import { addColSums, matmul, matmulTN } from './linalg.js';
 import { makeOutput, type ModelExtras } from './make-output.js';
 import { BaseLM, type ModelJSON } from './model-base.js';
@@ -68,6 +68,7 @@ export class MlpLM extends BaseLM {
     if (batch.kind !== 'window') throw new Error(`mlp models take window batches, got '${batch.kind}'`);
     if (batch.N !== this.N) throw new Error(`window batch has context length ${batch.N}, the model ${this.N} (order ${this.config.order})`);
     if (batch.context.length !== batch.B * batch.N || batch.next.length !== batch.B) throw new Error('window batch: context must have B·N ids and next B ids');
+    checkIds(batch.next, this.config.vocabSize, 'next');
     return batch;
   }
 

@@ -6,7 +6,7 @@
  */
 import type { Batch, GenState, NeuralConfig, SeqBatch, StepResult } from './api.js';
 import type { CellCache, RecurrentCell } from './cell.js';
-import { dropoutMask, dropped, gatherRows, maskInPlace, scatterAddRows } from './embedding.js';
+import { checkIds, dropoutMask, dropped, gatherRows, maskInPlace, scatterAddRows } from './embedding.js';
 import { GruCell } from './gru.js';
 import { LstmCell } from './lstm.js';
 import { makeOutput, type ModelExtras } from './make-output.js';
@@ -150,6 +150,7 @@ export class RecurrentLM extends BaseLM {
     if (batch.x.length !== B * T || batch.y.length !== B * T) throw new Error(`sequence batch: x and y must have B·T = ${B * T} ids`);
     if (batch.reset.length !== B) throw new Error(`sequence batch: reset must have B = ${B} flags`);
     if (batch.mask && batch.mask.length !== B * T) throw new Error(`sequence batch: mask must have B·T = ${B * T} flags`);
+    checkIds(batch.y, this.config.vocabSize, 'y');
     return batch;
   }
 
