@@ -22,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 import type { Batch, NeuralConfig, SoftmaxKind } from '../src/neural/api.js';
 import { createModel, defaultConfig } from '../src/neural/index.js';
 import { NeuralRng } from '../src/neural/rng.js';
-import { num, oneOf, parseCommand, UsageError } from '../src/cli/common.js';
+import { num, oneOf, parseCommand, runMain, UsageError } from '../src/cli/common.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, here.includes(`${path.sep}dist${path.sep}`) ? '../..' : '..');
@@ -163,5 +163,5 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main(process.argv.slice(2)).then((c) => { process.exitCode = c; }, (e) => { console.error(`bench-neural: ${(e as Error).message}`); process.exitCode = 1; });
+  void runMain('bench-neural', () => main(process.argv.slice(2)));
 }
