@@ -103,3 +103,16 @@ t.test('state export and import continue identically', async (t) => {
   t.same(Array.from(b.w.data), Array.from(a.w.data));
   t.throws(() => setup('sgd', 1).opt.importState(a.opt.exportState()), /adam/);
 });
+
+t.test('defaultConfig fills in defaults, keeps given values, and names bad fields', async (t) => {
+  const { defaultConfig } = await import('../src/neural/index.js');
+  const c = defaultConfig({ vocabSize: 10, arch: 'mlp', lr: undefined, hidden: 7 });
+  t.equal(c.lr, 0.001);
+  t.equal(c.hidden, 7);
+  t.equal(c.embed, 30);
+  t.equal(c.order, 5);
+  t.equal(defaultConfig({ vocabSize: 10 }).arch, 'lstm');
+  t.throws(() => defaultConfig({ vocabSize: 10, dropout: 1 }), /config\.dropout must be in \[0, 1\)/);
+  t.throws(() => defaultConfig({ vocabSize: 10, embed: 8, hidden: 16, tie: true }), /config\.tie needs embed \(8\) equal to hidden \(16\)/);
+  t.throws(() => defaultConfig({ vocabSize: 10, optimizer: 'lbfgs' as never }), /config\.optimizer must be one of/);
+});

@@ -19,7 +19,11 @@ export { setMatmulImpl } from './linalg.js';
 const ARCHS = ['mlp', 'rnn', 'lstm', 'gru'];
 const OPTIMIZERS = ['sgd', 'momentum', 'adam', 'adamw', 'rmsprop', 'adagrad'];
 
-/** A complete config from a partial one (vocabSize is required). */
+/**
+ * A complete config from a partial one (vocabSize is required): lstm, 1 layer,
+ * embed 64 / hidden 256 (mlp: order 5, embed 30, hidden 100), full softmax,
+ * uniform ±0.1 init, adam lr 0.001, no dropout, L2 or clipping, seed 1.
+ */
 export function defaultConfig(partial: Partial<NeuralConfig> & { vocabSize: number }): NeuralConfig {
   const arch = partial.arch ?? 'lstm';
   const c: NeuralConfig = {
@@ -40,7 +44,9 @@ export function defaultConfig(partial: Partial<NeuralConfig> & { vocabSize: numb
     l2: 0,
     clip: 0,
     seed: 1,
-    ...partial,
+    // keys given as undefined keep their defaults
+    ...(Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) as Partial<NeuralConfig>),
+    vocabSize: partial.vocabSize,
   };
   validateConfig(c);
   return c;
