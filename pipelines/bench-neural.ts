@@ -104,13 +104,23 @@ async function benchOne(name: string, softmax: SoftmaxKind, ids: 'zipf' | 'unifo
   return ntok / best;
 }
 
+/**
+ * The first python with torch: `$PYTHON`, then `python3` on the PATH, then
+ * Debian's /usr/bin/python3 (where `apt-get install python3-torch` puts it even
+ * when another python3 comes first on the PATH).
+ */
+function pythonWithTorch(): string | undefined {
+  const candidates = [process.env.PYTHON, 'python3', '/usr/bin/python3'].filter((c): c is string => !!c);
+  return candidates.find((py) => spawnSync(py, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
+}
+
 function peer(name: string): number | undefined {
-  const probe = spawnSync('python3', ['-c', 'import torch'], { stdio: 'ignore' });
-  if (probe.status !== 0) return undefined;
+  const python = pythonWithTorch();
+  if (!python) return undefined;
   const env = { ...process.env };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
-  const r = spawnSync('python3', [PEER, name], { env, encoding: 'utf8' });
+  const r = spawnSync(python, [PEER, name], { env, encoding: 'utf8' });
   const m = /:\s*([\d.]+) tokens\/s/.exec(r.stdout ?? '');
   if (r.status !== 0 || !m) {
     process.stderr.write(`bench-neural: peer failed: ${(r.stderr ?? '').split('\n').slice(-2).join(' ')}\n`);
