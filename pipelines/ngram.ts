@@ -79,8 +79,10 @@ writes it in ARPA format (to OUT, atomically, or to stdout).
                          back-off weights, so the model stays normalized
   --counts F             read counts from count files instead of a corpus
                          (repeatable)
-  --memory SIZE          accepted for KenLM compatibility; the build holds the
-                         corpus ids and tables in memory (see the README)
+  --memory SIZE          accepted for KenLM compatibility but not enforced: the
+                         build holds the corpus ids (4 bytes per token) and the
+                         tables (12 bytes per n-gram) in memory; a 25M-token
+                         5-gram peaks near 1 GB. 'count --memory' spills.
   --skip-symbols         drop <unk> tokens of the corpus (KenLM --skip_symbols)
   --quiet                no statistics on stderr
 `;
@@ -208,7 +210,10 @@ async function build(argv: string[]): Promise<number> {
   const order = orderOf(p);
   const smoothing = oneOf(p, 'smoothing', SMOOTHINGS, 'mkn') as Smoothing;
   const mode = modeOf(p);
-  if (str(p, 'memory') !== undefined) parseSize(str(p, 'memory')!);
+  if (str(p, 'memory') !== undefined) {
+    parseSize(str(p, 'memory')!);
+    if (!p.values.quiet) log(`ngram build: --memory is not enforced by build: the corpus ids and the tables stay in memory (about ${4 + 12 * order} bytes per token at most); 'ngram count --memory' counts in bounded memory`);
+  }
   const opts: NgramBuildOptions = {
     order, smoothing, mode,
     delta: num(p, 'delta', 1, { min: Number.MIN_VALUE }),
