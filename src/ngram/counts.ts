@@ -24,7 +24,7 @@ export function countsFromAdjusted(t: AdjustedTables, tokens: string[], mode: Ma
   for (const o of t.orders) {
     const k = o.order;
     if (!o.raw) throw new Error('countsFromAdjusted: raw counts were not kept');
-    const perm = lexPermutation(t.words, o.ends, k, t.vocabSize);
+    const perm = lexPermutation(t.words, o.ends, k, t.vocabSize, true);
     let n = 0;
     for (let i = 0; i < o.n; i++) if (o.raw[i] > 0) n++;
     const ids = new Uint32Array(n * k);

@@ -138,7 +138,7 @@ export function* mknBlocks(t: AdjustedTables, discounts: Discount[], opts: { pru
     const dk = discounts[k - 1];
     // --prune: singletons of the highest order go, their mass goes to the back-off (as lmplz --prune 0 … 1)
     const prune = opts.pruneTop === true && k === N;
-    const perm = lexPermutation(words, o.ends, k, V);
+    const perm = lexPermutation(words, o.ends, k, V, true);
     const p = new Float64Array(o.adjpar.buffer, o.adjpar.byteOffset, n);
     const ad = o.adjpar;
     const ends = o.ends;

@@ -39,15 +39,17 @@ export function suffixSort(words: Uint32Array, positions: Uint32Array, k: number
  * Lexicographic (context) order of entries: sorts the indices 0…n-1 of
  * `ends` (end positions of k-grams) by words[end-k+1], …, words[end].
  * Returns a permutation: perm[j] = index of the j-th smallest entry.
+ * `suffixSorted`: the entries are already in suffix order (sorted by their
+ * last word first), so the pass on the last word is skipped.
  */
-export function lexPermutation(words: Uint32Array, ends: Uint32Array, k: number, vocabSize: number): Uint32Array {
+export function lexPermutation(words: Uint32Array, ends: Uint32Array, k: number, vocabSize: number, suffixSorted = false): Uint32Array {
   const n = ends.length;
   const hist = new Uint32Array(vocabSize + 1);
   let a: Uint32Array = new Uint32Array(n);
   for (let i = 0; i < n; i++) a[i] = i;
   let b: Uint32Array = new Uint32Array(n);
   // least significant first: the newest word (back = 0)
-  for (let back = 0; back < k; back++) {
+  for (let back = suffixSorted ? 1 : 0; back < k; back++) {
     hist.fill(0);
     for (let i = 0; i < n; i++) hist[words[ends[a[i]] - back] + 1]++;
     for (let v = 1; v < hist.length; v++) hist[v] += hist[v - 1];
