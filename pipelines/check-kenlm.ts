@@ -21,7 +21,10 @@ import { ArpaModel, type ArpaData } from '../src/ngram/arpa-model.js';
 import { PplScorer } from '../src/ngram/ppl.js';
 import type { MarkerMode } from '../src/types.js';
 
-const HELP = `usage: check-kenlm [--shared DIR] [--skip-bengio]
+const HELP = `usage: check-kenlm [--shared DIR] [--skip-bengio] [--bengio-unk word|skip]
+
+--bengio-unk: how the <unk> tokens of brown-bengio's train.txt are counted:
+as a word (default) or dropped as KenLM's --skip_symbols does.
 
 Compares lmstream's modified Kneser-Ney with KenLM's reference figures.`;
 
@@ -56,7 +59,7 @@ function rel(a: number, b: number): number {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const p = parseCommand(argv, { shared: { type: 'string' }, 'skip-bengio': { type: 'boolean' } }, HELP);
+  const p = parseCommand(argv, { shared: { type: 'string' }, 'skip-bengio': { type: 'boolean' }, 'bengio-unk': { type: 'string' } }, HELP);
   if (!p) return 0;
   const shared = str(p, 'shared', path.resolve(process.cwd(), '../shared'));
   const ref = path.join(shared, 'reference');
@@ -83,7 +86,8 @@ export async function main(argv: string[]): Promise<number> {
     if (!p.values['skip-bengio']) {
       const bb = path.join(ref, 'brown-bengio');
       for (const order of [2, 3, 4, 5]) {
-        const { model } = await buildAndLoad(path.join(bb, 'train.txt'), order, 'stream', tmp);
+        const unk = str(p, 'bengio-unk', 'word') === 'skip' ? 'skip' : 'word';
+        const { model } = await buildAndLoad(path.join(bb, 'train.txt'), order, 'stream', tmp, unk);
         const v = await ppl(model, path.join(bb, 'valid.txt'), 'stream');
         const t = await ppl(model, path.join(bb, 'test.txt'), 'stream');
         const [kv, kt] = BENGIO[order];
