@@ -3,25 +3,35 @@
  *
  * Input: Buffers or strings (UTF-8; a character split across chunks is
  * handled). Output: one string per line, without the `\n` (nor a `\r`
- * before it); a last line without a terminator is yielded too.
+ * before it); a last line without a terminator is yielded too. A line longer
+ * than a chunk is assembled once (no quadratic re-scanning).
  */
 import { StringDecoder } from 'node:string_decoder';
 
 export async function* lines(src: AsyncIterable<Buffer | string>): AsyncGenerator<string> {
   const dec = new StringDecoder('utf8');
-  let rest = '';
+  let pending: string[] = [];
+  const emit = (s: string): string => (s.length > 0 && s.charCodeAt(s.length - 1) === 13 ? s.slice(0, -1) : s);
   for await (const chunk of src) {
-    const text = rest + (typeof chunk === 'string' ? chunk : dec.write(chunk));
+    const text = typeof chunk === 'string' ? chunk : dec.write(chunk);
     let start = 0;
-    let nl: number;
-    while ((nl = text.indexOf('\n', start)) >= 0) {
-      let end = nl;
-      if (end > start && text.charCodeAt(end - 1) === 13) end--;
-      yield text.slice(start, end);
+    let nl = text.indexOf('\n');
+    if (nl < 0) { if (text.length) pending.push(text); continue; }
+    if (pending.length) {
+      pending.push(text.slice(0, nl));
+      yield emit(pending.join(''));
+      pending = [];
       start = nl + 1;
+      nl = text.indexOf('\n', start);
     }
-    rest = text.slice(start);
+    while (nl >= 0) {
+      yield emit(text.slice(start, nl));
+      start = nl + 1;
+      nl = text.indexOf('\n', start);
+    }
+    if (start < text.length) pending.push(text.slice(start));
   }
-  rest += dec.end();
-  if (rest.length > 0) yield rest;
+  const tail = dec.end();
+  if (tail) pending.push(tail);
+  if (pending.length) yield emit(pending.join(''));
 }

@@ -6,7 +6,7 @@
  * (async) iterable of lines (string) or documents as token arrays. Output:
  * the encoder's `PaddedCorpus`.
  */
-import { StringDecoder } from 'node:string_decoder';
+import { lines } from './lines.js';
 import { CorpusEncoder, type PaddedCorpus } from './corpus.js';
 import type { MarkerMode } from '../types.js';
 
@@ -29,20 +29,7 @@ export async function readCorpus(source: CorpusSource, opts: ReadCorpusOptions):
   enc.unkAsWord = opts.unkAsWord ?? false;
   const isStream = typeof (source as { pipe?: unknown }).pipe === 'function' || opts.bytes;
   if (isStream) {
-    const dec = new StringDecoder('utf8');
-    let rest = '';
-    for await (const chunk of source as AsyncIterable<Buffer | string>) {
-      const text = rest + (typeof chunk === 'string' ? chunk : dec.write(chunk));
-      let start = 0;
-      let nl: number;
-      while ((nl = text.indexOf('\n', start)) >= 0) {
-        enc.addLine(text.slice(start, nl));
-        start = nl + 1;
-      }
-      rest = text.slice(start);
-    }
-    const tail = rest + dec.end();
-    if (tail.length > 0) enc.addLine(tail);
+    for await (const line of lines(source as AsyncIterable<Buffer | string>)) enc.addLine(line);
   } else {
     for await (const item of source as AsyncIterable<string | readonly string[]>) {
       if (typeof item === 'string') enc.addLine(item);
