@@ -1,35 +1,91 @@
 /**
  * Dense linear algebra for the hand-written forward/backward passes.
- * Matrices are row-major Float32Arrays. Large products go to TensorFlow.js
- * (the wasm backend's XNNPACK matMul, only ever called untransposed: its
- * transposed variants are 10-100x slower); small ones and the reference path
- * used by the gradient checks are plain JavaScript with float64 accumulation.
+ * Matrices are row-major Float32Arrays. Products go to the native addon
+ * (src/native: OpenBLAS's sgemm or a C kernel, see native.ts) when it is
+ * built, else to TensorFlow.js (the wasm backend's XNNPACK matMul, only ever
+ * called untransposed: its transposed variants are 10-100x slower); small
+ * ones and the reference path used by the gradient checks are plain
+ * JavaScript with float64 accumulation.
  */
+import { isMainThread } from 'node:worker_threads';
 import { tf } from '../backend.js';
+import { nativeStatus, type NativeAddon } from './native.js';
 
-export type MatmulImpl = 'auto' | 'tf' | 'js';
+/**
+ * 'auto': native when the addon is loaded, else tf (large) / js (small);
+ * 'native': the addon (an error when it is not built); 'tf'; 'js' (reference, float64 sums).
+ */
+export type MatmulImpl = 'auto' | 'tf' | 'js' | 'native';
 let impl: MatmulImpl = 'auto';
 /** below this many multiply-adds, JS beats the tfjs call overhead */
 const JS_THRESHOLD = 16384;
 
-/** Choose how products are computed: 'js' (reference, float64 sums), 'tf', or 'auto'. */
+/** Choose how products are computed: 'auto', 'native', 'tf' or 'js' (reference, float64 sums). */
 export function setMatmulImpl(i: MatmulImpl): void {
+  if (i === 'native') requireNative();
   impl = i;
 }
 export function getMatmulImpl(): MatmulImpl {
   return impl;
 }
 
-/** A right-hand matrix (k×n): its data, plus a lazily created tf tensor. */
+let reported = false;
+/** what 'auto' runs, reported once per process on stderr (main thread) */
+function loaded(): NativeAddon | undefined {
+  const st = nativeStatus();
+  if (!reported) {
+    reported = true;
+    if (isMainThread) process.stderr.write(`lmstream: matmul ${st.description}\n`);
+  }
+  return st.addon;
+}
+
+function requireNative(): NativeAddon {
+  const a = loaded();
+  if (!a) throw new Error(`native matmul unavailable: ${nativeStatus().reason}`);
+  return a;
+}
+
+/** one line: which matmul 'auto' uses, e.g. `native (openblas libopenblas.so.0)` */
+export function matmulDescription(): string {
+  loaded();
+  return nativeStatus().description;
+}
+
+/** the native kernels when the current setting uses them (auto with the addon loaded, or native) */
+export function nativeKernels(): NativeAddon | undefined {
+  if (impl === 'js' || impl === 'tf') return undefined;
+  return impl === 'native' ? requireNative() : loaded();
+}
+
+/**
+ * A right-hand matrix (k×n): its data, plus a lazily created tf tensor. A
+ * transposed view (`Mat.transposeOf`) keeps the original n×k array and only
+ * copies it when a path without transposed products needs the data.
+ */
 export class Mat {
   private t: tf.Tensor2D | undefined;
-  constructor(
-    public data: Float32Array,
-    readonly rows: number,
-    readonly cols: number,
-  ) {
-    if (data.length !== rows * cols) throw new Error(`Mat: ${data.length} values for ${rows}x${cols}`);
+  private d: Float32Array | undefined;
+  /** the n×k source of a transposed view */
+  readonly transOf: Float32Array | undefined;
+
+  constructor(data: Float32Array | undefined, readonly rows: number, readonly cols: number, transOf?: Float32Array) {
+    this.d = data;
+    this.transOf = transOf;
+    const n = (data ?? transOf)?.length;
+    if (n !== rows * cols) throw new Error(`Mat: ${n} values for ${rows}x${cols}`);
   }
+
+  /** the transpose of `src` (rows×cols) as a cols×rows matrix, copied only when its data is read */
+  static transposeOf(src: Float32Array, rows: number, cols: number): Mat {
+    return new Mat(undefined, cols, rows, src);
+  }
+
+  get data(): Float32Array {
+    if (!this.d) this.d = transpose(this.transOf!, this.cols, this.rows);
+    return this.d;
+  }
+
   tensor(): tf.Tensor2D {
     if (!this.t) this.t = tf.tensor2d(this.data, [this.rows, this.cols]);
     return this.t;
@@ -38,6 +94,7 @@ export class Mat {
   invalidate(): void {
     this.t?.dispose();
     this.t = undefined;
+    if (this.transOf) this.d = undefined;
   }
 }
 
@@ -53,6 +110,12 @@ export function matmul(a: Float32Array, m: number, k: number, b: Mat, out?: Floa
   if (b.rows !== k) throw new Error(`matmul: inner sizes ${k} and ${b.rows} differ`);
   const res = out ?? new Float32Array(m * n);
   if (m === 0 || n === 0) return res;
+  const nat = nativeKernels();
+  if (nat) {
+    if (b.transOf) nat.sgemm(false, true, m, n, k, 1, a, b.transOf, accumulate ? 1 : 0, res);
+    else nat.sgemm(false, false, m, n, k, 1, a, b.data, accumulate ? 1 : 0, res);
+    return res;
+  }
   if (useTf(m, k, n)) {
     const bt = b.tensor(); // cached: created outside the tidy so that it survives it
     const r = tf.tidy(() => {
@@ -85,7 +148,23 @@ export function matmul(a: Float32Array, m: number, k: number, b: Mat, out?: Floa
 
 /** a (m×k) · b where b is a plain array (k×n): for one-off products */
 export function matmulArr(a: Float32Array, m: number, k: number, b: Float32Array, n: number, out?: Float32Array, accumulate = false): Float32Array {
+  const nat = nativeKernels();
+  if (nat) {
+    const res = out ?? new Float32Array(m * n);
+    if (m > 0 && n > 0) nat.sgemm(false, false, m, n, k, 1, a, b, accumulate ? 1 : 0, res);
+    return res;
+  }
   const mat = new Mat(b, k, n);
+  try {
+    return matmul(a, m, k, mat, out, accumulate);
+  } finally {
+    mat.invalidate();
+  }
+}
+
+/** a (m×k) · bᵀ where b is a plain array (n×k): for one-off products */
+export function matmulArrT(a: Float32Array, m: number, k: number, b: Float32Array, n: number, out?: Float32Array, accumulate = false): Float32Array {
+  const mat = Mat.transposeOf(b, n, k);
   try {
     return matmul(a, m, k, mat, out, accumulate);
   } finally {
@@ -115,6 +194,11 @@ export function transpose(a: Float32Array, rows: number, cols: number, out?: Flo
  * whichever side is cheaper (tf's transposed matMul is slow on wasm).
  */
 export function matmulTN(a: Float32Array, m: number, k: number, b: Float32Array, n: number, out: Float32Array): void {
+  const nat = nativeKernels();
+  if (nat) {
+    if (k > 0 && n > 0) nat.sgemm(true, false, k, n, m, 1, a, b, 1, out);
+    return;
+  }
   if (m * k <= m * n + n * k) {
     matmulArr(transpose(a, m, k), k, m, b, n, out, true);
   } else {

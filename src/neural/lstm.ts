@@ -6,7 +6,7 @@
  */
 import type { InitName } from './api.js';
 import type { CellCache, RecurrentCell } from './cell.js';
-import { addColSums, matmul, matmulTN, sigmoid } from './linalg.js';
+import { addColSums, matmul, matmulTN, nativeKernels, sigmoid } from './linalg.js';
 import { initWeight, Param } from './params.js';
 import type { NeuralRng } from './rng.js';
 
@@ -52,8 +52,13 @@ export class LstmCell implements RecurrentCell {
     hs.set(state[0]);
     cs.set(state[1]);
     const Wh = this.Wh.asMat();
+    const nat = nativeKernels();
     for (let t = 0; t < T; t++) {
       matmul(hs.subarray(t * BH, (t + 1) * BH), B, H, Wh, z.subarray(t * B * G, (t + 1) * B * G), true);
+      if (nat) {
+        nat.lstmForward(z.subarray(t * B * G), bias, cs.subarray(t * BH), cs.subarray((t + 1) * BH), tcs.subarray(t * BH), hs.subarray((t + 1) * BH), B, H);
+        continue;
+      }
       for (let b = 0; b < B; b++) {
         const zo = (t * B + b) * G;
         const so = b * H;
@@ -93,7 +98,13 @@ export class LstmCell implements RecurrentCell {
     let dhNext: Float32Array = new Float32Array(BH);
     const dcNext = new Float32Array(BH);
     const WhT = this.Wh.asMatT();
+    const nat = nativeKernels();
     for (let t = T - 1; t >= 0; t--) {
+      if (nat) {
+        nat.lstmBackward(gates.subarray(t * B * G), tcs.subarray(t * BH), cs.subarray(t * BH), dOut.subarray(t * BH), dhNext, dcNext, dz.subarray(t * B * G), B, H);
+        if (t > 0) dhNext = matmul(dz.subarray(t * B * G, (t + 1) * B * G), B, G, WhT, dhNext);
+        continue;
+      }
       for (let b = 0; b < B; b++) {
         const zo = (t * B + b) * G;
         const so = b * H;

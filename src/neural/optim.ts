@@ -5,6 +5,7 @@
  * and the step count) can be exported and restored exactly.
  */
 import type { OptimizerName } from './api.js';
+import { nativeKernels } from './linalg.js';
 import type { Param } from './params.js';
 
 export interface OptimState {
@@ -95,6 +96,7 @@ export class Optimizer {
     const t = this.t;
     const bc1 = 1 - Math.pow(ADAM_BETA1, t);
     const bc2 = 1 - Math.pow(ADAM_BETA2, t);
+    const nat = this.name === 'adam' || this.name === 'adamw' ? nativeKernels() : undefined;
     this.params.forEach((p, k) => {
       const w = p.data;
       const g = p.grad;
@@ -121,6 +123,11 @@ export class Optimizer {
           const decay = this.name === 'adamw' ? 1 - lr * l2 : 1;
           const a = lr / bc1;
           const ib2 = 1 / Math.sqrt(bc2);
+          if (nat) {
+            // the same update, fused in C (float64 arithmetic like this loop)
+            nat.adam(w, g, m, v, i0, n, a, ib2, scale, coupled, decay, ADAM_BETA1, ADAM_BETA2, 1 - ADAM_BETA1, 1 - ADAM_BETA2, ADAM_EPS);
+            break;
+          }
           if (scale === 1 && coupled === 0 && decay === 1) {
             // the common case, without the clipping and decay terms
             for (let i = i0; i < n; i++) {

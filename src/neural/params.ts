@@ -2,7 +2,7 @@
  * Trainable parameters: a named Float32Array with its gradient, plus cached
  * matrix views (as is and transposed) for the products. Pure logic.
  */
-import { Mat, transpose } from './linalg.js';
+import { Mat } from './linalg.js';
 import { NeuralRng } from './rng.js';
 import type { InitName } from './api.js';
 
@@ -35,9 +35,9 @@ export class Param {
     return this.mat;
   }
 
-  /** the transposed matrix cols×rows (a copy, refreshed after each change) */
+  /** the transposed matrix cols×rows (a view; copied only by paths without transposed products, refreshed after each change) */
   asMatT(): Mat {
-    if (!this.matT) this.matT = new Mat(transpose(this.data, this.rows, this.cols), this.cols, this.rows);
+    if (!this.matT) this.matT = Mat.transposeOf(this.data, this.rows, this.cols);
     return this.matT;
   }
 

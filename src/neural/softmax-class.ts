@@ -8,7 +8,7 @@
  * row per word, can be tied to the embedding) and bias b (V).
  * Pure logic.
  */
-import { addColSums, matmul, matmulArr, matmulTN, transpose } from './linalg.js';
+import { addColSums, matmul, matmulArr, matmulArrT, matmulTN } from './linalg.js';
 import { logSumExp, type OutputLayer, type OutputResult } from './output.js';
 import { Param } from './params.js';
 import { classOfIds } from './classes.js';
@@ -83,7 +83,7 @@ export class ClassSoftmax implements OutputLayer {
       const Wk = W.subarray(s * D, (s + K) * D);
       const Hm = new Float32Array(m * D);
       for (let i = 0; i < m; i++) Hm.set(h.subarray(toks[i] * D, (toks[i] + 1) * D), i * D);
-      const lw = matmulArr(Hm, m, D, transpose(Wk, K, D), K);
+      const lw = matmulArrT(Hm, m, D, Wk, K);
       for (let i = 0; i < m; i++) {
         const o = i * K;
         for (let j = 0; j < K; j++) lw[o + j] += b[s + j];

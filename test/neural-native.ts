@@ -1,0 +1,293 @@
+/**
+ * The optional native addon (src/native, src/neural/native.ts): its sgemm
+ * against a naive float64 triple loop (transposes, odd sizes, alpha/beta,
+ * subarrays, shared memory), the builtin C kernel (LMSTREAM_BLAS=builtin, in a
+ * child process), the fused Adam and LSTM gate kernels against the
+ * JavaScript paths, and finite-difference gradient checks with the native
+ * products selected. When the addon is not built, the fallback must be
+ * reported and the wasm/JS products must still equal the naive loop.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import t from 'tap';
+import { initBackend } from '../src/backend.js';
+import type { NeuralConfig, SeqBatch, WindowBatch } from '../src/neural/api.js';
+import { defaultConfig } from '../src/neural/index.js';
+import { getMatmulImpl, Mat, matmul, matmulArrT, matmulDescription, matmulTN, nativeKernels, setMatmulImpl } from '../src/neural/linalg.js';
+import { MlpLM } from '../src/neural/mlp.js';
+import { addonCandidates, nativeStatus, resolveNative } from '../src/neural/native.js';
+import { Optimizer } from '../src/neural/optim.js';
+import { Param } from '../src/neural/params.js';
+import { RecurrentLM } from '../src/neural/recurrent.js';
+import { NeuralRng } from '../src/neural/rng.js';
+import { close, gradCheck } from './helpers/neural-gradcheck.js';
+
+await initBackend(undefined, () => {});
+
+const st = nativeStatus();
+const built = !!st.addon;
+
+function rand(n: number, rng: NeuralRng): Float32Array {
+  return Float32Array.from({ length: n }, () => rng.uniform(-1, 1));
+}
+
+/** C = alpha·op(A)·op(B) + beta·C0 in float64 */
+function naive(ta: boolean, tb: boolean, M: number, N: number, K: number, alpha: number, A: Float32Array, B: Float32Array, beta: number, C0: Float32Array): Float64Array {
+  const out = new Float64Array(M * N);
+  for (let i = 0; i < M; i++)
+    for (let j = 0; j < N; j++) {
+      let s = 0;
+      for (let p = 0; p < K; p++) s += (ta ? A[p * M + i] : A[i * K + p]) * (tb ? B[j * K + p] : B[p * N + j]);
+      out[i * N + j] = alpha * s + beta * C0[i * N + j];
+    }
+  return out;
+}
+
+/** worst |x − y| / (max |y| + tiny) */
+function relErr(x: ArrayLike<number>, y: ArrayLike<number>): number {
+  let scale = 0;
+  let worst = 0;
+  for (let i = 0; i < y.length; i++) scale = Math.max(scale, Math.abs(y[i]));
+  for (let i = 0; i < y.length; i++) worst = Math.max(worst, Math.abs(x[i] - y[i]));
+  return worst / (scale + 1e-30);
+}
+
+const SHAPES: [number, number, number][] = [
+  [1, 1, 1], [3, 5, 7], [4, 32, 16], [5, 33, 17], [17, 1, 9], [1, 40, 3], [37, 71, 263], [64, 96, 256], [130, 513, 300], [7, 3, 0],
+];
+
+t.test('the choice of matmul is reported', async (t) => {
+  t.equal(matmulDescription(), st.description);
+  if (built) {
+    t.match(st.description, /^native \((openblas|blis|mkl|atlas|builtin)/, st.description);
+    t.equal(st.reason, '');
+    t.ok(['openblas', 'blis', 'mkl', 'atlas', 'builtin'].includes(st.addon!.info().sgemm));
+  } else {
+    t.match(st.description, /^wasm \(/, st.description);
+    t.ok(st.reason.length > 0, `reason: ${st.reason}`);
+    t.throws(() => setMatmulImpl('native'), /native matmul unavailable/);
+    t.equal(getMatmulImpl(), 'auto', 'the setting is unchanged after the refusal');
+    t.equal(nativeKernels(), undefined);
+  }
+  t.ok(addonCandidates().some((f) => f.endsWith('src/native/build/Release/lmstream_native.node')));
+});
+
+t.test('LMSTREAM_MATMUL selects the path', async (t) => {
+  t.same(resolveNative({ LMSTREAM_MATMUL: 'wasm' }), { addon: undefined, requested: 'wasm', reason: 'LMSTREAM_MATMUL=wasm', description: 'wasm (LMSTREAM_MATMUL=wasm)' });
+  t.throws(() => resolveNative({ LMSTREAM_MATMUL: 'gpu' }), /LMSTREAM_MATMUL must be wasm, native or auto, got 'gpu'/);
+  let forced: ReturnType<typeof resolveNative> | Error;
+  try {
+    forced = resolveNative({ LMSTREAM_MATMUL: 'native' });
+  } catch (e) {
+    forced = e as Error;
+  }
+  if (forced instanceof Error) {
+    t.match(forced.message, /^LMSTREAM_MATMUL=native but the native addon (not built|failed to load)/);
+    t.notOk(built, 'not loadable, so not in use');
+  } else {
+    t.match(forced.description, /^native \(/);
+    if (built) t.equal(forced.addon, st.addon, 'native: the same addon');
+  }
+  t.equal(resolveNative(process.env).description, st.description, 'the environment decides');
+  if (!process.env.LMSTREAM_MATMUL) t.equal(resolveNative({ LMSTREAM_MATMUL: 'auto' }).description, st.description, 'unset = auto');
+});
+
+if (built) {
+  const nat = st.addon!;
+
+  t.test('native sgemm equals the naive loop (all transposes, odd sizes, alpha, beta)', async (t) => {
+    const rng = new NeuralRng(11);
+    for (const [M, N, K] of SHAPES)
+      for (const ta of [false, true])
+        for (const tb of [false, true]) {
+          const A = rand(M * K, rng);
+          const B = rand(K * N, rng);
+          const C0 = rand(M * N, rng);
+          for (const [alpha, beta] of [[1, 0], [0.5, 1], [-2, 0.25]]) {
+            const C = Float32Array.from(C0);
+            nat.sgemm(ta, tb, M, N, K, alpha, A, B, beta, C);
+            const e = relErr(C, naive(ta, tb, M, N, K, alpha, A, B, beta, C0));
+            if (!(e < 1e-4)) t.fail(`${M}x${N}x${K} ta=${ta} tb=${tb} alpha=${alpha} beta=${beta}: relative error ${e}`);
+          }
+        }
+    t.pass('all shapes agree to 1e-4');
+  });
+
+  t.test('native sgemm reads subarrays and shared memory, and checks sizes', async (t) => {
+    const rng = new NeuralRng(12);
+    const M = 6, N = 10, K = 5;
+    const bigA = rand(M * K + 13, rng);
+    const A = bigA.subarray(13);
+    const B = new Float32Array(new SharedArrayBuffer(K * N * 4));
+    B.set(rand(K * N, rng));
+    const Cbig = new Float32Array(M * N + 3).fill(7);
+    const C = Cbig.subarray(3);
+    nat.sgemm(false, false, M, N, K, 1, A, B, 0, C);
+    t.ok(relErr(C, naive(false, false, M, N, K, 1, A, B, 0, new Float32Array(M * N))) < 1e-5);
+    t.same(Array.from(Cbig.subarray(0, 3)), [7, 7, 7], 'nothing written before the view');
+    t.throws(() => nat.sgemm(false, false, M, N, K + 1, 1, A, B, 0, C), /shorter/);
+    t.throws(() => nat.sgemm(false, false, M, N, K, 1, A, new Float64Array(K * N) as unknown as Float32Array, 0, C), /Float32Array/);
+  });
+
+  t.test('the builtin C kernel (no BLAS) equals the naive loop', async (t) => {
+    const addon = addonCandidates().find((f) => existsSync(f));
+    t.ok(addon);
+    // a child process: the addon picks its BLAS once, at load
+    const code = `
+      const a = require(${JSON.stringify(addon)});
+      let seed = 5; const r = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 1073741824 - 1;
+      const shapes = ${JSON.stringify(SHAPES)};
+      let worst = 0;
+      for (const [M, N, K] of shapes) for (const ta of [false, true]) for (const tb of [false, true]) {
+        const A = Float32Array.from({ length: M * K }, r), B = Float32Array.from({ length: K * N }, r), C0 = Float32Array.from({ length: M * N }, r);
+        const C = Float32Array.from(C0);
+        a.sgemm(ta, tb, M, N, K, 0.75, A, B, 0.5, C);
+        let scale = 0, err = 0;
+        for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
+          let s = 0;
+          for (let p = 0; p < K; p++) s += (ta ? A[p * M + i] : A[i * K + p]) * (tb ? B[j * K + p] : B[p * N + j]);
+          const want = 0.75 * s + 0.5 * C0[i * N + j];
+          scale = Math.max(scale, Math.abs(want)); err = Math.max(err, Math.abs(C[i * N + j] - want));
+        }
+        worst = Math.max(worst, err / (scale + 1e-30));
+      }
+      console.log(JSON.stringify({ kind: a.info().sgemm, worst }));`;
+    const r = spawnSync(process.execPath, ['-e', code], { env: { ...process.env, LMSTREAM_BLAS: 'builtin' }, encoding: 'utf8' });
+    t.equal(r.status, 0, r.stderr);
+    const res = JSON.parse(r.stdout);
+    t.equal(res.kind, 'builtin');
+    t.ok(res.worst < 1e-4, `builtin kernel: worst relative error ${res.worst}`);
+  });
+
+  t.test('linalg products through the addon equal the naive loop', async (t) => {
+    setMatmulImpl('native');
+    try {
+      const rng = new NeuralRng(13);
+      const [m, k, n] = [9, 21, 14];
+      const a = rand(m * k, rng);
+      const b = rand(k * n, rng);
+      t.ok(relErr(matmul(a, m, k, new Mat(b, k, n)), naive(false, false, m, n, k, 1, a, b, 0, new Float32Array(m * n))) < 1e-5, 'a·b');
+      const bt = rand(n * k, rng); // n×k
+      t.ok(relErr(matmul(a, m, k, Mat.transposeOf(bt, n, k)), naive(false, true, m, n, k, 1, a, bt, 0, new Float32Array(m * n))) < 1e-5, 'a·bᵀ (view)');
+      t.ok(relErr(matmulArrT(a, m, k, bt, n), naive(false, true, m, n, k, 1, a, bt, 0, new Float32Array(m * n))) < 1e-5, 'matmulArrT');
+      const g = rand(m * n, rng);
+      const out = rand(k * n, rng);
+      const want = naive(true, false, k, n, m, 1, a, g, 1, out);
+      matmulTN(a, m, k, g, n, out);
+      t.ok(relErr(out, want) < 1e-5, 'out += aᵀ·g');
+    } finally {
+      setMatmulImpl('auto');
+    }
+  });
+
+  t.test('fused Adam/AdamW equal the JavaScript update', async (t) => {
+    for (const [name, l2, clip] of [['adam', 0, 0], ['adam', 0.01, 0.5], ['adamw', 0.1, 0]] as const) {
+      const run = (impl: 'js' | 'native') => {
+        setMatmulImpl(impl);
+        const rng = new NeuralRng(21);
+        const p = new Param('w', [37, 3], true);
+        p.data.set(rand(p.size, rng));
+        const o = new Optimizer(name, [p], 0.01, l2, clip);
+        for (let s = 0; s < 4; s++) {
+          p.grad.set(rand(p.size, rng));
+          o.step();
+        }
+        setMatmulImpl('auto');
+        return { w: Float32Array.from(p.data), m: Float32Array.from(o.slots.m[0]), v: Float32Array.from(o.slots.v[0]) };
+      };
+      const a = run('js');
+      const b = run('native');
+      t.ok(relErr(b.w, a.w) < 1e-6 && relErr(b.m, a.m) < 1e-6 && relErr(b.v, a.v) < 1e-6, `${name} l2=${l2} clip=${clip}: same weights and moments`);
+      t.not(a.w[0], 0);
+    }
+  });
+
+  const V = 11;
+  function seqBatch(B: number, T: number, seed: number, withMask: boolean): SeqBatch {
+    const r = new NeuralRng(seed);
+    const x = Int32Array.from({ length: B * T }, () => Math.floor(r.next() * V));
+    const y = Int32Array.from({ length: B * T }, () => Math.floor(r.next() * V));
+    const reset = Uint8Array.from({ length: B }, (_, b) => (b === 1 ? 1 : 0));
+    const mask = withMask ? Uint8Array.from({ length: B * T }, (_, i) => (i % 5 === 3 ? 0 : 1)) : undefined;
+    return { kind: 'seq', B, T, x, y, reset, mask };
+  }
+
+  t.test('LSTM gate kernels: the same loss and gradients as the JavaScript loops', async (t) => {
+    const c = defaultConfig({ vocabSize: 40, embed: 16, hidden: 24, layers: 2, initScale: 0.3, seed: 7, softmax: 'full' });
+    const b = seqBatch(5, 8, 3, true);
+    const res: { loss: number; grads: Float32Array[] }[] = [];
+    for (const impl of ['js', 'native'] as const) {
+      setMatmulImpl(impl);
+      const m = new RecurrentLM(c);
+      m.evaluateSync(seqBatch(5, 8, 4, false)); // a non-zero carried state
+      res.push({ loss: m.computeGradients(b), grads: m.params.map((p) => Float32Array.from(p.grad)) });
+      m.dispose();
+    }
+    setMatmulImpl('auto');
+    t.ok(Math.abs(res[0].loss - res[1].loss) < 1e-5, `loss ${res[0].loss} vs ${res[1].loss}`);
+    const worst = Math.max(...res[0].grads.map((g, i) => relErr(res[1].grads[i], g)));
+    t.ok(worst < 1e-4, `gradients agree (worst relative difference ${worst.toExponential(2)})`);
+  });
+
+  function checkRecurrent(t: Tap.Test, partial: Partial<NeuralConfig>) {
+    const cfg = defaultConfig({ vocabSize: V, embed: 5, hidden: 6, layers: 2, initScale: 0.5, seed: 3, ...partial });
+    const m = new RecurrentLM(cfg);
+    m.evaluateSync(seqBatch(3, 4, 1, false));
+    const state = m.snapshotState();
+    const batch = seqBatch(3, 4, 2, true);
+    m.computeGradients(batch);
+    const grads = new Map<Param, Float32Array>(m.params.map((p) => [p, Float32Array.from(p.grad)]));
+    const loss = () => {
+      m.restoreState(state);
+      const r = m.evaluateSync(batch);
+      return r.sumNats / r.tokens;
+    };
+    const res = gradCheck(m.params, grads, loss);
+    t.same(res.filter((r) => !close(r.analytic, r.numeric)), [], `${cfg.arch} ${cfg.softmax}: ${res.length} checks agree`);
+    t.ok(res.some((r) => Math.abs(r.analytic) > 1e-2), 'gradients are not trivially zero');
+  }
+
+  t.test('gradient checks with the native products selected', async (t) => {
+    setMatmulImpl('native');
+    try {
+      t.test('lstm, 2 layers, reset + mask, full softmax', async (t) => checkRecurrent(t, { arch: 'lstm' }));
+      t.test('gru, class softmax', async (t) => checkRecurrent(t, { arch: 'gru', layers: 1, softmax: 'class', classes: 3 }));
+      t.test('mlp with direct connections, class softmax', async (t) => {
+        const cfg = defaultConfig({ arch: 'mlp', vocabSize: V, order: 4, embed: 3, hidden: 5, initScale: 0.5, seed: 4, direct: true, softmax: 'class', classes: 3 });
+        const m = new MlpLM(cfg);
+        const r = new NeuralRng(9);
+        const B = 6;
+        const context = Int32Array.from({ length: B * 3 }, () => Math.floor(r.next() * V));
+        const batch: WindowBatch = { kind: 'window', B, N: 3, context, next: Int32Array.from({ length: B }, () => Math.floor(r.next() * V)) };
+        m.computeGradients(batch);
+        const grads = new Map<Param, Float32Array>(m.params.map((p) => [p, Float32Array.from(p.grad)]));
+        const res = gradCheck(m.params, grads, () => {
+          const v = m.evaluateSync(batch);
+          return v.sumNats / v.tokens;
+        });
+        t.same(res.filter((x) => !close(x.analytic, x.numeric)), [], `${res.length} checks agree`);
+        t.ok(res.some((x) => Math.abs(x.analytic) > 1e-2), 'gradients are not trivially zero');
+      });
+    } finally {
+      t.teardown(() => setMatmulImpl('auto'));
+    }
+  });
+} else {
+  t.test('without the addon, the wasm and JS products equal the naive loop', async (t) => {
+    const rng = new NeuralRng(14);
+    for (const impl of ['tf', 'js', 'auto'] as const) {
+      setMatmulImpl(impl);
+      for (const [m, n, k] of SHAPES) {
+        const a = rand(m * k, rng);
+        const b = rand(k * n, rng);
+        const e = relErr(matmul(a, m, k, new Mat(b, k, n)), naive(false, false, m, n, k, 1, a, b, 0, new Float32Array(m * n)));
+        if (!(e < 1e-4)) t.fail(`${impl} ${m}x${n}x${k}: relative error ${e}`);
+        const bt = rand(n * k, rng);
+        const e2 = relErr(matmulArrT(a, m, k, bt, n), naive(false, true, m, n, k, 1, a, bt, 0, new Float32Array(m * n)));
+        if (!(e2 < 1e-4)) t.fail(`${impl} ${m}x${n}x${k} transposed: relative error ${e2}`);
+      }
+    }
+    setMatmulImpl('auto');
+    t.pass('all shapes agree to 1e-4');
+  });
+}
