@@ -118,10 +118,17 @@ function modeOf(p: Parsed): MarkerMode {
 async function writeOut(chunks: AsyncIterable<string> | Iterable<string>): Promise<void> {
   const out = process.stdout;
   for await (const c of chunks) {
-    if (!out.write(c)) await new Promise<void>((resolve, reject) => {
-      out.once('drain', resolve);
-      out.once('error', reject);
-    });
+    if (!out.write(c)) {
+      await new Promise<void>((resolve, reject) => {
+        const done = (e?: Error) => {
+          out.off('drain', done);
+          out.off('error', done);
+          if (e) reject(e); else resolve();
+        };
+        out.on('drain', done);
+        out.on('error', done);
+      });
+    }
   }
 }
 

@@ -28,9 +28,12 @@ export interface CountToFileOptions {
   write: (chunks: AsyncIterable<string> | Iterable<string>) => Promise<void>;
 }
 
-/** bytes per id of a part while it is counted: ids, sort scratch, tables of all orders */
+/**
+ * bytes per id of a part while it is counted: ids and sort scratch (12), per
+ * order a table entry (20) and its line of text while the run is sorted (~100)
+ */
 export function bytesPerToken(order: number): number {
-  return 12 + 20 * order;
+  return 12 + 120 * order;
 }
 
 export async function countCorpusToFile(src: AsyncIterable<Buffer | string>, o: CountToFileOptions): Promise<{ empty: boolean; runs: number }> {
