@@ -79,3 +79,17 @@ t.test('nextDistribution of a model read from ARPA: <s> excluded, back-off appli
   t.ok(Math.abs(d[v.id('b')] - Math.pow(10, -0.1)) < 1e-12);
   t.ok(Math.abs(d[v.id('a')] - Math.pow(10, -0.05 - 0.1 - 0.7)) < 1e-12);
 });
+
+t.test('ppl stage in a pipeline: token scores out, summary on the scorer', async (t) => {
+  const { pipeline } = await import('node:stream/promises');
+  const { pplStage } = await import('../src/ngram/ppl-stage.js');
+  const m = await model();
+  const stage = pplStage(m, 'sentence');
+  const got: string[] = [];
+  await pipeline(Readable.from(['a b', 'zzz']), stage, async (src: AsyncIterable<{ token: string; ngramLength: number }>) => {
+    for await (const s of src) got.push(`${s.token}/${s.ngramLength}`);
+  });
+  t.same(got, ['a/2', 'b/3', '</s>/2', 'zzz/1', '</s>/1']);
+  t.equal(stage.scorer.summary().tokens, 5);
+  t.equal(stage.scorer.summary().oovs, 1);
+});
