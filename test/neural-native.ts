@@ -202,6 +202,41 @@ if (built) {
     }
   });
 
+  t.test('softmaxXent equals the float64 log-softmax (counted rows, nats, gradient)', async (t) => {
+    const rng = new NeuralRng(31);
+    const [N, Vs] = [7, 53];
+    const L0 = Float32Array.from({ length: N * Vs }, () => rng.uniform(-4, 4));
+    const bias = rand(Vs, rng);
+    const y = Int32Array.from({ length: N }, (_, n) => (n * 17) % Vs);
+    const counted = Uint8Array.from({ length: N }, (_, n) => (n === 2 ? 0 : 1));
+    let want = 0;
+    let wantAll = 0;
+    const wantNats = new Float64Array(N);
+    const wantGrad = new Float64Array(N * Vs);
+    const scale = 0.125;
+    for (let n = 0; n < N; n++) {
+      const row = Array.from({ length: Vs }, (_, j) => L0[n * Vs + j] + bias[j]);
+      const mx = Math.max(...row);
+      const lse = mx + Math.log(row.reduce((a, v) => a + Math.exp(v - mx), 0));
+      wantAll += lse - row[y[n]];
+      if (counted[n]) {
+        want += lse - row[y[n]];
+        wantNats[n] = lse - row[y[n]];
+        for (let j = 0; j < Vs; j++) wantGrad[n * Vs + j] = scale * (Math.exp(row[j] - lse) - (j === y[n] ? 1 : 0));
+      }
+    }
+    const nats = new Float32Array(N);
+    const L = Float32Array.from(L0);
+    const got = nat.softmaxXent(L, bias, N, Vs, y, counted, scale, nats);
+    t.ok(Math.abs(got - want) < 1e-5 * N, `Σ nats ${got} vs ${want}`);
+    t.ok(relErr(nats, wantNats) < 1e-5, 'per-row nats');
+    t.ok(relErr(L, wantGrad) < 1e-5, 'gradient rows');
+    const L2 = Float32Array.from(L0);
+    const all = nat.softmaxXent(L2, bias, N, Vs, y, null, 0, null);
+    t.ok(Math.abs(all - wantAll) < 1e-5 * N && wantAll > want, `all rows counted without a mask: ${all} vs ${wantAll}`);
+    t.throws(() => nat.softmaxXent(Float32Array.from(L0), bias, N, Vs, Int32Array.from(y).fill(Vs, 3, 4), null, 0, null), /target id 53 outside the vocabulary/);
+  });
+
   const V = 11;
   function seqBatch(B: number, T: number, seed: number, withMask: boolean): SeqBatch {
     const r = new NeuralRng(seed);

@@ -10,6 +10,7 @@
  * - adam: the fused Adam/AdamW update of one parameter range (float64
  *   arithmetic, the same as the JavaScript loop).
  * - lstmForward / lstmBackward: the pointwise gate math of one LSTM time step.
+ * - softmaxXent: bias + log-softmax + cross-entropy (+ its gradient) of logit rows.
  *
  * No -dev headers are needed: the cblas prototype is declared here.
  */
@@ -375,8 +376,25 @@ static napi_value js_adam(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-static inline float sigm(float x) { return 1.0f / (1.0f + expf(-x)); }
-static inline float tanh_(float x) { return 2.0f / (1.0f + expf(-2.0f * x)) - 1.0f; }
+/* exp for floats, vectorisable (Cephes' expf polynomial, about 1 ulp; inputs clamped to the float range) */
+static inline float fexp(float x) {
+  x = x < -87.3f ? -87.3f : (x > 88.7f ? 88.7f : x);
+  float k = rintf(x * 1.44269504088896341f);
+  float r = x - k * 0.693359375f + k * 2.12194440e-4f;
+  float p = 1.9875691500E-4f;
+  p = p * r + 1.3981999507E-3f;
+  p = p * r + 8.3334519073E-3f;
+  p = p * r + 4.1665795894E-2f;
+  p = p * r + 1.6666665459E-1f;
+  p = p * r + 5.0000001201E-1f;
+  p = p * r * r + r + 1.0f;
+  int32_t bits = ((int32_t)k + 127) << 23;
+  float sc;
+  memcpy(&sc, &bits, sizeof sc);
+  return p * sc;
+}
+static inline float sigm(float x) { return 1.0f / (1.0f + fexp(-x)); }
+static inline float tanh_(float x) { return 2.0f / (1.0f + fexp(-2.0f * x)) - 1.0f; }
 
 /*
  * lstmForward(z, bias, cPrev, cOut, tc, h, B, H): one time step. z (B×4H)
@@ -401,6 +419,7 @@ static napi_value js_lstm_forward(napi_env env, napi_callback_info info) {
     float *zr = z + (size_t)b * 4 * H;
     const float *c0 = cp + (size_t)b * H;
     float *c1 = co + (size_t)b * H, *t1 = tc + (size_t)b * H, *h1 = h + (size_t)b * H;
+#pragma GCC ivdep
     for (int j = 0; j < H; j++) {
       float ig = sigm(zr[j] + bias[j]);
       float fg = sigm(zr[H + j] + bias[H + j]);
@@ -443,6 +462,7 @@ static napi_value js_lstm_backward(napi_env env, napi_callback_info info) {
     const float *g = gt + (size_t)b * 4 * H;
     float *d = dz + (size_t)b * 4 * H;
     size_t so = (size_t)b * H;
+#pragma GCC ivdep
     for (int j = 0; j < H; j++) {
       float ig = g[j], fg = g[H + j], gg = g[2 * H + j], og = g[3 * H + j];
       float t = tc[so + j];
@@ -456,6 +476,99 @@ static napi_value js_lstm_backward(napi_env env, napi_callback_info info) {
     }
   }
   return NULL;
+}
+
+/*
+ * softmaxXent(logits, bias, N, V, y, counted, gradScale, nats) → Σ −log P(y):
+ * rows of logits (N×V) get the bias added and are scored against y (Int32Array);
+ * counted (Uint8Array or null) marks the scored rows; nats (Float32Array or
+ * null) receives each scored row's −log P. When gradScale > 0 each row is
+ * replaced by its gradient gradScale·(softmax − onehot(y)) (zero when not scored).
+ */
+static napi_value js_softmax_xent(napi_env env, napi_callback_info info) {
+  size_t argc = 8;
+  napi_value a[8];
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  if (argc < 8) return range_error(env, "lmstream_native.softmaxXent: 8 arguments expected");
+  float *L, *bias, *nats = NULL;
+  size_t ll, lb, ln = 0;
+  int N, V;
+  double scale;
+  if (!get_f32(env, a[0], &L, &ll, "logits") || !get_f32(env, a[1], &bias, &lb, "bias") || !get_int(env, a[2], &N, "N") ||
+      !get_int(env, a[3], &V, "V") || !get_f64(env, a[6], &scale, "gradScale"))
+    return NULL;
+  napi_typedarray_type tt;
+  size_t ly, lc = 0;
+  void *yd, *cd = NULL;
+  napi_value ab;
+  size_t off;
+  bool is;
+  if (napi_is_typedarray(env, a[4], &is) != napi_ok || !is || napi_get_typedarray_info(env, a[4], &tt, &ly, &yd, &ab, &off) != napi_ok ||
+      tt != napi_int32_array) {
+    napi_throw_type_error(env, NULL, "lmstream_native.softmaxXent: y must be an Int32Array");
+    return NULL;
+  }
+  napi_valuetype vt;
+  CHECK(napi_typeof(env, a[5], &vt));
+  if (vt != napi_null && vt != napi_undefined) {
+    if (napi_is_typedarray(env, a[5], &is) != napi_ok || !is || napi_get_typedarray_info(env, a[5], &tt, &lc, &cd, &ab, &off) != napi_ok ||
+        tt != napi_uint8_array) {
+      napi_throw_type_error(env, NULL, "lmstream_native.softmaxXent: counted must be a Uint8Array or null");
+      return NULL;
+    }
+  }
+  CHECK(napi_typeof(env, a[7], &vt));
+  if (vt != napi_null && vt != napi_undefined && !get_f32(env, a[7], &nats, &ln, "nats")) return NULL;
+  if (ll < (size_t)N * V || lb < (size_t)V || ly < (size_t)N || (cd && lc < (size_t)N) || (nats && ln < (size_t)N))
+    return range_error(env, "lmstream_native.softmaxXent: arrays too short");
+  const int32_t *y = (const int32_t *)yd;
+  const uint8_t *counted = (const uint8_t *)cd;
+  for (int n = 0; n < N; n++)
+    if (y[n] < 0 || y[n] >= V) {
+      char msg[128];
+      snprintf(msg, sizeof msg, "target id %d outside the vocabulary (size %d)", y[n], V);
+      napi_throw_range_error(env, NULL, msg);
+      return NULL;
+    }
+  const int grad = scale > 0;
+  double sum = 0;
+  for (int n = 0; n < N; n++) {
+    float *row = L + (size_t)n * V;
+    float mx = -INFINITY;
+    for (int j = 0; j < V; j++) {
+      float x = row[j] + bias[j];
+      row[j] = x;
+      mx = x > mx ? x : mx;
+    }
+    float ly_ = row[y[n]];
+    double s = 0;
+    if (grad)
+      for (int j = 0; j < V; j++) {
+        float e = fexp(row[j] - mx);
+        row[j] = e;
+        s += e;
+      }
+    else
+      for (int j = 0; j < V; j++) s += fexp(row[j] - mx);
+    double lse = mx + log(s);
+    int use = !counted || counted[n];
+    if (use) {
+      double nll = lse - ly_;
+      sum += nll;
+      if (nats) nats[n] = (float)nll;
+    }
+    if (grad) {
+      if (!use) memset(row, 0, (size_t)V * sizeof(float));
+      else {
+        float k = (float)(scale / s);
+        for (int j = 0; j < V; j++) row[j] *= k;
+        row[y[n]] -= (float)scale;
+      }
+    }
+  }
+  napi_value r;
+  CHECK(napi_create_double(env, sum, &r));
+  return r;
 }
 
 /* setThreads(n): the BLAS's own thread count (1 at load); false when it has no such call */
@@ -494,6 +607,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"adam", NULL, js_adam, NULL, NULL, NULL, napi_default, NULL},
       {"lstmForward", NULL, js_lstm_forward, NULL, NULL, NULL, napi_default, NULL},
       {"lstmBackward", NULL, js_lstm_backward, NULL, NULL, NULL, napi_default, NULL},
+      {"softmaxXent", NULL, js_softmax_xent, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, js_set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"info", NULL, js_info, NULL, NULL, NULL, napi_default, NULL},
   };

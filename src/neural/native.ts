@@ -36,6 +36,13 @@ export interface NativeAddon {
   lstmForward(z: Float32Array, bias: Float32Array, cPrev: Float32Array, cOut: Float32Array, tc: Float32Array, h: Float32Array, B: number, H: number): void;
   /** one LSTM step backward: writes dz (B×4H), updates dcNext in place */
   lstmBackward(gates: Float32Array, tc: Float32Array, cPrev: Float32Array, dOut: Float32Array, dhNext: Float32Array, dcNext: Float32Array, dz: Float32Array, B: number, H: number): void;
+  /**
+   * bias + log-softmax + cross-entropy of the rows of `logits` (N×V) against
+   * y; returns Σ −log P over the counted rows (all when `counted` is null),
+   * writes each one's −log P into `nats` when given; with gradScale > 0 each
+   * row becomes its gradient gradScale·(softmax − onehot(y)) (0 when not counted).
+   */
+  softmaxXent(logits: Float32Array, bias: Float32Array, N: number, V: number, y: Int32Array, counted: Uint8Array | null, gradScale: number, nats: Float32Array | null): number;
   /** the BLAS's own thread count (1 at load); false when it has none to set */
   setThreads(n: number): boolean;
   info(): NativeInfo;

@@ -3,7 +3,7 @@
  * per word (so it can be tied to the input embedding). Hand-written gradient.
  * Pure logic (products through linalg).
  */
-import { addColSums, matmul, matmulTN } from './linalg.js';
+import { addColSums, matmul, matmulTN, nativeKernels } from './linalg.js';
 import { logSumExp, type OutputLayer, type OutputResult } from './output.js';
 import { Param } from './params.js';
 
@@ -24,7 +24,9 @@ export class FullSoftmax implements OutputLayer {
     const b = this.b.data;
     let sumNats = 0;
     const grad = gradScale > 0;
-    for (let n = 0; n < N; n++) {
+    const nat = nativeKernels();
+    if (nat) sumNats = nat.softmaxXent(logits, b, N, V, y, counted ?? null, grad ? gradScale : 0, nats ?? null);
+    else for (let n = 0; n < N; n++) {
       const o = n * V;
       for (let j = 0; j < V; j++) logits[o + j] += b[j];
       const lse = logSumExp(logits, o, V);
