@@ -237,6 +237,17 @@ if (built) {
     t.throws(() => nat.softmaxXent(Float32Array.from(L0), bias, N, Vs, Int32Array.from(y).fill(Vs, 3, 4), null, 0, null), /target id 53 outside the vocabulary/);
   });
 
+  t.test('addSumSq adds and sums squares on a range', async (t) => {
+    const g = Float32Array.from([1, 2, 3, 4, 5]);
+    const e = Float32Array.from([10, 20, 30, 40, 50]);
+    t.equal(nat.addSumSq(g, e, 1, 3, true), 22 * 22 + 33 * 33);
+    t.same(Array.from(g), [1, 22, 33, 4, 5]);
+    t.equal(nat.addSumSq(g, null, 0, 5, true), 1 + 22 * 22 + 33 * 33 + 16 + 25);
+    t.equal(nat.addSumSq(g, e, 4, 5, false), 0);
+    t.same(Array.from(g), [1, 22, 33, 4, 55]);
+    t.throws(() => nat.addSumSq(g, e, 2, 6, true), /range outside/);
+  });
+
   const V = 11;
   function seqBatch(B: number, T: number, seed: number, withMask: boolean): SeqBatch {
     const r = new NeuralRng(seed);

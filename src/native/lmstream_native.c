@@ -10,6 +10,7 @@
  * - adam: the fused Adam/AdamW update of one parameter range (float64
  *   arithmetic, the same as the JavaScript loop).
  * - lstmForward / lstmBackward: the pointwise gate math of one LSTM time step.
+ * - addSumSq: the gradient sum and squared norm of data-parallel training.
  * - softmaxXent: bias + log-softmax + cross-entropy (+ its gradient) of logit rows.
  *
  * No -dev headers are needed: the cblas prototype is declared here.
@@ -571,6 +572,31 @@ static napi_value js_softmax_xent(napi_env env, napi_callback_info info) {
   return r;
 }
 
+/* addSumSq(g, e, i0, i1, norm): g[i] += e[i] on [i0, i1) (e may be null); returns Σ g² there when norm (float64), else 0 */
+static napi_value js_add_sumsq(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value a[5];
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  if (argc < 5) return range_error(env, "lmstream_native.addSumSq: 5 arguments expected");
+  float *g, *e = NULL;
+  size_t lg, le = 0;
+  int i0, i1, norm;
+  napi_valuetype vt;
+  if (!get_f32(env, a[0], &g, &lg, "g")) return NULL;
+  CHECK(napi_typeof(env, a[1], &vt));
+  if (vt != napi_null && vt != napi_undefined && !get_f32(env, a[1], &e, &le, "e")) return NULL;
+  if (!get_int(env, a[2], &i0, "i0") || !get_int(env, a[3], &i1, "i1") || !get_bool(env, a[4], &norm)) return NULL;
+  if (i0 > i1 || (size_t)i1 > lg || (e && (size_t)i1 > le)) return range_error(env, "lmstream_native.addSumSq: range outside the arrays");
+  if (e)
+    for (int i = i0; i < i1; i++) g[i] += e[i];
+  double s = 0;
+  if (norm)
+    for (int i = i0; i < i1; i++) s += (double)g[i] * g[i];
+  napi_value r;
+  CHECK(napi_create_double(env, s, &r));
+  return r;
+}
+
 /* setThreads(n): the BLAS's own thread count (1 at load); false when it has no such call */
 static napi_value js_set_threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -608,6 +634,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"lstmForward", NULL, js_lstm_forward, NULL, NULL, NULL, napi_default, NULL},
       {"lstmBackward", NULL, js_lstm_backward, NULL, NULL, NULL, napi_default, NULL},
       {"softmaxXent", NULL, js_softmax_xent, NULL, NULL, NULL, napi_default, NULL},
+      {"addSumSq", NULL, js_add_sumsq, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, js_set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"info", NULL, js_info, NULL, NULL, NULL, napi_default, NULL},
   };

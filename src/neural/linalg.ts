@@ -212,7 +212,15 @@ export function matmulTN(a: Float32Array, m: number, k: number, b: Float32Array,
 }
 
 /** column sums of a (m×n) added to out (n) */
+let ones = new Float32Array(0);
 export function addColSums(a: Float32Array, m: number, n: number, out: Float32Array): void {
+  const nat = nativeKernels();
+  if (nat && m > 1 && n > 0) {
+    // out (1×n) += 1ᵀ (1×m) · a (m×n)
+    if (ones.length < m) ones = new Float32Array(Math.max(m, 2 * ones.length)).fill(1);
+    nat.sgemm(false, false, 1, n, m, 1, ones, a, 1, out);
+    return;
+  }
   for (let i = 0; i < m; i++) {
     const o = i * n;
     for (let j = 0; j < n; j++) out[j] += a[o + j];

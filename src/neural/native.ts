@@ -43,6 +43,8 @@ export interface NativeAddon {
    * row becomes its gradient gradScale·(softmax − onehot(y)) (0 when not counted).
    */
   softmaxXent(logits: Float32Array, bias: Float32Array, N: number, V: number, y: Int32Array, counted: Uint8Array | null, gradScale: number, nats: Float32Array | null): number;
+  /** g[i] += e[i] on [i0, i1) (e may be null); returns Σ g² there (float64) when `norm`, else 0 */
+  addSumSq(g: Float32Array, e: Float32Array | null, i0: number, i1: number, norm: boolean): number;
   /** the BLAS's own thread count (1 at load); false when it has none to set */
   setThreads(n: number): boolean;
   info(): NativeInfo;

@@ -48,8 +48,13 @@ export class Optimizer {
   /** global L2 norm of the gradients */
   gradNorm(): number {
     let s = 0;
+    const nat = nativeKernels();
     for (const p of this.params) {
       const g = p.grad;
+      if (nat) {
+        s += nat.addSumSq(g, null, 0, g.length, true);
+        continue;
+      }
       for (let i = 0; i < g.length; i++) s += g[i] * g[i];
     }
     return Math.sqrt(s);
@@ -75,11 +80,16 @@ export class Optimizer {
    */
   sumRange(lo: number, hi: number, extra?: Float32Array[], norm = true): number {
     let s = 0;
+    const nat = nativeKernels();
     this.params.forEach((p, k) => {
       const g = p.grad;
       const i0 = Math.floor(p.size * lo);
       const i1 = Math.floor(p.size * hi);
       const e = extra?.[k];
+      if (nat) {
+        s += nat.addSumSq(g, e ?? null, i0, i1, norm);
+        return;
+      }
       if (e) for (let i = i0; i < i1; i++) g[i] += e[i];
       if (norm) for (let i = i0; i < i1; i++) s += g[i] * g[i];
     });
