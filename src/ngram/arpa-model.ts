@@ -140,13 +140,134 @@ export class ArpaModel implements NgramModel {
     return { log10: (Number.isNaN(u) ? this.unkLog10 : u) + acc, ngramLength: 1 };
   }
 
+  /**
+   * P(· | context) in O(V + n-grams listed under the context's suffixes):
+   * the unigram vector times the product of the context's back-offs, then,
+   * order by order, the words listed under each longer suffix overwritten
+   * with their own probability times the remaining (longer) back-offs.
+   * Equals `logProb` word by word. The context index is built on first use.
+   */
   nextDistribution(context: ArrayLike<number>): Float64Array {
     const V = this.vocab.size;
+    const uni = this.unigramProbs();
+    const L = context.length;
+    const m = Math.min(this.order - 1, L);
+    const bos = new Float64Array(m + 1);
+    let acc = 0;
+    for (let j = 1; j <= m; j++) {
+      bos[j] = this.contextBackoff(context, L - j, j);
+      acc += bos[j];
+    }
     const out = new Float64Array(V);
-    for (let w = 0; w < V; w++) {
-      if (w === this.vocab.bosId || Number.isNaN(this.uniP[w])) continue;
-      out[w] = Math.pow(10, this.logProb(context, w).log10);
+    const scale = Math.pow(10, acc);
+    for (let w = 0; w < V; w++) out[w] = uni[w] * scale;
+    const bosId = this.vocab.bosId;
+    for (let j = 1; j <= m; j++) {
+      acc -= bos[j];
+      const k = j + 1;
+      const t = this.tables[k];
+      if (!t) continue;
+      const ix = this.contextIndex(k);
+      const g = ix.lookup(context, L - j);
+      if (g < 0) continue;
+      const keys = t.keys;
+      const p = t.p;
+      const members = ix.members;
+      for (let x = ix.start[g], end = ix.start[g + 1]; x < end; x++) {
+        const e = members[x];
+        const w = keys[e * k + j];
+        if (w === bosId) continue;
+        out[w] = Math.pow(10, p[e] + acc);
+      }
     }
     return out;
+  }
+
+  private uniProbs: Float64Array | null = null;
+  private readonly ctxIndexes: ContextIndex[] = [];
+
+  /** 10^log10 p of each unigram (0 for `<s>` and ids not in the model) */
+  private unigramProbs(): Float64Array {
+    if (this.uniProbs) return this.uniProbs;
+    const V = this.vocab.size;
+    const u = new Float64Array(V);
+    for (let w = 0; w < V; w++) u[w] = w === this.vocab.bosId || Number.isNaN(this.uniP[w]) ? 0 : Math.pow(10, this.uniP[w]);
+    this.uniProbs = u;
+    return u;
+  }
+
+  private contextIndex(k: number): ContextIndex {
+    return (this.ctxIndexes[k] ??= new ContextIndex(this.tables[k]));
+  }
+}
+
+/**
+ * The entries of one order's table grouped by context (their first k-1
+ * words): a hash from context to group, and the entry indices of each group
+ * contiguous in `members` (group g: members[start[g] … start[g+1]-1]).
+ */
+class ContextIndex {
+  private readonly slots: Int32Array;
+  private readonly mask: number;
+  /** an entry of each group (its first k-1 words are the context) */
+  private readonly rep: Uint32Array;
+  readonly start: Uint32Array;
+  readonly members: Uint32Array;
+  private readonly keys: Uint32Array;
+  private readonly k: number;
+
+  constructor(t: Table) {
+    const { k, n, keys } = t;
+    const c = k - 1;
+    this.k = k;
+    this.keys = keys;
+    let cap = 16;
+    while (cap < n * 1.5) cap *= 2;
+    this.slots = new Int32Array(cap);
+    this.mask = cap - 1;
+    const groupOf = new Uint32Array(n);
+    const rep = new Uint32Array(n);
+    let G = 0;
+    for (let i = 0; i < n; i++) {
+      let h = hashKey(keys, i * k, c, -1) & this.mask;
+      for (;;) {
+        const s = this.slots[h];
+        if (s === 0) {
+          this.slots[h] = G + 1;
+          rep[G] = i;
+          groupOf[i] = G++;
+          break;
+        }
+        const b = rep[s - 1] * k;
+        let eq = true;
+        for (let d = 0; d < c; d++) if (keys[b + d] !== keys[i * k + d]) { eq = false; break; }
+        if (eq) { groupOf[i] = s - 1; break; }
+        h = (h + 1) & this.mask;
+      }
+    }
+    this.rep = rep.slice(0, G);
+    const start = new Uint32Array(G + 1);
+    for (let i = 0; i < n; i++) start[groupOf[i] + 1]++;
+    for (let g = 0; g < G; g++) start[g + 1] += start[g];
+    const fill = start.slice(0, G);
+    const members = new Uint32Array(n);
+    for (let i = 0; i < n; i++) members[fill[groupOf[i]]++] = i;
+    this.start = start;
+    this.members = members;
+  }
+
+  /** group of the context src[start … start+k-2], or -1 */
+  lookup(src: ArrayLike<number>, start: number): number {
+    const c = this.k - 1;
+    let h = hashKey(src, start, c, -1) & this.mask;
+    for (;;) {
+      const s = this.slots[h];
+      if (s === 0) return -1;
+      const b = this.rep[s - 1] * this.k;
+      let eq = true;
+      for (let d = 0; d < c; d++) if (this.keys[b + d] !== src[start + d]) { eq = false; break; }
+      if (eq) return s - 1;
+      h = (h + 1) & this.mask;
+    }
   }
 }
