@@ -14,7 +14,7 @@ import { RecurrentLM } from './recurrent.js';
 export type { ModelExtras } from './make-output.js';
 export { MLP_PAD_ID } from './mlp.js';
 export { classBoundsFromCounts, defaultClassCount } from './classes.js';
-export { setMatmulImpl } from './linalg.js';
+export { matmulDescription, setMatmulImpl } from './linalg.js';
 
 const ARCHS = ['mlp', 'rnn', 'lstm', 'gru'];
 const OPTIMIZERS = ['sgd', 'momentum', 'adam', 'adamw', 'rmsprop', 'adagrad'];
