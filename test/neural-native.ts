@@ -8,14 +8,14 @@
  * reported and the wasm/JS products must still equal the naive loop.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import t from 'tap';
 import { initBackend } from '../src/backend.js';
 import type { NeuralConfig, SeqBatch, WindowBatch } from '../src/neural/api.js';
 import { defaultConfig } from '../src/neural/index.js';
 import { getMatmulImpl, Mat, matmul, matmulArrT, matmulDescription, matmulTN, nativeKernels, setMatmulImpl } from '../src/neural/linalg.js';
 import { MlpLM } from '../src/neural/mlp.js';
-import { addonCandidates, nativeStatus, resolveNative } from '../src/neural/native.js';
+import { addonCandidates, cpuSignature, nativeStatus, resolveNative } from '../src/neural/native.js';
 import { Optimizer } from '../src/neural/optim.js';
 import { Param } from '../src/neural/params.js';
 import { RecurrentLM } from '../src/neural/recurrent.js';
@@ -70,6 +70,11 @@ t.test('the choice of matmul is reported', async (t) => {
     t.equal(nativeKernels(), undefined);
   }
   t.ok(addonCandidates().some((f) => f.endsWith('src/native/build/Release/lmstream_native.node')));
+  // the build records the CPU it compiled for (-march=native); a loaded addon matches this one
+  t.equal(cpuSignature(), cpuSignature());
+  t.match(cpuSignature(), new RegExp(`^${process.arch} `));
+  const rec = addonCandidates().map((f) => f.replace(/\.node$/, '.cpu')).find((f) => existsSync(f));
+  if (built && rec) t.equal(readFileSync(rec, 'utf8').trim(), cpuSignature(), 'built for this CPU');
 });
 
 t.test('LMSTREAM_MATMUL selects the path', async (t) => {

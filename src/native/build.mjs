@@ -12,7 +12,8 @@
  * include/node when present (no download), else node-gyp's default.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -45,6 +46,16 @@ function findNodeGyp() {
   return candidates.find((c) => existsSync(c));
 }
 
+/** the CPU model and instruction-set flags (the same text as cpuSignature() in src/neural/native.ts) */
+function cpuSignature() {
+  let flags = '';
+  try {
+    const m = /^flags\s*:\s*(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
+    if (m) flags = m[1].trim().split(/\s+/).sort().join(' ');
+  } catch {}
+  return `${os.arch()} ${os.cpus()[0]?.model ?? ''} ${flags}`.trim();
+}
+
 try {
   if (process.env.LMSTREAM_NATIVE === '0') warn('LMSTREAM_NATIVE=0');
   if (process.platform === 'win32') warn('not supported on Windows');
@@ -64,6 +75,8 @@ try {
   }
   const out = path.join(here, 'build', 'Release', 'lmstream_native.node');
   if (!existsSync(out)) warn(`${path.relative(root, out)} missing after the build`);
+  // the kernels are compiled with -march=native: record the CPU they were built for
+  writeFileSync(path.join(here, 'build', 'Release', 'lmstream_native.cpu'), cpuSignature() + '\n');
   process.stderr.write(`lmstream: native addon built (${path.relative(root, out)})\n`);
 } catch (e) {
   warn(e?.message ?? String(e));

@@ -10,7 +10,8 @@
  * (an error when it is not built); unset (or auto) uses it when it loads.
  * LMSTREAM_BLAS=builtin (or a library path) is read by the addon itself.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,6 +79,25 @@ export function addonCandidates(): string[] {
   return out;
 }
 
+/** the CPU model and instruction-set flags (the same text as cpuSignature() in src/native/build.mjs) */
+export function cpuSignature(): string {
+  let flags = '';
+  try {
+    const m = /^flags\s*:\s*(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
+    if (m) flags = m[1].trim().split(/\s+/).sort().join(' ');
+  } catch {
+    // not Linux: the model name only
+  }
+  return `${os.arch()} ${os.cpus()[0]?.model ?? ''} ${flags}`.trim();
+}
+
+/** '' when the addon was built for this CPU (or nothing was recorded), else why not to load it */
+function cpuMismatch(addonFile: string): string {
+  const rec = addonFile.replace(/\.node$/, '.cpu');
+  if (!existsSync(rec)) return '';
+  return readFileSync(rec, 'utf8').trim() === cpuSignature() ? '' : 'native addon built for another CPU: rebuild with `node src/native/build.mjs`';
+}
+
 function requested(env: NodeJS.ProcessEnv): MatmulRequest {
   const v = (env.LMSTREAM_MATMUL ?? '').trim().toLowerCase();
   if (v === '' || v === 'auto') return 'auto';
@@ -106,6 +126,8 @@ export function resolveNative(env: NodeJS.ProcessEnv): NativeStatus {
   const file = addonCandidates().find((f) => existsSync(f));
   if (!file) {
     reason = 'native addon not built: run `node src/native/build.mjs`';
+  } else if ((reason = cpuMismatch(file))) {
+    // compiled with -march=native elsewhere: loading it could die on an illegal instruction
   } else {
     try {
       addon = createRequire(import.meta.url)(file) as NativeAddon;
