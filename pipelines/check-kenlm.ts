@@ -6,14 +6,18 @@
  *     relative 1e-4;
  *  2. kenlm-order3.arpa.xz entry by entry: same n-gram set, share of
  *     probabilities and back-offs within 1e-4 (≥ 99.9% required);
- *  3. brown-bengio in stream mode, orders 2 … 5: valid/test perplexity
- *     within 0.1% of KenLM's table.
+ *  3. brown-bengio, orders 2 … 5, through the CLI as KenLM was run: each
+ *     split joined into one line, `lmstream ngram build --order N` (a literal
+ *     `<unk>` of train.txt is an ordinary word) and `lmstream ngram ppl`
+ *     (a test `<unk>` scores as that word): valid/test perplexity within
+ *     0.1% of KenLM's table, relative differences printed.
  * Prints a line per check and exits non-zero if one fails.
  */
 import { createReadStream, promises as fsp } from 'node:fs';
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseCommand, str } from '../src/cli/common.js';
 import { buildArpaFromCorpus } from '../src/ngram/build.js';
 import { readArpa } from '../src/ngram/arpa-read.js';
@@ -24,7 +28,9 @@ import type { MarkerMode } from '../src/types.js';
 const HELP = `usage: check-kenlm [--shared DIR] [--skip-bengio] [--bengio-unk word|skip]
 
 --bengio-unk: how the <unk> tokens of brown-bengio's train.txt are counted:
-as a word (default) or dropped as KenLM's --skip_symbols does.
+as a word (default) or dropped as KenLM's --skip_symbols does (build
+--skip-symbols).
+brown-bengio runs the CLI (node dist/src/cli/lmstream.js): build first.
 
 Compares lmstream's modified Kneser-Ney with KenLM's reference figures.`;
 
@@ -52,6 +58,33 @@ async function buildAndLoad(train: string, order: number, mode: MarkerMode, tmp:
   const data = await readArpa(createReadStream(arpa), arpa);
   process.stderr.write(`built and read ${path.basename(arpa)} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
   return { model: new ArpaModel(data), data, arpa };
+}
+
+const LMSTREAM = fileURLToPath(new URL('../src/cli/lmstream.js', import.meta.url));
+
+/** run `node lmstream.js ARGS`; resolves with its stdout, rejects with its stderr */
+function cli(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const c = spawn(process.execPath, [LMSTREAM, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    c.stdout.on('data', (b: Buffer) => out.push(b));
+    c.stderr.on('data', (b: Buffer) => err.push(b));
+    c.on('error', reject);
+    c.on('close', (code) => {
+      if (code === 0) resolve(Buffer.concat(out).toString('utf8'));
+      else reject(new Error(`lmstream ${args.join(' ')}: exit ${code}: ${Buffer.concat(err).toString('utf8').trim()}`));
+    });
+  });
+}
+
+function parseSummary(text: string): { incl: number; excl: number; oovs: number; tokens: number } {
+  const get = (name: string) => {
+    const m = new RegExp(`^${name}:\\t(\\S+)$`, 'm').exec(text);
+    if (!m) throw new Error(`ppl output lacks "${name}"`);
+    return Number(m[1]);
+  };
+  return { incl: get('Perplexity including OOVs'), excl: get('Perplexity excluding OOVs'), oovs: get('OOVs'), tokens: get('Tokens') };
 }
 
 function rel(a: number, b: number): number {
@@ -85,14 +118,26 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (!p.values['skip-bengio']) {
       const bb = path.join(ref, 'brown-bengio');
+      const unk = str(p, 'bengio-unk', 'word') === 'skip' ? 'skip' : 'word';
+      const joined: Record<string, string> = {};
+      for (const split of ['train', 'valid', 'test']) {
+        const text = await fsp.readFile(path.join(bb, `${split}.txt`), 'utf8');
+        joined[split] = path.join(tmp, `bengio-${split}.txt`);
+        await fsp.writeFile(joined[split], text.split('\n').filter((l) => l !== '').join(' ') + '\n');
+      }
       for (const order of [2, 3, 4, 5]) {
-        const unk = str(p, 'bengio-unk', 'word') === 'skip' ? 'skip' : 'word';
-        const { model } = await buildAndLoad(path.join(bb, 'train.txt'), order, 'stream', tmp, unk);
-        const v = await ppl(model, path.join(bb, 'valid.txt'), 'stream');
-        const t = await ppl(model, path.join(bb, 'test.txt'), 'stream');
+        const arpa = path.join(tmp, `bengio-${order}.arpa`);
+        const t0 = Date.now();
+        await cli(['ngram', 'build', '--order', String(order), '--quiet', '--arpa', arpa, ...(unk === 'skip' ? ['--skip-symbols'] : []), joined.train]);
+        const v = parseSummary(await cli(['ngram', 'ppl', '--model', arpa, joined.valid]));
+        const t = parseSummary(await cli(['ngram', 'ppl', '--model', arpa, joined.test]));
+        process.stderr.write(`brown-bengio order ${order}: built and scored in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
         const [kv, kt] = BENGIO[order];
-        const ok = rel(v.pplIncludingOovs, kv) < 1e-3 && rel(t.pplIncludingOovs, kt) < 1e-3;
-        report(ok, `brown-bengio stream order ${order}: valid ${v.pplIncludingOovs.toFixed(2)} (KenLM ${kv}), test ${t.pplIncludingOovs.toFixed(2)} (KenLM ${kt}) [excl. OOVs: ${v.pplExcludingOovs.toFixed(2)} ${t.pplExcludingOovs.toFixed(2)}, OOVs ${v.oovs}/${v.tokens}]`);
+        const rv = (v.incl - kv) / kv;
+        const rt = (t.incl - kt) / kt;
+        const ok = Math.abs(rv) < 1e-3 && Math.abs(rt) < 1e-3;
+        const pct = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(3)}%`;
+        report(ok, `brown-bengio (one line per split) order ${order}: valid ${v.incl.toFixed(2)} (KenLM ${kv.toFixed(2)}, ${pct(rv)}), test ${t.incl.toFixed(2)} (KenLM ${kt.toFixed(2)}, ${pct(rt)}) [OOVs ${v.oovs}/${v.tokens}, ${t.oovs}/${t.tokens}]`);
       }
     }
   } finally {

@@ -83,7 +83,11 @@ writes it in ARPA format (to OUT, atomically, or to stdout).
                          build holds the corpus ids (4 bytes per token) and the
                          tables (12 bytes per n-gram) in memory; a 25M-token
                          5-gram peaks near 1 GB. 'count --memory' spills.
-  --skip-symbols         drop <unk> tokens of the corpus (KenLM --skip_symbols)
+  --skip-symbols         drop <unk> tokens of the corpus (KenLM --skip_symbols).
+                         By default a literal <unk> of the corpus is an
+                         ordinary word, written <unk-word> in the ARPA file
+                         (the model's own <unk> keeps the mass for unseen
+                         words); 'ngram ppl' scores a test <unk> as that word.
   --quiet                no statistics on stderr
 `;
 

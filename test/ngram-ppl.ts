@@ -93,3 +93,34 @@ t.test('ppl stage in a pipeline: token scores out, summary on the scorer', async
   t.equal(stage.scorer.summary().tokens, 5);
   t.equal(stage.scorer.summary().oovs, 1);
 });
+
+t.test('a literal <unk> in training text is an ordinary word; a test <unk> scores as it, unseen words as <unk>', async (t) => {
+  const { buildModelFromCorpus } = await import('../src/ngram/build.js');
+  const { UNK_WORD } = await import('../src/ngram/corpus.js');
+  const train = ['a <unk> b', '<unk> b c a', 'b <unk> a c'];
+  for (const mode of ['sentence', 'stream'] as const) {
+    const lit = await buildModelFromCorpus(train, { order: 3, mode, unk: 'word' });
+    // the same corpus with the literal token renamed by hand
+    const ren = await buildModelFromCorpus(train.map((l) => l.replace(/<unk>/g, 'UNKWORD')), { order: 3, mode });
+    t.ok(lit.vocab.has(UNK_WORD), 'the model holds the word <unk-word>');
+    t.equal(lit.vocab.size, ren.vocab.size);
+    const test = ['a <unk> b zzz', '<unk> c <unk> a'];
+    const s1 = new PplScorer(lit, mode);
+    const s2 = new PplScorer(ren, mode);
+    const r1 = test.flatMap((l) => s1.document(l.split(' ')));
+    const r2 = test.flatMap((l) => s2.document(l.replace(/<unk>/g, 'UNKWORD').split(' ')));
+    r1.push(...s1.finish());
+    r2.push(...s2.finish());
+    t.equal(r1.length, r2.length);
+    r1.forEach((x, i) => {
+      t.ok(Math.abs(x.log10 - r2[i].log10) < 1e-12, `${mode} ${x.token}: ${x.log10} = ${r2[i].log10}`);
+      t.equal(x.ngramLength, r2[i].ngramLength);
+    });
+    t.same(r1.map((x) => x.oov), r1.map((x) => x.token === 'zzz'), 'only the unseen word is an OOV');
+    // the unseen word gets the model's <unk> (leftover mass), far below the trained <unk>
+    const z = r1.find((x) => x.token === 'zzz')!;
+    t.ok(z.log10 < r1.find((x) => x.token === '<unk>')!.log10 - 0.5);
+    t.equal(s1.summary().oovs, 1);
+    t.ok(Math.abs(s1.summary().pplIncludingOovs - s2.summary().pplIncludingOovs) < 1e-9);
+  }
+});

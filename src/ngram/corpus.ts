@@ -10,15 +10,21 @@
  * `</s>` = 2 (KenLM's numbering). Words 0 and 1 of the array are `<unk>` and
  * `<s>` themselves (the two special unigrams point at them).
  *
- * `<s>`, `</s>` and `<unk>` in the input are treated as whitespace with one
- * warning (KenLM's `--skip_symbols`). Stream mode: the whole input is one
- * sentence (one `<s>` at the start, one `</s>` at the end).
+ * `<s>` and `</s>` in the input are treated as whitespace with one warning
+ * (KenLM's `--skip_symbols`); so is `<unk>` unless `unkAsWord` is set, in
+ * which case a literal `<unk>` is an ordinary word spelled `UNK_WORD`
+ * (`<unk-word>`) in the model, distinct from the model's `<unk>` (the mass
+ * left for words never seen); `ppl` scores a test `<unk>` as that word.
+ * Stream mode: the whole input is one sentence (one `<s>` at the start, one
+ * `</s>` at the end).
  */
 import { BOS, EOS, UNK, type MarkerMode } from '../types.js';
 
 export const UNK_ID = 0;
 export const BOS_ID = 1;
 export const EOS_ID = 2;
+/** how a literal `<unk>` of a training corpus is spelled in the model (an ordinary word) */
+export const UNK_WORD = '<unk-word>';
 
 export interface PaddedCorpus {
   order: number;
@@ -52,7 +58,7 @@ export class CorpusEncoder {
   private inSentence = false;
   private warned = false;
 
-  /** keep `<unk>` tokens of the input as the word `<unk>` instead of dropping them */
+  /** keep `<unk>` tokens of the input as an ordinary word (spelled `UNK_WORD`) instead of dropping them */
   unkAsWord = false;
 
   constructor(readonly order: number, readonly mode: MarkerMode = 'sentence', initialCapacity = 1 << 16, private readonly warn: (msg: string) => void = () => {}) {
@@ -86,15 +92,16 @@ export class CorpusEncoder {
   }
 
   private addToken(t: string): void {
+    if (this.unkAsWord && t === UNK) t = UNK_WORD;
     let id = this.index.get(t);
     if (id === undefined) {
       id = this.tokens.length;
       this.index.set(t, id);
       this.tokens.push(t);
-    } else if (id <= EOS_ID && !(id === UNK_ID && this.unkAsWord)) {
+    } else if (id <= EOS_ID) {
       if (!this.warned) {
         this.warned = true;
-        this.warn(`warning: ${t} appears in the input; all instances of <s>, </s> and <unk> are treated as whitespace (as KenLM's --skip_symbols)`);
+        this.warn(`warning: ${t} appears in the input; all instances of <s>, </s>${this.unkAsWord ? '' : ' and <unk>'} are treated as whitespace (as KenLM's --skip_symbols)`);
       }
       return;
     }

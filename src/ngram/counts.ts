@@ -3,8 +3,9 @@
  * and the conversion back to padded N-grams for Kneser-Ney (pure logic).
  *
  * Count file: one `w1 w2 … wk<TAB>count` line per n-gram, all orders 1 … N
- * (raw counts, `<s>` counted once per sentence, `<unk>` never present), in
- * any order; lines with the same n-gram add up.
+ * (raw counts, `<s>` counted once per sentence), in any order; lines with the
+ * same n-gram add up. A literal `<unk>` of the corpus (the word `UNK_WORD` in
+ * the tables) is written and read as `<unk>`.
  *
  * NgramCounts conventions: tables sorted lexicographically by ids, no
  * zero counts; the unigram table holds `<s>` with the number of sentences;
@@ -15,7 +16,7 @@ import type { CountTable, NgramCounts } from './api.js';
 import { Vocabulary } from '../vocab/vocabulary.js';
 import type { MarkerMode } from '../types.js';
 import type { AdjustedTables } from './adjust.js';
-import { BOS_ID, UNK_ID, type PaddedCorpus } from './corpus.js';
+import { BOS_ID, UNK_ID, UNK_WORD, type PaddedCorpus } from './corpus.js';
 import { lexPermutation } from './radix.js';
 
 /** NgramCounts from tables computed with `raw: true`. */
@@ -96,7 +97,7 @@ export function paddedFromCounts(c: NgramCounts): PaddedCorpus {
 
 /** Count-file text of the tables (all orders, lexicographic id order). */
 export function* countLines(c: NgramCounts): Generator<string> {
-  const toks = c.vocab.tokens;
+  const toks = c.vocab.tokens.map((t) => (t === UNK_WORD ? '<unk>' : t));
   let buf = '';
   for (const t of c.tables) {
     const k = t.order;
@@ -148,7 +149,8 @@ export class CountFileReader {
     while (this.ids.length < k) { this.ids.push(new Grow()); this.counts.push([]); }
     if (k > this.maxOrder) this.maxOrder = k;
     const g = this.ids[k - 1];
-    for (const w of words) {
+    for (let w of words) {
+      if (w === '<unk>') w = UNK_WORD;
       let id = this.index.get(w);
       if (id === undefined) { id = this.tokens.length; this.index.set(w, id); this.tokens.push(w); }
       g.push(id);

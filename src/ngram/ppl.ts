@@ -7,10 +7,13 @@
  * (which counts as a token). Stream mode: the documents form one stream,
  * context flows across them, one `</s>` ends it (`finish`). A token not in
  * the vocabulary (or `<unk>` itself) is an OOV, scored as `<unk>`: counted in
- * "including OOVs", left out of "excluding OOVs".
+ * "including OOVs", left out of "excluding OOVs" — except that a test `<unk>`
+ * scores as the word `<unk-word>` (UNK_WORD) when the model has it (a model
+ * trained on text holding literal `<unk>` tokens), and is then no OOV.
  */
 import type { NgramModel } from './api.js';
 import type { MarkerMode } from '../types.js';
+import { UNK_WORD } from './corpus.js';
 
 export interface TokenScore {
   token: string;
@@ -62,8 +65,10 @@ export class PplScorer {
     if (this.mode === 'sentence' || !this.started) this.start();
     const v = this.model.vocab;
     const out: TokenScore[] = [];
+    const unkWord = v.has(UNK_WORD) ? v.id(UNK_WORD) : -1;
     for (const t of tokens) {
       if (t === '') continue;
+      if (t === '<unk>' && unkWord >= 0) { out.push(this.score(t, unkWord, false)); continue; }
       const known = v.has(t) && t !== '<unk>';
       out.push(this.score(t, known ? v.id(t) : v.unkId, !known));
     }
