@@ -95,8 +95,10 @@ const PPL_HELP = `usage: lmstream ngram ppl --model M [--per-token] [--mode sent
 
 Scores text (files or stdin) with an ARPA model as KenLM's query does and
 prints the summary: perplexity including and excluding OOVs, OOVs, tokens
-(</s> counted). With --per-token, first one line per token:
-"token<TAB>log10 p<TAB>n-gram length".
+(</s> counted). Tokens of probability 0 (possible with mle and katz; -99 in
+an ARPA file) are zeroprobs, as in SRILM: counted on a "Zeroprobs:" line and
+left out of both perplexities. With --per-token, first one line per token:
+"token<TAB>log10 p<TAB>n-gram length" (log10 p is -inf for a zeroprob).
 `;
 
 export function parseSize(raw: string, name = 'memory'): number {
@@ -279,7 +281,7 @@ async function ppl(argv: string[]): Promise<number> {
     let buf = '';
     const emit = (scores: { token: string; log10: number; ngramLength: number }[]) => {
       if (!perToken) return;
-      for (const s of scores) buf += `${s.token}\t${formatLog10(s.log10)}\t${s.ngramLength}\n`;
+      for (const s of scores) buf += `${s.token}\t${s.log10 === -Infinity ? '-inf' : formatLog10(s.log10)}\t${s.ngramLength}\n`;
     };
     for await (const line of lines(inputBytes(p!.positionals) as Readable)) {
       const toks = line.split(/[ \t\r\0]+/).filter(Boolean);

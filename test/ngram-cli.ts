@@ -111,3 +111,27 @@ t.test('bad input: one clear line, non-zero exit, no output file', async (t) => 
   t.match(np.stderr, /tiny\.txt:1: not an ARPA file/);
   await t.rejects(fsp.access(out));
 });
+
+t.test('ppl: zeroprobs of an MLE model in the summary and per token (-inf), out of the perplexity', async (t) => {
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'lmstream-ngram-zp-'));
+  t.teardown(() => fsp.rm(dir, { recursive: true, force: true }));
+  const arpa = path.join(dir, 'mle.arpa');
+  const b = lmstream(['ngram', 'build', '--order', '2', '--smoothing', 'mle', '--quiet', '--arpa', arpa], 'a b\na b\nb a\n');
+  t.equal(b.code, 0, b.stderr);
+  const r = lmstream(['ngram', 'ppl', '--model', arpa, '--per-token'], 'a b b\na zzz\n');
+  t.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.trimEnd().split('\n');
+  t.same(lines.slice(0, 7).map((l) => l.split('\t')[0]), ['a', 'b', 'b', '</s>', 'a', 'zzz', '</s>']);
+  t.same(lines.slice(0, 7).map((l) => l.split('\t')[1]).filter((x) => x === '-inf').length, 2);
+  t.equal(lines[2].split('\t')[1], '-inf');
+  t.equal(lines[5].split('\t')[1], '-inf');
+  t.equal(lines[0].split('\t')[1], '-0.17609126'); // log10 2/3
+  const ppl = Math.pow(10, -(4 * Math.log10(2 / 3) + Math.log10(1 / 3)) / 5);
+  t.same(lines.slice(7), [
+    `Perplexity including OOVs:\t${ppl.toFixed(4)}`,
+    `Perplexity excluding OOVs:\t${ppl.toFixed(4)}`,
+    'OOVs:\t1',
+    'Zeroprobs:\t2',
+    'Tokens:\t7',
+  ]);
+});

@@ -124,3 +124,43 @@ t.test('a literal <unk> in training text is an ordinary word; a test <unk> score
     t.ok(Math.abs(s1.summary().pplIncludingOovs - s2.summary().pplIncludingOovs) < 1e-9);
   }
 });
+
+t.test('zeroprobs: tokens of probability 0 are counted apart and left out of the perplexities', async (t) => {
+  const { buildModelFromCorpus } = await import('../src/ngram/build.js');
+  const m = await buildModelFromCorpus(['a b', 'a b', 'b a'], { order: 2, smoothing: 'mle' });
+  const sc = new PplScorer(m, 'sentence');
+  const r = [...sc.document(['a', 'b', 'b']), ...sc.document(['a', 'zzz'])];
+  // P(a|<s>) = 2/3, P(b|a) = 2/3, P(b|b) = 0, P(</s>|b) = 2/3; P(a|<s>) = 2/3, P(<unk>|a) = 0, P(</s>) = 3/9 (history <unk> unseen)
+  const want = [2 / 3, 2 / 3, 0, 2 / 3, 2 / 3, 0, 1 / 3];
+  t.equal(r.length, want.length);
+  r.forEach((x, i) => {
+    if (want[i] === 0) t.equal(x.log10, -Infinity, `${x.token} has probability 0`);
+    else t.ok(Math.abs(x.log10 - Math.log10(want[i])) < 1e-12, `${x.token}: ${x.log10}`);
+  });
+  t.same(r.map((x) => x.zeroprob), want.map((p) => p === 0));
+  t.same(r.map((x) => x.oov), [false, false, false, false, false, true, false]);
+  const s = sc.summary();
+  t.equal(s.tokens, 7);
+  t.equal(s.oovs, 1);
+  t.equal(s.zeroprobs, 2);
+  const total = 4 * Math.log10(2 / 3) + Math.log10(1 / 3);
+  t.ok(Math.abs(s.log10Total - total) < 1e-12);
+  // 5 scored tokens in both (the OOV is a zeroprob: out of each denominator once)
+  t.ok(Math.abs(s.pplIncludingOovs - Math.pow(10, -total / 5)) < 1e-9);
+  t.ok(Math.abs(s.pplExcludingOovs - Math.pow(10, -total / 5)) < 1e-9);
+  t.match(formatSummary(s), /^Perplexity including OOVs:\t[\d.]+\nPerplexity excluding OOVs:\t[\d.]+\nOOVs:\t1\nZeroprobs:\t2\nTokens:\t7\n$/);
+  // a model read from ARPA: -99 probabilities and back-offs are zeros, same scores
+  const parts: Buffer[] = [];
+  const { buildArpaFromCorpus } = await import('../src/ngram/build.js');
+  await buildArpaFromCorpus(['a b', 'a b', 'b a'], { order: 2, smoothing: 'mle', out: { async write(b) { parts.push(Buffer.from(b)); } } });
+  const text = Buffer.concat(parts).toString('utf8');
+  t.match(text, /-99/);
+  const am = new ArpaModel(await readArpa(Readable.from([text]), 'mle.arpa'));
+  const sa = new PplScorer(am, 'sentence');
+  const ra = [...sa.document(['a', 'b', 'b']), ...sa.document(['a', 'zzz'])];
+  ra.forEach((x, i) => t.ok(x.log10 === r[i].log10 || Math.abs(x.log10 - r[i].log10) < 1e-6, `ARPA ${x.token}: ${x.log10}`));
+  t.equal(sa.summary().zeroprobs, 2);
+  const d = am.nextDistribution([am.vocab.id('b')]);
+  t.ok(Math.abs(d.reduce((x, y) => x + y, 0) - 1) < 1e-6, 'distribution after b sums to 1');
+  t.equal(d[am.vocab.id('b')], 0);
+});

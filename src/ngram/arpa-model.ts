@@ -152,18 +152,15 @@ export class ArpaModel implements NgramModel {
     const uni = this.unigramProbs();
     const L = context.length;
     const m = Math.min(this.order - 1, L);
-    const bos = new Float64Array(m + 1);
-    let acc = 0;
-    for (let j = 1; j <= m; j++) {
-      bos[j] = this.contextBackoff(context, L - j, j);
-      acc += bos[j];
-    }
+    // after[j] = Σ_{i > j} log10 bo(last i words) (sums, not differences: a back-off may be -Infinity)
+    const after = new Float64Array(m + 1);
+    for (let j = m - 1; j >= 0; j--) after[j] = after[j + 1] + this.contextBackoff(context, L - j - 1, j + 1);
     const out = new Float64Array(V);
-    const scale = Math.pow(10, acc);
+    const scale = Math.pow(10, after[0]);
     for (let w = 0; w < V; w++) out[w] = uni[w] * scale;
     const bosId = this.vocab.bosId;
     for (let j = 1; j <= m; j++) {
-      acc -= bos[j];
+      const acc = after[j];
       const k = j + 1;
       const t = this.tables[k];
       if (!t) continue;

@@ -8,7 +8,8 @@
  * Accepted: blank lines and `#` comments before `\data\`, `ngram k=n` lines,
  * sections `\k-grams:` holding exactly n lines `log10p w1 … wk [log10bo]`
  * (fields separated by tabs or spaces), blank lines between sections,
- * `\end\`. Anything else raises an Error "NAME:LINE: what is wrong".
+ * `\end\`. A log10 probability or back-off of -99 or below (SRILM's
+ * spelling of log10 0) or `-inf` is read as -Infinity (0). Anything else raises an Error "NAME:LINE: what is wrong".
  */
 import { StringDecoder } from 'node:string_decoder';
 import type { ArpaData } from './arpa-model.js';
@@ -82,9 +83,9 @@ export class ArpaParser {
         if (n !== k + 1 && n !== k + 2) this.fail(`expected a log10 probability, ${k} word${k > 1 ? 's' : ''} and an optional back-off, found ${n} fields`);
         const c = this.cur!;
         const i = this.i;
-        const p = this.num(f[0], 'probability');
+        const p = f[0] === '-inf' || f[0] === '-Infinity' ? -Infinity : this.num(f[0], 'probability');
         if (p > 0) this.fail(`log10 probability ${f[0]} is above 0`);
-        c.log10p[i] = p;
+        c.log10p[i] = p <= -99 ? -Infinity : p;
         for (let j = 0; j < k; j++) {
           const w = f[j + 1];
           let id = this.index.get(w);
@@ -97,7 +98,8 @@ export class ArpaParser {
           c.words[i * k + j] = id;
         }
         if (n === k + 2) {
-          c.log10bo[i] = this.num(f[k + 1], 'back-off');
+          const bo = f[k + 1] === '-inf' || f[k + 1] === '-Infinity' ? -Infinity : this.num(f[k + 1], 'back-off');
+          c.log10bo[i] = bo <= -99 ? -Infinity : bo;
           c.anyBo = true;
         }
         if (++this.i === this.counts[k - 1]) this.closeSection();

@@ -10,6 +10,10 @@
  * "including OOVs", left out of "excluding OOVs" — except that a test `<unk>`
  * scores as the word `<unk-word>` (UNK_WORD) when the model has it (a model
  * trained on text holding literal `<unk>` tokens), and is then no OOV.
+ * Tokens of probability 0 (MLE, Katz: log10 = -Infinity) are zeroprobs, as
+ * in SRILM: counted apart (`zeroprobs`, `zeroprob` on the token) and left
+ * out of both perplexities (an OOV of probability 0 counts as an OOV and a
+ * zeroprob, once in each denominator).
  */
 import type { NgramModel } from './api.js';
 import type { MarkerMode } from '../types.js';
@@ -20,6 +24,8 @@ export interface TokenScore {
   log10: number;
   ngramLength: number;
   oov: boolean;
+  /** probability 0: left out of the perplexities */
+  zeroprob: boolean;
 }
 
 export interface PplSummary {
@@ -27,6 +33,8 @@ export interface PplSummary {
   oovLog10Total: number;
   tokens: number;
   oovs: number;
+  /** tokens of probability 0, left out of both perplexities (OOVs among them included) */
+  zeroprobs: number;
   pplIncludingOovs: number;
   pplExcludingOovs: number;
 }
@@ -38,6 +46,9 @@ export class PplScorer {
   oovLog10Total = 0;
   tokens = 0;
   oovs = 0;
+  zeroprobs = 0;
+  /** OOVs of probability 0 */
+  private zeroOovs = 0;
 
   constructor(readonly model: NgramModel, readonly mode: MarkerMode = 'sentence') {}
 
@@ -48,16 +59,20 @@ export class PplScorer {
 
   private score(token: string, id: number, oov: boolean): TokenScore {
     const { log10, ngramLength } = this.model.logProb(this.ctx, id);
-    this.log10Total += log10;
+    const zeroprob = log10 === -Infinity;
     this.tokens++;
-    if (oov) {
-      this.oovs++;
-      this.oovLog10Total += log10;
+    if (oov) this.oovs++;
+    if (zeroprob) {
+      this.zeroprobs++;
+      if (oov) this.zeroOovs++;
+    } else {
+      this.log10Total += log10;
+      if (oov) this.oovLog10Total += log10;
     }
     this.ctx.push(id);
     const keep = Math.max(0, this.model.order - 1);
     if (this.ctx.length > keep + 16) this.ctx = this.ctx.slice(this.ctx.length - keep);
-    return { token, log10, ngramLength, oov };
+    return { token, log10, ngramLength, oov, zeroprob };
   }
 
   /** Score one document; returns the scores of its tokens (and `</s>` in sentence mode). */
@@ -91,18 +106,24 @@ export class PplScorer {
       oovLog10Total: this.oovLog10Total,
       tokens: this.tokens,
       oovs: this.oovs,
-      pplIncludingOovs: Math.pow(10, -this.log10Total / this.tokens),
-      pplExcludingOovs: Math.pow(10, -(this.log10Total - this.oovLog10Total) / (this.tokens - this.oovs)),
+      zeroprobs: this.zeroprobs,
+      pplIncludingOovs: Math.pow(10, -this.log10Total / (this.tokens - this.zeroprobs)),
+      pplExcludingOovs: Math.pow(10, -(this.log10Total - this.oovLog10Total) / (this.tokens - this.oovs - (this.zeroprobs - this.zeroOovs))),
     };
   }
 }
 
-/** KenLM `query -v summary` style text. */
+/**
+ * KenLM `query -v summary` style text, plus a `Zeroprobs:` line (tokens of
+ * probability 0, left out of both perplexities, as SRILM's zeroprobs) when
+ * there are any.
+ */
 export function formatSummary(s: PplSummary): string {
   return (
     `Perplexity including OOVs:\t${s.pplIncludingOovs.toFixed(4)}\n` +
     `Perplexity excluding OOVs:\t${s.pplExcludingOovs.toFixed(4)}\n` +
     `OOVs:\t${s.oovs}\n` +
+    (s.zeroprobs > 0 ? `Zeroprobs:\t${s.zeroprobs}\n` : '') +
     `Tokens:\t${s.tokens}\n`
   );
 }
