@@ -70,6 +70,8 @@ writes it in ARPA format (to OUT, atomically, or to stdout).
                          katz, witten-bell
   --delta D              add-delta δ (default 1: Laplace)
   --alpha A              stupid-backoff α (default 0.4)
+  --katz-k K             katz: Good-Turing threshold k, 0…50 (default 5, as
+                         SRILM's gtmax): counts up to k are discounted
   --discount-fallback "D1 D2 D3"
                          Kneser-Ney discounts used, with a warning, where they
                          cannot be estimated (default "0.5 1 1.5", as KenLM)
@@ -215,7 +217,7 @@ function parseFallback(raw: string | undefined): [number, number, number] | unde
 async function build(argv: string[]): Promise<number> {
   const p = parseCommand(argv, {
     order: { type: 'string' }, smoothing: { type: 'string' }, arpa: { type: 'string' },
-    delta: { type: 'string' }, alpha: { type: 'string' }, 'discount-fallback': { type: 'string' },
+    delta: { type: 'string' }, alpha: { type: 'string' }, 'katz-k': { type: 'string' }, 'discount-fallback': { type: 'string' },
     mode: { type: 'string' }, counts: { type: 'string', multiple: true }, memory: { type: 'string' },
     prune: { type: 'boolean' }, 'skip-symbols': { type: 'boolean' }, quiet: { type: 'boolean' },
   }, BUILD_HELP);
@@ -231,6 +233,7 @@ async function build(argv: string[]): Promise<number> {
     order, smoothing, mode,
     delta: num(p, 'delta', 1, { min: Number.MIN_VALUE }),
     alpha: num(p, 'alpha', 0.4, { min: Number.MIN_VALUE }),
+    katzK: str(p, 'katz-k') === undefined ? undefined : num(p, 'katz-k', 5, { min: 0, max: 50, integer: true }),
     fallback: parseFallback(str(p, 'discount-fallback')),
     unk: p.values['skip-symbols'] ? 'skip' : 'word',
     prune: Boolean(p.values.prune),

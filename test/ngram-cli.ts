@@ -135,3 +135,43 @@ t.test('ppl: zeroprobs of an MLE model in the summary and per token (-inf), out 
     'Tokens:\t7',
   ]);
 });
+
+t.test('build --smoothing katz --katz-k K', async (t) => {
+  const { buildArpaFromCorpus } = await import('../src/ngram/build.js');
+  const text = synth(400, 7);
+  const run = (extra: string[]) => {
+    const r = lmstream(['ngram', 'build', '--order', '3', '--quiet', ...extra], text);
+    t.equal(r.code, 0, r.stderr);
+    return r.stdout;
+  };
+  const lib = async (katzK?: number) => {
+    const parts: Buffer[] = [];
+    await buildArpaFromCorpus(text.split('\n').filter(Boolean), { order: 3, smoothing: 'katz', katzK, out: { async write(b) { parts.push(Buffer.from(b)); } } });
+    return Buffer.concat(parts).toString('utf8');
+  };
+  const k2 = run(['--smoothing', 'katz', '--katz-k', '2']);
+  const k5 = run(['--smoothing', 'katz']);
+  t.equal(k2, await lib(2), 'the CLI passes k to the library');
+  t.equal(k5, await lib(undefined));
+  t.equal(run(['--smoothing', 'katz', '--katz-k', '5']), k5, 'default k is 5');
+  t.not(k2, k5, 'k changes the model');
+  // k = 0: no discounting, so every listed probability is the MLE one
+  const entries = (arpa: string) => new Map(arpa.split('\n').filter((l) => /^-?\d/.test(l)).map((l) => { const f = l.split('\t'); return [f[1], Number(f[0])]; }));
+  const k0 = entries(run(['--smoothing', 'katz', '--katz-k', '0']));
+  const mle = entries(run(['--smoothing', 'mle']));
+  let compared = 0;
+  let worst = 0;
+  for (const [ng, p] of mle) {
+    if (p <= -99 || ng === '<s>') continue;
+    worst = Math.max(worst, Math.abs(k0.get(ng)! - p));
+    compared++;
+  }
+  t.ok(compared > 100, `${compared} entries compared`);
+  t.ok(worst < 1e-7, `k = 0 gives the MLE probabilities (worst ${worst})`);
+  const bad = lmstream(['ngram', 'build', '--order', '3', '--smoothing', 'katz', '--katz-k', '1.5'], text);
+  t.equal(bad.code, 2);
+  t.match(bad.stderr, /--katz-k: '1.5' is not a whole number/);
+  const wrong = lmstream(['ngram', 'build', '--order', '3', '--katz-k', '2'], text);
+  t.not(wrong.code, 0);
+  t.match(wrong.stderr, /--katz-k\) applies to katz only, not mkn/);
+});

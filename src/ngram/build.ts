@@ -36,6 +36,8 @@ export interface NgramBuildOptions {
   delta?: number;
   /** stupid-backoff α */
   alpha?: number;
+  /** katz: Good-Turing threshold k, an integer 0 … 50 (default 5, SRILM's gtmax; 0: no discounting) */
+  katzK?: number;
   /**
    * `<unk>` tokens in the corpus: `word` (default) counts them as the word
    * `<unk>` (a corpus already mapped to a vocabulary); `skip` treats them as
@@ -64,6 +66,7 @@ export function checkBuildOptions(o: NgramBuildOptions): void {
   const s = o.smoothing ?? 'mkn';
   if (!SMOOTHINGS.includes(s)) throw new Error(`unknown smoothing '${s}' (expected one of ${SMOOTHINGS.join(', ')})`);
   if (o.prune && s !== 'mkn' && s !== 'kn') throw new Error(`--prune applies to kn and mkn only, not ${s}`);
+  if (o.katzK !== undefined && s !== 'katz') throw new Error(`the Katz threshold k (--katz-k) applies to katz only, not ${s}`);
 }
 
 interface Built {
@@ -90,7 +93,7 @@ function kneserNey(p: PaddedCorpus, o: NgramBuildOptions): Built {
 }
 
 function classic(c: NgramCounts, o: NgramBuildOptions): { model: NgramModel; built: () => Built } {
-  const model = buildSmoothed(c, o.smoothing as ClassicSmoothing, { delta: o.delta, alpha: o.alpha });
+  const model = buildSmoothed(c, o.smoothing as ClassicSmoothing, { delta: o.delta, alpha: o.alpha, katzK: o.katzK });
   return {
     model,
     built: () => {
