@@ -81,10 +81,16 @@ writes it in ARPA format (to OUT, atomically, or to stdout).
                          back-off weights, so the model stays normalized
   --counts F             read counts from count files instead of a corpus
                          (repeatable)
-  --memory SIZE          accepted for KenLM compatibility but not enforced: the
-                         build holds the corpus ids (4 bytes per token) and the
-                         tables (12 bytes per n-gram) in memory; a 25M-token
-                         5-gram peaks near 1 GB. 'count --memory' spills.
+  --memory SIZE          bound the counting (e.g. 500M, 2G, 50%): the corpus
+                         is read in parts whose ids and count tables fit SIZE,
+                         each written as a sorted run to --temp-dir, the runs
+                         merged, and the model built from the merged counts
+                         (the same ARPA file as without --memory). Bounded:
+                         the corpus ids and per-part tables. Not bounded: the
+                         distinct n-grams of the whole corpus and the
+                         estimation tables, which the build holds in memory
+                         (about 40 bytes per distinct n-gram).
+  --temp-dir DIR         where the runs go (default: the system temp directory)
   --skip-symbols         drop <unk> tokens of the corpus (KenLM --skip_symbols).
                          By default a literal <unk> of the corpus is an
                          ordinary word, written <unk-word> in the ARPA file
@@ -218,17 +224,14 @@ async function build(argv: string[]): Promise<number> {
   const p = parseCommand(argv, {
     order: { type: 'string' }, smoothing: { type: 'string' }, arpa: { type: 'string' },
     delta: { type: 'string' }, alpha: { type: 'string' }, 'katz-k': { type: 'string' }, 'discount-fallback': { type: 'string' },
-    mode: { type: 'string' }, counts: { type: 'string', multiple: true }, memory: { type: 'string' },
+    mode: { type: 'string' }, counts: { type: 'string', multiple: true }, memory: { type: 'string' }, 'temp-dir': { type: 'string' },
     prune: { type: 'boolean' }, 'skip-symbols': { type: 'boolean' }, quiet: { type: 'boolean' },
   }, BUILD_HELP);
   if (!p) return 0;
   const order = orderOf(p);
   const smoothing = oneOf(p, 'smoothing', SMOOTHINGS, 'mkn') as Smoothing;
   const mode = modeOf(p);
-  if (str(p, 'memory') !== undefined) {
-    parseSize(str(p, 'memory')!);
-    if (!p.values.quiet) log(`ngram build: --memory is not enforced by build: the corpus ids and the tables stay in memory (about ${4 + 12 * order} bytes per token at most); 'ngram count --memory' counts in bounded memory`);
-  }
+  const memory = str(p, 'memory') !== undefined ? parseSize(str(p, 'memory')!) : undefined;
   const opts: NgramBuildOptions = {
     order, smoothing, mode,
     delta: num(p, 'delta', 1, { min: Number.MIN_VALUE }),
@@ -237,6 +240,8 @@ async function build(argv: string[]): Promise<number> {
     fallback: parseFallback(str(p, 'discount-fallback')),
     unk: p.values['skip-symbols'] ? 'skip' : 'word',
     prune: Boolean(p.values.prune),
+    memory,
+    tempDir: str(p, 'temp-dir'),
     warn: log,
     log: p.values.quiet ? undefined : (m) => log(`ngram build: ${m}`),
   };

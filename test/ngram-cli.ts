@@ -175,3 +175,23 @@ t.test('build --smoothing katz --katz-k K', async (t) => {
   t.not(wrong.code, 0);
   t.match(wrong.stderr, /--katz-k\) applies to katz only, not mkn/);
 });
+
+t.test('build --memory: counted in spilled sorted runs, the same ARPA file byte for byte', async (t) => {
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'lmstream-ngram-mem-'));
+  t.teardown(() => fsp.rm(dir, { recursive: true, force: true }));
+  // ~15k tokens: far above what a 1M cap holds per part at order 3; some literal <unk>
+  const text = synth(3000, 11).replace(/\bw7\b/g, '<unk>');
+  const corpus = path.join(dir, 'c.txt');
+  await fsp.writeFile(corpus, text);
+  for (const extra of [[], ['--mode', 'stream'], ['--smoothing', 'katz'], ['--prune']]) {
+    const a = lmstream(['ngram', 'build', '--order', '3', '--quiet', ...extra, corpus]);
+    const b = lmstream(['ngram', 'build', '--order', '3', '--memory', '1M', '--temp-dir', dir, ...extra, corpus]);
+    t.equal(a.code, 0, a.stderr);
+    t.equal(b.code, 0, b.stderr);
+    const runs = Number(/counted in (\d+) sorted runs/.exec(b.stderr)?.[1]);
+    t.ok(runs > 1, `${extra.join(' ')}: ${runs} runs spilled`);
+    t.match(a.stdout, /\n-[\d.]+\t<unk-word>\t/);
+    t.ok(a.stdout === b.stdout, `${extra.join(' ') || 'mkn'}: same bytes`);
+  }
+  t.same((await fsp.readdir(dir)).sort(), ['c.txt'], 'runs removed');
+});

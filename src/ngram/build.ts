@@ -17,6 +17,7 @@ import { adjustCounts } from './adjust.js';
 import { estimateDiscounts, mknBlocks, orderSizes, type Discount } from './mkn.js';
 import { countsFromAdjusted, paddedFromCounts } from './counts.js';
 import { readCorpus, type CorpusSource } from './read-corpus.js';
+import { countCorpusBounded } from './count-spill.js';
 import { fileSink, streamSink, writeArpa, type ArpaBlock, type ByteSink } from './arpa-write.js';
 import { ArpaModel, type ArpaData } from './arpa-model.js';
 import { buildSmoothed, toBackoffEntries, type ClassicSmoothing } from './smoothing/index.js';
@@ -44,6 +45,16 @@ export interface NgramBuildOptions {
    * whitespace like KenLM's --skip_symbols.
    */
   unk?: 'word' | 'skip';
+  /**
+   * Cap in bytes for the counting (buildArpaFromCorpus with a byte-stream
+   * source): the corpus is counted in parts, spilled as sorted runs to
+   * `tempDir` and merged (src/ngram/count-spill.ts); the model is then built
+   * from the merged counts, equal to the in-memory build. The distinct
+   * n-grams and the estimation tables are still held in memory.
+   */
+  memory?: number;
+  /** where the sorted runs go (default: the system temp directory) */
+  tempDir?: string;
   /** Kneser-Ney: drop n-grams of the highest order seen once (KenLM's --prune 0 … 0 1); their mass backs off */
   prune?: boolean;
   /** warnings (discount fallback, special tokens in the corpus) */
@@ -162,6 +173,14 @@ export function encodeCorpus(source: CorpusSource, o: Pick<NgramBuildOptions, 'o
  */
 export async function buildArpaFromCorpus(source: CorpusSource, o: NgramBuildOptions & { out: ArpaTarget }): Promise<BuildResult> {
   checkBuildOptions(o);
+  if (o.memory !== undefined) {
+    if (typeof (source as { pipe?: unknown }).pipe !== 'function') throw new Error('memory: give the corpus as a byte stream (a Readable) to count it in bounded memory');
+    const { counts, runs } = await countCorpusBounded(source as AsyncIterable<Buffer | string>, { order: o.order, mode: o.mode, memory: o.memory, tempDir: o.tempDir, unk: o.unk, warn: o.warn });
+    o.log?.(`counted in ${runs} sorted run${runs === 1 ? '' : 's'} (memory cap ${(o.memory / 2 ** 20).toFixed(0)} MiB)`);
+    const b = build(counts, o);
+    await writeTo(o.out, b);
+    return b.result;
+  }
   const p = await encodeCorpus(source, o);
   const b = build(p, o);
   await writeTo(o.out, b);

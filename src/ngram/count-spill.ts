@@ -5,14 +5,18 @@
  * are merged (src/ngram/merge.ts), as KenLM spills sorted blocks.
  *
  * Input: corpus bytes. Output: count-file text, handed to `write` in chunks
- * (one part: ordered by order then ids; several parts: LC_ALL=C order).
+ * (one part: ordered by order then ids; several parts: LC_ALL=C order),
+ * with the corpus vocabulary in order of first appearance (the ids an
+ * in-memory count would give). `countCorpusBounded` reads that text back
+ * into `NgramCounts` (what `build --memory` builds from).
  */
 import { createReadStream, promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { MarkerMode } from '../types.js';
 import { CorpusEncoder, type PaddedCorpus } from './corpus.js';
-import { countsFromAdjusted, countLines } from './counts.js';
+import { CountFileReader, countsFromAdjusted, countLines } from './counts.js';
+import type { NgramCounts } from './api.js';
 import { adjustCounts } from './adjust.js';
 import { lines } from './lines.js';
 import { mergeSortedCounts } from './merge.js';
@@ -25,7 +29,8 @@ export interface CountToFileOptions {
   tempDir?: string;
   unk?: 'word' | 'skip';
   warn?: (msg: string) => void;
-  write: (chunks: AsyncIterable<string> | Iterable<string>) => Promise<void>;
+  /** receives the count text; `tokens`: the vocabulary in order of first appearance (`<unk>`, `<s>`, `</s>` first) */
+  write: (chunks: AsyncIterable<string> | Iterable<string>, tokens: readonly string[]) => Promise<void>;
 }
 
 /**
@@ -72,13 +77,45 @@ export async function countCorpusToFile(src: AsyncIterable<Buffer | string>, o: 
     const last = enc.finish();
     if (runs.length === 0) {
       const c = countsFromAdjusted(adjustCounts(last, last.tokens.length, { raw: true }), last.tokens, last.mode);
-      await o.write(countLines(c));
+      await o.write(countLines(c), last.tokens);
       return { empty: false, runs: 1 };
     }
     await spill(last);
-    await o.write(mergeSortedCounts(runs.map((f) => ({ name: f, lines: lines(createReadStream(f)) }))));
+    await o.write(mergeSortedCounts(runs.map((f) => ({ name: f, lines: lines(createReadStream(f)) }))), last.tokens);
     return { empty: false, runs: runs.length };
   } finally {
     if (dir) await fsp.rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Corpus → `NgramCounts` with the counting in bounded memory: counted in
+ * parts of at most `memory` bytes, spilled as sorted runs and merged
+ * (`countCorpusToFile`), then read back into count tables with the ids an
+ * in-memory count gives (so a build from them equals the in-memory build).
+ * The tables themselves (every distinct n-gram) are held in memory.
+ */
+export async function countCorpusBounded(
+  src: AsyncIterable<Buffer | string>,
+  o: Omit<CountToFileOptions, 'write'>,
+): Promise<{ counts: NgramCounts; runs: number }> {
+  const reader = new CountFileReader(10);
+  const stats = await countCorpusToFile(src, {
+    ...o,
+    write: async (chunks, tokens) => {
+      reader.useVocabulary(tokens);
+      let n = 0;
+      for await (const chunk of chunks) {
+        let start = 0;
+        let nl: number;
+        while ((nl = chunk.indexOf('\n', start)) >= 0) {
+          reader.add(chunk.slice(start, nl), `merged counts:${++n}`);
+          start = nl + 1;
+        }
+        if (start < chunk.length) reader.add(chunk.slice(start), `merged counts:${++n}`);
+      }
+    },
+  });
+  if (stats.empty) throw new Error('empty corpus: there is nothing to count');
+  return { counts: reader.finish(o.order, o.mode ?? 'sentence'), runs: stats.runs };
 }

@@ -121,6 +121,15 @@ class Grow {
   }
 }
 
+class GrowF64 {
+  a = new Float64Array(1024);
+  n = 0;
+  push(v: number): void {
+    if (this.n === this.a.length) { const b = new Float64Array(this.a.length * 2); b.set(this.a); this.a = b; }
+    this.a[this.n++] = v;
+  }
+}
+
 /**
  * Accumulates count-file lines into NgramCounts. `add` throws an Error with
  * the line number for a malformed line.
@@ -129,10 +138,21 @@ export class CountFileReader {
   private index = new Map<string, number>([['<unk>', 0], ['<s>', 1], ['</s>', 2]]);
   private tokens = ['<unk>', '<s>', '</s>'];
   private ids: Grow[] = [];
-  private counts: number[][] = [];
+  private counts: GrowF64[] = [];
   maxOrder = 0;
 
   constructor(readonly maxAllowed = 10) {}
+
+  /**
+   * Fix the ids before any line is added: `tokens` (`<unk>`, `<s>`, `</s>`
+   * first, then e.g. the corpus order of first appearance) get ids 0, 1, 2, …
+   */
+  useVocabulary(tokens: readonly string[]): void {
+    if (this.maxOrder > 0) throw new Error('CountFileReader.useVocabulary: lines were already added');
+    if (tokens[0] !== '<unk>' || tokens[1] !== '<s>' || tokens[2] !== '</s>') throw new Error('CountFileReader.useVocabulary: the list must start with <unk> <s> </s>');
+    this.tokens = [...tokens];
+    this.index = new Map(this.tokens.map((t, i) => [t, i]));
+  }
 
   add(line: string, where: string): void {
     if (line.length === 0) return;
@@ -146,7 +166,7 @@ export class CountFileReader {
     const k = words.length;
     if (k > this.maxAllowed) throw new Error(`${where}: ${k}-gram is longer than the order ${this.maxAllowed}`);
     if (words.some((w) => w.includes('\t'))) throw new Error(`${where}: more than one tab`);
-    while (this.ids.length < k) { this.ids.push(new Grow()); this.counts.push([]); }
+    while (this.ids.length < k) { this.ids.push(new Grow()); this.counts.push(new GrowF64()); }
     if (k > this.maxOrder) this.maxOrder = k;
     const g = this.ids[k - 1];
     for (let w of words) {
@@ -164,40 +184,35 @@ export class CountFileReader {
     const tables: CountTable[] = [];
     for (let k = 1; k <= N; k++) {
       const g = this.ids[k - 1];
-      const cnt = this.counts[k - 1] ?? [];
-      const m = cnt.length;
+      const m = this.counts[k - 1]?.n ?? 0;
       if (!g || m === 0) { tables.push({ order: k, n: 0, ids: new Uint32Array(0), counts: new Float64Array(0) }); continue; }
+      const cnt = this.counts[k - 1].a;
       const words = g.a;
       const ends = new Uint32Array(m);
       for (let i = 0; i < m; i++) ends[i] = i * k + k - 1;
       const perm = lexPermutation(words, ends, k, V);
-      const ids = new Grow(Math.max(16, m * k));
-      const outc: number[] = [];
+      // sum equal n-grams (adjacent in perm), drop zero counts
+      const ids = new Uint32Array(m * k);
+      const outc = new Float64Array(m);
+      let n = 0;
       let prev = -1;
       for (let x = 0; x < m; x++) {
         const e = perm[x];
         const s = e * k;
         let same = prev >= 0;
         if (same) for (let d = 0; d < k; d++) if (words[s + d] !== words[prev * k + d]) { same = false; break; }
-        if (same) outc[outc.length - 1] += cnt[e];
+        if (same) outc[n - 1] += cnt[e];
         else {
-          for (let d = 0; d < k; d++) ids.push(words[s + d]);
-          outc.push(cnt[e]);
+          if (n > 0 && outc[n - 1] === 0) n--;
+          for (let d = 0; d < k; d++) ids[n * k + d] = words[s + d];
+          outc[n++] = cnt[e];
         }
         prev = e;
       }
-      // drop zero counts
-      const keep = outc.map((c) => c > 0);
-      const n = keep.filter(Boolean).length;
-      const idsOut = new Uint32Array(n * k);
-      const countsOut = new Float64Array(n);
-      let j = 0;
-      for (let i = 0; i < outc.length; i++) {
-        if (!keep[i]) continue;
-        idsOut.set(ids.a.subarray(i * k, i * k + k), j * k);
-        countsOut[j++] = outc[i];
-      }
-      tables.push({ order: k, n, ids: idsOut, counts: countsOut });
+      if (n > 0 && outc[n - 1] === 0) n--;
+      this.ids[k - 1] = new Grow(1);
+      this.counts[k - 1] = new GrowF64();
+      tables.push({ order: k, n, ids: n * k === ids.length ? ids : ids.slice(0, n * k), counts: n === m ? outc : outc.slice(0, n) });
     }
     return { order: N, vocab: Vocabulary.fromTokens(this.tokens), mode, tables };
   }
