@@ -4,28 +4,7 @@
  * saved in a checkpoint and restored exactly. Pure logic, no streams.
  */
 
-export class Rng {
-  /** current state (save it to resume the sequence exactly) */
-  state: number;
-
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-
-  /** uniform in [0, 1) */
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-
-  /** integer in [0, n) */
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-}
+export { Mulberry32 as Rng } from '../mulberry32.js';
 
 /**
  * A stateless uniform number in [0, 1) for item `i` under `seed`: the same
