@@ -57,6 +57,41 @@ export class ArpaParser {
     return n;
   }
 
+  /**
+   * The common layout "p<TAB>w1 w2 … wk[<TAB>bo]" (single separators, no CR)
+   * split with native indexOf; -1 for anything else (then `split` decides).
+   */
+  private fastSplit(line: string): number {
+    const f = this.fields;
+    const L = line.length;
+    if (L === 0 || line.charCodeAt(L - 1) === 13) return -1;
+    const t1 = line.indexOf('\t');
+    if (t1 <= 0) return -1;
+    f[0] = line.slice(0, t1);
+    if (f[0].indexOf(' ') >= 0) return -1;
+    const t2 = line.indexOf('\t', t1 + 1);
+    const end = t2 < 0 ? L : t2;
+    let n = 1;
+    let s = t1 + 1;
+    for (;;) {
+      const sp = line.indexOf(' ', s);
+      if (sp < 0 || sp >= end) {
+        if (s >= end) return -1;
+        f[n++] = line.slice(s, end);
+        break;
+      }
+      if (sp === s) return -1;
+      f[n++] = line.slice(s, sp);
+      s = sp + 1;
+    }
+    if (t2 >= 0) {
+      const bo = line.slice(t2 + 1);
+      if (bo === '' || bo.indexOf('\t') >= 0 || bo.indexOf(' ') >= 0) return -1;
+      f[n++] = bo;
+    }
+    return n;
+  }
+
   private openSection(): void {
     const n = this.counts[this.k - 1];
     this.cur = { words: new Uint32Array(n * this.k), log10p: new Float64Array(n), log10bo: new Float64Array(n).fill(NaN), anyBo: false };
@@ -77,7 +112,8 @@ export class ArpaParser {
     switch (this.state) {
       case 'entries': {
         const k = this.k;
-        const n = this.split(line);
+        let n = this.fastSplit(line);
+        if (n < 0) n = this.split(line);
         const f = this.fields;
         if (n === 0) this.fail(`blank line: ${this.i} of ${this.counts[k - 1]} ${k}-grams read (header count wrong?)`);
         if (n !== k + 1 && n !== k + 2) this.fail(`expected a log10 probability, ${k} word${k > 1 ? 's' : ''} and an optional back-off, found ${n} fields`);
