@@ -26,6 +26,7 @@ import { UNK } from '../src/types.js';
 import type { NgramModel } from '../src/ngram/api.js';
 import type { Arch, Batch, NeuralConfig, NeuralLM } from '../src/neural/api.js';
 import { windowBatches } from '../src/train/window.js';
+import { shuffleWindows } from '../src/train/shuffle.js';
 import { CONFIG_FORMAT, newRunId, writeCheckpoint } from '../src/train/checkpoint.js';
 import { arraySource, streamLanes } from '../src/train/lanes.js';
 import { mixturePerplexity, perplexity, tuneMixtureWeight } from '../src/corpus/mixture.js';
@@ -484,11 +485,21 @@ export const NEURAL_SPECS: Record<NeuralName, NeuralSpec> = {
   },
 };
 
-/** One pass of batches over a split for a spec. */
-export function specBatches(spec: NeuralSpec, bosId: number): (ids: Int32Array, train: boolean) => AsyncIterable<Batch> {
+/**
+ * One pass of batches over a split for a spec. The MLP's training windows are
+ * shuffled over the whole split (a new seeded order each epoch): consecutive
+ * windows are strongly correlated, and corpus order overfits quickly.
+ */
+export function specBatches(spec: NeuralSpec, bosId: number, seed = 1): (ids: Int32Array, train: boolean) => AsyncIterable<Batch> {
   if (spec.config.arch === 'mlp') {
     const order = spec.config.order ?? 5;
-    return (ids, train) => windowBatches({ order, batch: train ? spec.batch : 512, mode: 'stream', bosId })(idChunks(ids));
+    let epoch = 0;
+    return (ids, train) => {
+      const windows = windowBatches({ order, batch: train ? spec.batch : 512, mode: 'stream', bosId })(idChunks(ids));
+      if (!train) return windows;
+      const buffer = Math.ceil(ids.length / spec.batch) + 1;
+      return shuffleWindows({ buffer, seed: seed * 1000003 + epoch++ })(windows);
+    };
   }
   return (ids, train) => streamLanes(arraySource(ids), { batch: train ? spec.batch : 10, bptt: spec.bptt, bosId });
 }
@@ -588,7 +599,7 @@ export async function runBengio2003(opts: ReproduceOptions): Promise<ResultRow[]
       if (model0.setThreads) await model0.setThreads(opts.threads!);
       else log(`${name}: this model has no data-parallel training; one thread`);
     }
-    const batches = specBatches(spec, vocab.bosId);
+    const batches = specBatches(spec, vocab.bosId, opts.seed ?? 1);
     const f = factory;
     const res = await trainWithEarlyStopping(model0, data, {
       name,

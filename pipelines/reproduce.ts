@@ -39,6 +39,9 @@ options:
                       windows for mlp, 20 lanes for lstm)
   --lr X              learning rate of the neural models (default: the model's)
   --optimizer NAME    optimizer of the neural models (default: the model's)
+  --dropout P         dropout of every neural model (default: the model's:
+                      none for the MLPs, 0.3 for the LSTM)
+  --l2 C              L2 weight decay of every neural model (default 0)
   --softmax KIND      full or class for every neural model (default: full for
                       the MLPs as in the paper, class for the LSTM)
   --threads N         data-parallel training threads, 1 (default) or 2
@@ -59,6 +62,8 @@ const OPTIONS = {
   lr: { type: 'string' },
   optimizer: { type: 'string' },
   softmax: { type: 'string' },
+  dropout: { type: 'string' },
+  l2: { type: 'string' },
   seed: { type: 'string' },
   threads: { type: 'string' },
   backend: { type: 'string' },
@@ -112,6 +117,8 @@ export async function main(argv: string[]): Promise<number> {
   const overrides: Partial<NeuralConfig> = {};
   if (p.values.lr !== undefined) overrides.lr = num(p, 'lr', 0, { min: 0 });
   if (p.values.optimizer !== undefined) overrides.optimizer = str(p, 'optimizer') as OptimizerName;
+  if (p.values.dropout !== undefined) overrides.dropout = num(p, 'dropout', 0, { min: 0, max: 0.95 });
+  if (p.values.l2 !== undefined) overrides.l2 = num(p, 'l2', 0, { min: 0 });
   const softmax = str(p, 'softmax');
   if (softmax !== undefined) {
     if (softmax !== 'full' && softmax !== 'class') throw new UsageError(`--softmax: '${softmax}' is not one of full, class`);
