@@ -65,11 +65,20 @@ export function adjustCounts(c: PaddedCorpus, vocabSize: number, opts: AdjustOpt
   const N = c.order;
   const words = c.words;
   let sorted: Uint32Array | null = suffixSort(words, positionsOf(c), N, vocabSize);
-  let weightAt: Uint32Array | null = null;
+  let weightAt: Weights | null = null;
   if (c.positions && c.weights) {
-    // weights are per position
-    weightAt = new Uint32Array(words.length);
-    for (let i = 0; i < c.positions.length; i++) weightAt[c.positions[i]] += c.weights[i];
+    const pos = c.positions;
+    const n = pos.length;
+    // count-file input lays the entries out N words apart: index the weights by (p - first) / N
+    let uniform = n > 0;
+    for (let i = 0; i < n && uniform; i++) if (pos[i] !== pos[0] + i * N) uniform = false;
+    if (uniform) weightAt = { at: c.weights, base: pos[0], stride: N };
+    else {
+      // weights per position
+      const at = new Uint32Array(words.length);
+      for (let i = 0; i < n; i++) at[pos[i]] += c.weights[i];
+      weightAt = { at, base: 0, stride: 1 };
+    }
   }
   const sizes = scan(words, sorted, weightAt, N, null, c.sentences);
   const orders: AdjustedOrder[] = [];
@@ -88,10 +97,17 @@ export function adjustCounts(c: PaddedCorpus, vocabSize: number, opts: AdjustOpt
   return { order: N, words, vocabSize, orders, countsOfCounts: res.cc };
 }
 
+/** weight of the padded N-gram ending at p: at[(p - base) / stride] */
+interface Weights {
+  at: Uint32Array;
+  base: number;
+  stride: number;
+}
+
 function scan(
   words: Uint32Array,
   sorted: Uint32Array,
-  weightAt: Uint32Array | null,
+  weightAt: Weights | null,
   N: number,
   fill: AdjustedOrder[] | null,
   sentences: number,
@@ -129,7 +145,7 @@ function scan(
   let i = 0;
   while (i < L) {
     const p = sorted[i];
-    let c = weightAt ? weightAt[p] : 1;
+    let c = weightAt ? weightAt.at[(p - weightAt.base) / weightAt.stride] : 1;
     let j = i + 1;
     // merge identical padded N-grams
     while (j < L) {
@@ -137,7 +153,7 @@ function scan(
       let d = 0;
       while (d < N && words[p - d] === words[q - d]) d++;
       if (d < N) break;
-      c += weightAt ? weightAt[q] : 1;
+      c += weightAt ? weightAt.at[(q - weightAt.base) / weightAt.stride] : 1;
       j++;
     }
     i = j;

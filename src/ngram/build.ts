@@ -17,7 +17,7 @@ import { adjustCounts } from './adjust.js';
 import { estimateDiscounts, mknBlocks, orderSizes, type Discount } from './mkn.js';
 import { countsFromAdjusted, paddedFromCounts } from './counts.js';
 import { readCorpus, type CorpusSource } from './read-corpus.js';
-import { countCorpusBounded } from './count-spill.js';
+import { countCorpusBounded, countCorpusPadded } from './count-spill.js';
 import { fileSink, streamSink, writeArpa, type ArpaBlock, type ByteSink } from './arpa-write.js';
 import { ArpaModel, type ArpaData } from './arpa-model.js';
 import { buildSmoothed, toBackoffEntries, type ClassicSmoothing } from './smoothing/index.js';
@@ -175,9 +175,14 @@ export async function buildArpaFromCorpus(source: CorpusSource, o: NgramBuildOpt
   checkBuildOptions(o);
   if (o.memory !== undefined) {
     if (typeof (source as { pipe?: unknown }).pipe !== 'function') throw new Error('memory: give the corpus as a byte stream (a Readable) to count it in bounded memory');
-    const { counts, runs } = await countCorpusBounded(source as AsyncIterable<Buffer | string>, { order: o.order, mode: o.mode, memory: o.memory, tempDir: o.tempDir, unk: o.unk, warn: o.warn });
+    const co = { order: o.order, mode: o.mode, memory: o.memory, tempDir: o.tempDir, unk: o.unk, warn: o.warn };
+    const s = o.smoothing ?? 'mkn';
+    // Kneser-Ney needs only the N-grams and the <s>-initial shorter ones; the other smoothings every table
+    const { input, runs } = s === 'mkn' || s === 'kn'
+      ? await countCorpusPadded(source as AsyncIterable<Buffer | string>, co).then((r) => ({ input: r.padded as PaddedCorpus | NgramCounts, runs: r.runs }))
+      : await countCorpusBounded(source as AsyncIterable<Buffer | string>, co).then((r) => ({ input: r.counts as PaddedCorpus | NgramCounts, runs: r.runs }));
     o.log?.(`counted in ${runs} sorted run${runs === 1 ? '' : 's'} (memory cap ${(o.memory / 2 ** 20).toFixed(0)} MiB)`);
-    const b = build(counts, o);
+    const b = build(input, o);
     await writeTo(o.out, b);
     return b.result;
   }

@@ -8,14 +8,15 @@
  * (one part: ordered by order then ids; several parts: LC_ALL=C order),
  * with the corpus vocabulary in order of first appearance (the ids an
  * in-memory count would give). `countCorpusBounded` reads that text back
- * into `NgramCounts` (what `build --memory` builds from).
+ * into `NgramCounts`, `countCorpusPadded` into the padded N-grams of
+ * Kneser-Ney (what `build --memory` builds from).
  */
 import { createReadStream, promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { MarkerMode } from '../types.js';
 import { CorpusEncoder, type PaddedCorpus } from './corpus.js';
-import { CountFileReader, countsFromAdjusted, countLines } from './counts.js';
+import { CountFileReader, PaddedCountReader, countsFromAdjusted, countLines } from './counts.js';
 import type { NgramCounts } from './api.js';
 import { adjustCounts } from './adjust.js';
 import { lines } from './lines.js';
@@ -99,11 +100,38 @@ export async function countCorpusBounded(
   src: AsyncIterable<Buffer | string>,
   o: Omit<CountToFileOptions, 'write'>,
 ): Promise<{ counts: NgramCounts; runs: number }> {
-  const reader = new CountFileReader(10);
+  let reader: CountFileReader | undefined;
+  const runs = await readMerged(src, o, (tokens) => {
+    reader = new CountFileReader(10);
+    reader.useVocabulary(tokens);
+    return reader;
+  });
+  return { counts: reader!.finish(o.order, o.mode ?? 'sentence'), runs };
+}
+
+/**
+ * Corpus → the padded N-grams Kneser-Ney estimates from (`PaddedCountReader`),
+ * counted in bounded memory like `countCorpusBounded` but keeping only the
+ * N-grams and the `<s>`-initial shorter n-grams of the merged counts.
+ */
+export async function countCorpusPadded(
+  src: AsyncIterable<Buffer | string>,
+  o: Omit<CountToFileOptions, 'write'>,
+): Promise<{ padded: PaddedCorpus; runs: number }> {
+  let reader: PaddedCountReader | undefined;
+  const runs = await readMerged(src, o, (tokens) => (reader = new PaddedCountReader(o.order, o.mode ?? 'sentence', tokens)));
+  return { padded: reader!.finish(), runs };
+}
+
+async function readMerged(
+  src: AsyncIterable<Buffer | string>,
+  o: Omit<CountToFileOptions, 'write'>,
+  open: (tokens: readonly string[]) => { add(line: string, where: string): void },
+): Promise<number> {
   const stats = await countCorpusToFile(src, {
     ...o,
     write: async (chunks, tokens) => {
-      reader.useVocabulary(tokens);
+      const reader = open(tokens);
       let n = 0;
       for await (const chunk of chunks) {
         let start = 0;
@@ -117,5 +145,5 @@ export async function countCorpusBounded(
     },
   });
   if (stats.empty) throw new Error('empty corpus: there is nothing to count');
-  return { counts: reader.finish(o.order, o.mode ?? 'sentence'), runs: stats.runs };
+  return stats.runs;
 }

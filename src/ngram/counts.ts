@@ -116,16 +116,21 @@ class Grow {
   n = 0;
   constructor(cap = 1024) { this.a = new Uint32Array(cap); }
   push(v: number): void {
-    if (this.n === this.a.length) { const b = new Uint32Array(this.a.length * 2); b.set(this.a); this.a = b; }
+    if (this.n === this.a.length) { const b = new Uint32Array(grown(this.a.length)); b.set(this.a); this.a = b; }
     this.a[this.n++] = v;
   }
+}
+
+/** next capacity: doubling, then ×1.5 past 16M entries (a smaller peak while copying) */
+function grown(n: number): number {
+  return n < 1 << 24 ? n * 2 : Math.ceil(n * 1.5);
 }
 
 class GrowF64 {
   a = new Float64Array(1024);
   n = 0;
   push(v: number): void {
-    if (this.n === this.a.length) { const b = new Float64Array(this.a.length * 2); b.set(this.a); this.a = b; }
+    if (this.n === this.a.length) { const b = new Float64Array(grown(this.a.length)); b.set(this.a); this.a = b; }
     this.a[this.n++] = v;
   }
 }
@@ -215,5 +220,78 @@ export class CountFileReader {
       tables.push({ order: k, n, ids: n * k === ids.length ? ids : ids.slice(0, n * k), counts: n === m ? outc : outc.slice(0, n) });
     }
     return { order: N, vocab: Vocabulary.fromTokens(this.tokens), mode, tables };
+  }
+}
+
+/**
+ * Count-file lines → the padded N-grams Kneser-Ney needs, directly (the
+ * same `PaddedCorpus` as `paddedFromCounts` of the whole table set, in
+ * another entry order, which the estimation does not depend on): only the
+ * N-grams and the shorter n-grams starting with `<s>` are kept, plus the
+ * unigram totals; the other orders are read and dropped. For building from
+ * a merged count stream in less memory than `CountFileReader`.
+ */
+export class PaddedCountReader {
+  private index: Map<string, number>;
+  private tokens: string[];
+  private words = new Grow(1 << 16);
+  private weights = new Grow(1 << 14);
+  private sentences = 0;
+  private tokenCount = 0;
+
+  /** `tokens`: the ids to use (`<unk>`, `<s>`, `</s>` first), e.g. the corpus order of first appearance */
+  constructor(readonly order: number, readonly mode: MarkerMode, tokens: readonly string[] = ['<unk>', '<s>', '</s>']) {
+    this.tokens = [...tokens];
+    this.index = new Map(this.tokens.map((t, i) => [t, i]));
+    this.words.push(UNK_ID);
+    this.words.push(BOS_ID);
+  }
+
+  private ids: number[] = [];
+
+  add(line: string, where: string): void {
+    if (line.length === 0) return;
+    const tab = line.lastIndexOf('\t');
+    if (tab <= 0) throw new Error(`${where}: expected "n-gram<TAB>count"`);
+    const cs = line.slice(tab + 1).trim();
+    const count = Number(cs);
+    if (cs === '' || !Number.isInteger(count) || count < 0) throw new Error(`${where}: count '${cs}' is not a non-negative whole number`);
+    if (count === 0) return;
+    const N = this.order;
+    const first = line.indexOf(' ');
+    const k = first < 0 || first > tab ? 1 : line.slice(0, tab).split(' ').filter((w) => w !== '').length;
+    if (k > N) throw new Error(`${where}: ${k}-gram is longer than the order ${N}`);
+    if (k === 1) {
+      const w = line.slice(0, tab).trim();
+      if (w === '<s>') this.sentences += count;
+      else this.tokenCount += count;
+      return;
+    }
+    if (k < N && !line.startsWith('<s> ') && !line.trimStart().startsWith('<s> ')) return;
+    const ids = this.ids;
+    ids.length = 0;
+    for (let w of line.slice(0, tab).split(' ')) {
+      if (w === '') continue;
+      if (w === '<unk>') w = UNK_WORD;
+      let id = this.index.get(w);
+      if (id === undefined) { id = this.tokens.length; this.index.set(w, id); this.tokens.push(w); }
+      if (id === UNK_ID || (id === BOS_ID && ids.length > 0)) return;
+      ids.push(id);
+    }
+    for (let d = 0; d < N - k; d++) this.words.push(BOS_ID);
+    for (const id of ids) this.words.push(id);
+    this.weights.push(count);
+  }
+
+  finish(): PaddedCorpus {
+    const total = this.weights.n;
+    const N = this.order;
+    const positions = new Uint32Array(total);
+    for (let j = 0; j < total; j++) positions[j] = 2 + (j + 1) * N - 1;
+    const words = this.words.a.slice(0, this.words.n);
+    const weights = this.weights.a.slice(0, total);
+    this.words = new Grow(1);
+    this.weights = new Grow(1);
+    return { order: N, mode: this.mode, words, tokens: this.tokens, sentences: this.sentences, tokenCount: this.tokenCount, positions, weights };
   }
 }
