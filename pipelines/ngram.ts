@@ -86,10 +86,13 @@ writes it in ARPA format (to OUT, atomically, or to stdout).
                          each written as a sorted run to --temp-dir, the runs
                          merged, and the model built from the merged counts
                          (the same ARPA file as without --memory). Bounded:
-                         the corpus ids and per-part tables. Not bounded: the
-                         distinct n-grams of the whole corpus and the
-                         estimation tables, which the build holds in memory
-                         (about 40 bytes per distinct n-gram).
+                         the corpus ids and the per-part count tables. Not
+                         bounded: the estimation, which holds every distinct
+                         n-gram (about 12 bytes each) and, for kn/mkn, each
+                         N-gram padded to N words (4N+12 bytes): a 25M-token
+                         5-gram still peaks near 1.6 GB and the text runs make
+                         it several times slower, so --memory pays off only
+                         when the corpus is much larger than its n-grams.
   --temp-dir DIR         where the runs go (default: the system temp directory)
   --skip-symbols         drop <unk> tokens of the corpus (KenLM --skip_symbols).
                          By default a literal <unk> of the corpus is an
