@@ -165,7 +165,7 @@ t.test('detokenize stage: chunks concatenate to the front end detokenizer output
       const toks = Array.from({ length: 1 + rng.int(15) }, () => pool[rng.int(pool.length)]);
       const cut = rng.int(toks.length + 1);
       const d = new IncrementalDetokenizer(level);
-      d.skip(toks.slice(0, cut));
+      d.prime(toks.slice(0, cut));
       const chunks = toks.slice(cut).map((x) => d.push(x));
       const whole = level === 'whitespace' ? toks.join(' ') : detokenize(toks, level);
       const head = level === 'whitespace' ? toks.slice(0, cut).join(' ') : detokenize(toks.slice(0, cut), level);

@@ -60,7 +60,7 @@ export class IncrementalDetokenizer {
   }
 
   /** Take tokens already printed (an echoed prompt) into account. */
-  skip(tokens: readonly string[]): void {
+  prime(tokens: readonly string[]): void {
     for (const t of tokens) this.advance(t);
     if (tokens.length) this.started = true;
   }
@@ -87,7 +87,7 @@ export interface DetokenizeStageOptions {
 /** tokens → text chunks (see the file comment). */
 export function detokenizeStage(opts: DetokenizeStageOptions): Transform {
   const d = new IncrementalDetokenizer(opts.level);
-  if (opts.previous) d.skip(opts.previous);
+  if (opts.previous) d.prime(opts.previous);
   return new Transform({
     writableObjectMode: true,
     readableObjectMode: true,
