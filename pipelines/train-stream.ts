@@ -55,6 +55,7 @@ model:
   --seed S            makes training reproducible (default 1)
   --smoothing S       ngram only: mkn (default), kn, witten-bell, katz,
                       add-delta (--delta D), stupid-backoff (--alpha A), mle;
+                      katz takes --katz-k K (Good-Turing threshold, default 5);
                       writes the ARPA file --out, like lmstream ngram build
 vocabulary:
   --min-count N       keep tokens seen at least N times (default 1)
@@ -102,7 +103,7 @@ const OPTIONS = {
   direct: { type: 'boolean' }, tie: { type: 'boolean' }, dropout: { type: 'string' }, l2: { type: 'string' },
   clip: { type: 'string' }, optimizer: { type: 'string' }, lr: { type: 'string' }, init: { type: 'string' },
   'init-scale': { type: 'string' }, softmax: { type: 'string' }, classes: { type: 'string' }, seed: { type: 'string' },
-  smoothing: { type: 'string' }, delta: { type: 'string' }, alpha: { type: 'string' }, 'min-count': { type: 'string' }, 'max-vocab': { type: 'string' },
+  smoothing: { type: 'string' }, delta: { type: 'string' }, alpha: { type: 'string' }, 'katz-k': { type: 'string' }, 'min-count': { type: 'string' }, 'max-vocab': { type: 'string' },
   epochs: { type: 'string' }, shuffle: { type: 'string' }, pack: { type: 'boolean' }, batch: { type: 'string' }, bptt: { type: 'string' }, valid: { type: 'string' },
   'valid-fraction': { type: 'string' }, 'lr-decay': { type: 'string' }, 'max-tokens': { type: 'string' },
   'checkpoint-every': { type: 'string' }, 'max-steps': { type: 'string' }, out: { type: 'string' }, resume: { type: 'string' }, cache: { type: 'string' },
@@ -199,7 +200,7 @@ export async function main(argv: string[]): Promise<number> {
   if (kind === 'ngram') return trainNgram(p);
   if (!(ARCHS as readonly string[]).includes(kind)) throw new UsageError(`--model: '${kind}' is not one of mlp, rnn, lstm, gru, ngram`);
   const arch = kind as Arch;
-  for (const k of ['smoothing', 'delta', 'alpha']) if (p.values[k] !== undefined) throw new UsageError(`--${k} applies to --model ngram only`);
+  for (const k of ['smoothing', 'delta', 'alpha', 'katz-k']) if (p.values[k] !== undefined) throw new UsageError(`--${k} applies to --model ngram only`);
 
   const out = str(p, 'out') ?? resumeDir;
   if (!out) throw new UsageError('--out DIR is required (where checkpoints go)');
@@ -376,11 +377,13 @@ async function trainNgram(p: Parsed): Promise<number> {
   const mode = oneOf(p, 'mode', ['sentence', 'stream'] as const, 'sentence');
   const delta = p.values.delta === undefined ? undefined : num(p, 'delta', 1, { min: 0 });
   const alpha = p.values.alpha === undefined ? undefined : num(p, 'alpha', 0.4, { min: 0 });
+  const katzK = p.values['katz-k'] === undefined ? undefined : num(p, 'katz-k', 5, { min: 0, max: 50, integer: true });
+  if (katzK !== undefined && smoothing !== 'katz') throw new UsageError('--katz-k applies to --smoothing katz only');
   if (p.positionals.length === 0 && process.stdin.isTTY) throw new UsageError('no input: pipe a corpus into train-stream (or name FILEs)');
   const warn = (m: string) => log(`train-stream: ${m}`);
   let r;
   try {
-    r = await buildArpaFromCorpus(inputBytes(p.positionals), { order, smoothing, mode, delta, alpha, out, warn, log: (m: string) => log(`train-stream: ${m}`) });
+    r = await buildArpaFromCorpus(inputBytes(p.positionals), { order, smoothing, mode, delta, alpha, katzK, out, warn, log: (m: string) => log(`train-stream: ${m}`) });
   } catch (e) {
     if (e instanceof UserError) throw e;
     throw new UserError((e as Error).message);

@@ -13,7 +13,10 @@ const fixture = path.join(root, 'fixtures/train/tiny.txt');
 t.test('train --model ngram writes the ARPA file of the n-gram builder', async (t) => {
   const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'lmstream-ngram-'));
   t.teardown(() => fsp.rm(dir, { recursive: true, force: true }));
-  for (const [smoothing, extra] of [['mkn', []], ['witten-bell', []], ['kn', []]] as [string, string[]][]) {
+  const cases: [string, string[], { katzK?: number }][] = [
+    ['mkn', [], {}], ['witten-bell', [], {}], ['kn', [], {}], ['katz', ['--katz-k', '2'], { katzK: 2 }],
+  ];
+  for (const [smoothing, extra, opts] of cases) {
     const out = path.join(dir, `${smoothing}.arpa`);
     const r = spawnSync(process.execPath, [cli, 'train', '--model', 'ngram', '--order', '3', '--smoothing', smoothing, ...extra, '--out', out],
       { input: await fsp.readFile(fixture), encoding: 'utf8' });
@@ -21,10 +24,15 @@ t.test('train --model ngram writes the ARPA file of the n-gram builder', async (
     t.equal(r.stdout, '');
     t.match(r.stderr, new RegExp(`3-gram ${smoothing} model of 50 tokens written to`));
     const ref = path.join(dir, `${smoothing}.ref.arpa`);
-    await buildArpaFromCorpus(createReadStream(fixture), { order: 3, smoothing: smoothing as 'mkn', out: ref, warn: () => {} });
+    await buildArpaFromCorpus(createReadStream(fixture), { order: 3, smoothing: smoothing as 'mkn', ...opts, out: ref, warn: () => {} });
     const got = await fsp.readFile(out, 'utf8');
     t.match(got, /^\\data\\\nngram 1=19\n/);
     t.equal(got, await fsp.readFile(ref, 'utf8'), `${smoothing}: identical to buildArpaFromCorpus`);
+    if (opts.katzK !== undefined) {
+      const k5 = path.join(dir, 'katz5.arpa');
+      await buildArpaFromCorpus(createReadStream(fixture), { order: 3, smoothing: 'katz', out: k5, warn: () => {} });
+      t.not(got, await fsp.readFile(k5, 'utf8'), '--katz-k 2 is passed on (differs from the default k = 5)');
+    }
   }
   const bad = spawnSync(process.execPath, [cli, 'train', '--model', 'ngram', '--order', '3', '--epochs', '2', '--out', path.join(dir, 'x.arpa')], { input: 'a\n', encoding: 'utf8' });
   t.equal(bad.status, 2);
@@ -32,6 +40,9 @@ t.test('train --model ngram writes the ARPA file of the n-gram builder', async (
   const bad2 = spawnSync(process.execPath, [cli, 'train', '--model', 'ngram', '--order', '11', '--out', path.join(dir, 'x.arpa')], { input: 'a\n', encoding: 'utf8' });
   t.equal(bad2.status, 2);
   t.match(bad2.stderr, /--order: 11 is above the maximum 10/);
+  const bad4 = spawnSync(process.execPath, [cli, 'train', '--model', 'ngram', '--katz-k', '2', '--out', path.join(dir, 'x.arpa')], { input: 'a\n', encoding: 'utf8' });
+  t.equal(bad4.status, 2);
+  t.match(bad4.stderr, /--katz-k applies to --smoothing katz only/);
   const bad3 = spawnSync(process.execPath, [cli, 'train', '--model', 'lstm', '--smoothing', 'kn', '--out', path.join(dir, 'y')], { input: 'a\n', encoding: 'utf8' });
   t.equal(bad3.status, 2);
   t.match(bad3.stderr, /--smoothing applies to --model ngram only/);
