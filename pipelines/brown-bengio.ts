@@ -521,6 +521,8 @@ export interface ReproduceOptions {
   batch?: number;
   /** data-parallel training threads (1 or 2) for models that support it */
   threads?: number;
+  /** evaluate the checkpoint already in outDir/models/NAME instead of training, when there is one */
+  reuse?: boolean;
   log?: (msg: string) => void;
   /** called after each row, e.g. to write partial results */
   onRow?: (row: ResultRow) => Promise<void> | void;
@@ -592,6 +594,21 @@ export async function runBengio2003(opts: ReproduceOptions): Promise<ResultRow[]
     const spec: NeuralSpec = { ...spec0, batch: opts.batch ?? spec0.batch };
     const config = { ...spec.config, ...opts.neuralOverrides, vocabSize: vocab.size, seed: opts.seed ?? 1 };
     log(`${name}: ${spec.description}, |V| = ${vocab.size}, ${data.train.length} training tokens`);
+    const saveDir = path.join(opts.outDir, 'models', name);
+    if (opts.reuse && (await fsp.stat(path.join(saveDir, 'model.json')).then(() => true, () => false))) {
+      log(`${name}: reusing the checkpoint in ${saveDir} (no training)`);
+      const batches = specBatches(spec, vocab.bosId, opts.seed ?? 1);
+      const model = await factory.load(saveDir);
+      const valid = await neuralPpl(model, batches(data.valid, false));
+      const test = await neuralPpl(model, batches(data.test, false));
+      const row: ResultRow = {
+        model: name, description: `${spec.description} (reused checkpoint)`, validPpl: valid.ppl, testPpl: test.ppl,
+        paperPpl: PAPER_PPL[name], trainSeconds: NaN, details: { config: model.config, reused: saveDir },
+      };
+      if (opts.models.includes(name)) await emit(row);
+      trained.push({ name, model, row });
+      continue;
+    }
     const unigram = new Float64Array(vocab.size);
     for (const w of data.train) unigram[w]++;
     const model0 = await factory.create(config, unigram);
@@ -606,7 +623,7 @@ export async function runBengio2003(opts: ReproduceOptions): Promise<ResultRow[]
       batches,
       maxEpochs: opts.maxEpochs,
       timeBudget: opts.timeBudget,
-      saveDir: path.join(opts.outDir, 'models', name),
+      saveDir,
       load: (dir) => f.load(dir),
       // a training checkpoint (weights, vocab.json, config.json): `lmstream generate --model DIR` loads it
       save: (m, dir, info) => writeCheckpoint(dir, {

@@ -45,6 +45,8 @@ options:
   --softmax KIND      full or class for every neural model (default: full for
                       the MLPs as in the paper, class for the LSTM)
   --threads N         data-parallel training threads, 1 (default) or 2
+  --reuse             evaluate the neural checkpoints already in DIR/models
+                      instead of training them again (e.g. to add mixtures)
   --seed N            random seed (default 1)
   --backend NAME      tfjs backend: wasm, cpu, tensorflow (default: best available)
 
@@ -66,6 +68,7 @@ const OPTIONS = {
   l2: { type: 'string' },
   seed: { type: 'string' },
   threads: { type: 'string' },
+  reuse: { type: 'boolean' },
   backend: { type: 'string' },
 } as const;
 
@@ -166,6 +169,7 @@ export async function main(argv: string[]): Promise<number> {
     seed,
     batch,
     threads,
+    reuse: p.values.reuse === true,
     neuralOverrides: overrides,
     log,
     onRow: async (r) => {

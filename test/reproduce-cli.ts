@@ -73,3 +73,22 @@ t.test('reproduce: usage errors and help', async (t) => {
   t.equal(d.status, 2);
   t.match(d.stderr, /--time-budget: 'soon' is not a duration/);
 });
+
+t.test('reproduce --reuse evaluates the saved checkpoint instead of training again', async (t) => {
+  const out = await fsp.mkdtemp(path.join(os.tmpdir(), 'repro-reuse-'));
+  t.teardown(() => fsp.rm(out, { recursive: true, force: true }));
+  const common = ['bengio2003', '--data', TINY, '--out', out, '--max-tokens', '1500', '--epochs', '1', '--batch', '32', '--softmax', 'class'];
+  const first = run([...common, '--models', 'mlp9']);
+  t.equal(first.status, 0, first.stderr);
+  const row = (stdout: string, name: RegExp) => stdout.split('\n').find((l) => name.test(l))!.split('|').slice(1, -1).map((c) => c.trim());
+  const trained = row(first.stdout, /^\| MLP9/);
+  const again = run([...common, '--models', 'mlp9,mix', '--reuse']);
+  t.equal(again.status, 0, again.stderr);
+  t.match(again.stderr, /mlp9: reusing the checkpoint in/);
+  t.notMatch(again.stderr, /mlp9: epoch 1/, 'no training');
+  const reused = row(again.stdout, /^\| MLP9 .*reused checkpoint/);
+  t.equal(reused[1], trained[1], 'same valid ppl');
+  t.equal(reused[2], trained[2], 'same test ppl');
+  t.equal(reused[4], '—', 'no train time for a reused model');
+  t.ok(again.stdout.split('\n').some((l) => /^\| MLP9 \+ KN3, 0\.5\/0\.5/.test(l)), 'the mixture row is there');
+});
