@@ -473,10 +473,16 @@ export interface NeuralSpec {
   bptt: number;
 }
 
+const MLP_TRAINING = { optimizer: 'sgd', lr: 0.3, l2: 1e-5, softmax: 'class' } as const;
+
 /** The paper's two MLPs and our LSTM (size/dropout chosen for a 2-core CPU budget). */
 export const NEURAL_SPECS: Record<NeuralName, NeuralSpec> = {
-  mlp9: { description: 'MLP9 (n=5, m=30, h=100, no direct)', config: { arch: 'mlp', order: 5, embed: 30, hidden: 100, direct: false }, batch: 64, bptt: 0 },
-  mlp1: { description: 'MLP1 (n=5, m=60, h=50, direct)', config: { arch: 'mlp', order: 5, embed: 60, hidden: 50, direct: true }, batch: 64, bptt: 0 },
+  // SGD (lr 0.3, halved when validation stops improving) with a little L2, as
+  // the paper trains them: Adam overfits the rare words' embeddings within two
+  // epochs here (best valid ppl 360 against 277 with SGD). The class softmax is
+  // exact and 4x faster than the full one at |V| = 17,905.
+  mlp9: { description: 'MLP9 (n=5, m=30, h=100, no direct)', config: { arch: 'mlp', order: 5, embed: 30, hidden: 100, direct: false, ...MLP_TRAINING }, batch: 64, bptt: 0 },
+  mlp1: { description: 'MLP1 (n=5, m=60, h=50, direct)', config: { arch: 'mlp', order: 5, embed: 60, hidden: 50, direct: true, ...MLP_TRAINING }, batch: 64, bptt: 0 },
   lstm: {
     description: 'LSTM (1×256, tied, dropout 0.3, class softmax)',
     config: { arch: 'lstm', embed: 256, hidden: 256, layers: 1, tie: true, dropout: 0.3, clip: 1, softmax: 'class' },

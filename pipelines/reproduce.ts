@@ -42,8 +42,8 @@ options:
   --dropout P         dropout of every neural model (default: the model's:
                       none for the MLPs, 0.3 for the LSTM)
   --l2 C              L2 weight decay of every neural model (default 0)
-  --softmax KIND      full or class for every neural model (default: full for
-                      the MLPs as in the paper, class for the LSTM)
+  --softmax KIND      full or class for every neural model (default: class;
+                      perplexity is exact either way)
   --threads N         data-parallel training threads, 1 (default) or 2
   --reuse             evaluate the neural checkpoints already in DIR/models
                       instead of training them again (e.g. to add mixtures)
