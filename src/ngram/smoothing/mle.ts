@@ -12,7 +12,12 @@
 import type { CountIndex } from './count-index.js';
 import { BackoffModel } from './backoff-model.js';
 
-export function buildMle(idx: CountIndex): BackoffModel {
+/**
+ * Relative frequencies c(h,w)/c(h) at every order (c(w)/N for unigrams) and a
+ * constant back-off weight `backoff` on every seen history: the MLE's tables,
+ * and stupid back-off's with weight α.
+ */
+export function relativeFrequencies(idx: CountIndex, backoff: number): { p1: Float64Array; prob: Float64Array[]; bo: Float64Array[] } {
   const p1 = new Float64Array(idx.V);
   for (let w = 0; w < idx.V; w++) p1[w] = idx.unigram[w] / idx.total;
   const prob: Float64Array[] = [];
@@ -25,7 +30,13 @@ export function buildMle(idx: CountIndex): BackoffModel {
       for (let e = L.ctxStart[j]; e < L.ctxStart[j + 1]; e++) p[e] = L.counts[e] / t;
     }
     prob[k] = p;
-    bo[k] = new Float64Array(L.nCtx); // all zero: no mass left for unseen words
+    bo[k] = new Float64Array(L.nCtx).fill(backoff);
   }
+  return { p1, prob, bo };
+}
+
+export function buildMle(idx: CountIndex): BackoffModel {
+  // back-off weight 0 on seen histories: no mass is left for unseen words
+  const { p1, prob, bo } = relativeFrequencies(idx, 0);
   return new BackoffModel('mle', true, idx, p1, prob, bo, 1);
 }

@@ -14,6 +14,7 @@
  * No ARPA form beyond order 1 (see `notArpa`).
  */
 import type { CountIndex } from './count-index.js';
+import { relativeFrequencies } from './mle.js';
 import { BackoffModel } from './backoff-model.js';
 
 export const STUPID_BACKOFF_NOT_ARPA =
@@ -22,19 +23,6 @@ export const STUPID_BACKOFF_NOT_ARPA =
 
 export function buildStupidBackoff(idx: CountIndex, alpha = 0.4): BackoffModel {
   if (!(alpha > 0) || !Number.isFinite(alpha)) throw new Error(`stupid-backoff: alpha must be a positive number, got ${alpha}`);
-  const p1 = new Float64Array(idx.V);
-  for (let w = 0; w < idx.V; w++) p1[w] = idx.unigram[w] / idx.total;
-  const prob: Float64Array[] = [];
-  const bo: Float64Array[] = [];
-  for (let k = 2; k <= idx.order; k++) {
-    const L = idx.levels[k];
-    const p = new Float64Array(L.words.length);
-    for (let j = 0; j < L.nCtx; j++) {
-      const t = L.ctxTotal[j];
-      for (let e = L.ctxStart[j]; e < L.ctxStart[j + 1]; e++) p[e] = L.counts[e] / t;
-    }
-    prob[k] = p;
-    bo[k] = new Float64Array(L.nCtx).fill(alpha);
-  }
+  const { p1, prob, bo } = relativeFrequencies(idx, alpha);
   return new BackoffModel('stupid-backoff', false, idx, p1, prob, bo, alpha, idx.order > 1 ? STUPID_BACKOFF_NOT_ARPA : undefined);
 }
