@@ -81,23 +81,8 @@ export class IdCache {
   }
 
   /** One Int32Array per document, read sequentially from disk. */
-  async *documentIds(): AsyncGenerator<Int32Array> {
-    const lens = await IntReader.open(this.docsPath);
-    const ids = await IntReader.open(this.idsPath);
-    try {
-      for (;;) {
-        const ls = await lens.block();
-        if (ls.length === 0) break;
-        for (const l of ls) {
-          const d = await ids.take(l);
-          if (d.length !== l) throw new Error(`${this.idsPath}: shorter than its document index`);
-          yield d;
-        }
-      }
-    } finally {
-      await lens.close();
-      await ids.close();
-    }
+  documentIds(): AsyncGenerator<Int32Array> {
+    return readDocs(this.idsPath, this.docsPath);
   }
 
   /** The documents as a Readable (objectMode, Int32Array per document). */
@@ -251,21 +236,9 @@ export function idCacheSink(opts: IdCacheOptions): (source: AsyncIterable<unknow
       const docsPath = path.join(opts.dir, `${name}.docs`);
       await fsp.rename(docsPath, docsPath + '.in');
       const w = await SplitWriter.create(opts.dir, name);
-      const ids = await IntReader.open(tmp);
-      const lens = await IntReader.open(docsPath + '.in');
-      try {
-        for (;;) {
-          const ls = await lens.block();
-          if (ls.length === 0) break;
-          for (const l of ls) {
-            const d = await ids.take(l);
-            for (let i = 0; i < d.length; i++) d[i] = remap[d[i]];
-            await w.doc(d);
-          }
-        }
-      } finally {
-        await ids.close();
-        await lens.close();
+      for await (const d of readDocs(tmp, docsPath + '.in')) {
+        for (let i = 0; i < d.length; i++) d[i] = remap[d[i]];
+        await w.doc(d);
       }
       await fsp.rm(tmp);
       await fsp.rm(docsPath + '.in');
@@ -273,6 +246,29 @@ export function idCacheSink(opts: IdCacheOptions): (source: AsyncIterable<unknow
     };
     return { vocab, train: await final(trainName), valid: valid ? await final(validName) : undefined };
   };
+}
+
+/**
+ * The documents of an ids file (Int32 little-endian) cut by its document
+ * index (one Int32 length per document), read sequentially.
+ */
+async function* readDocs(idsPath: string, docsPath: string): AsyncGenerator<Int32Array> {
+  const lens = await IntReader.open(docsPath);
+  const ids = await IntReader.open(idsPath);
+  try {
+    for (;;) {
+      const ls = await lens.block();
+      if (ls.length === 0) break;
+      for (const l of ls) {
+        const d = await ids.take(l);
+        if (d.length !== l) throw new Error(`${idsPath}: shorter than its document index`);
+        yield d;
+      }
+    }
+  } finally {
+    await lens.close();
+    await ids.close();
+  }
 }
 
 /** True when `dir` is absent or holds only id-cache files (safe to remove). */
