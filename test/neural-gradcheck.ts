@@ -80,6 +80,7 @@ t.test('an sgd step follows the gradient of the L2-regularised objective (dropou
   const batch = seqBatch(2, 3, 12, false);
   const before = m.params.map((p) => Float32Array.from(p.data));
   await m.trainStep(batch);
+  m.syncWeights(); // the L2 decay of the rows the step did not touch (row-sparse SGD)
   // effective gradient = −Δw / lr
   const grads = new Map<Param, Float32Array>(m.params.map((p, i) => [p, Float32Array.from(p.data, (w, k) => (before[i][k] - w) / lr)]));
   m.params.forEach((p, i) => {

@@ -13,8 +13,9 @@ export function gatherRows(E: Param, ids: ArrayLike<number>, out?: Float32Array)
   for (let n = 0; n < ids.length; n++) {
     const id = ids[n];
     if (!(id >= 0 && id < V) || !Number.isInteger(id)) throw new Error(`token id ${id} outside the vocabulary (size ${V})`);
-    o.set(E.data.subarray(id * m, id * m + m), n * m);
   }
+  E.freshIds(ids);
+  for (let n = 0; n < ids.length; n++) o.set(E.data.subarray(ids[n] * m, ids[n] * m + m), n * m);
   return o;
 }
 
@@ -22,6 +23,7 @@ export function gatherRows(E: Param, ids: ArrayLike<number>, out?: Float32Array)
 export function scatterAddRows(E: Param, ids: ArrayLike<number>, d: Float32Array): void {
   const m = E.cols;
   const g = E.grad;
+  E.touchIds(ids);
   for (let n = 0; n < ids.length; n++) {
     const go = ids[n] * m;
     const dO = n * m;

@@ -46,6 +46,9 @@ export class MlpLM extends BaseLM {
     const W = new Param('out.W', [V, D], true);
     this.output = makeOutput(config, D, W, extras);
     this.params.push(this.emb, this.Wh, this.bh, ...this.output.params);
+    // gradients by rows: the context's embeddings, the target classes' output rows
+    this.emb.rowwise = true;
+    W.rowwise = config.softmax === 'class';
     const rng = NeuralRng.fromSeed(config.seed, 1);
     fillUniform(this.emb, config.initScale, rng);
     initWeight(this.Wh, config.init, config.initScale, X, h, false, rng);

@@ -126,9 +126,11 @@ export abstract class BaseLM implements NeuralLM {
       await this.worker.terminate();
       this.worker = undefined;
     }
+    if (threads === 2) this.optimizer.setRowSparse(false); // the threads update halves of every array
     for (const p of this.params) p.rehome(alloc(p.size), alloc(p.size));
     this.optimizer.useSlots(Object.fromEntries(Object.entries(this.optimizer.slots).map(([k, arrs]) => [k, arrs.map((a) => alloc(a.length))])));
     if (threads === 2) this.worker = await GradWorker.start(this);
+    else this.optimizer.setRowSparse(true);
     this.threadsChanged();
   }
 
@@ -173,6 +175,7 @@ export abstract class BaseLM implements NeuralLM {
     }
     const c = this.config;
     this.optimizer = new Optimizer(c.optimizer, this.params, c.lr, c.l2, c.clip);
+    this.optimizer.setRowSparse(true);
   }
 
   get learningRate(): number {
@@ -206,6 +209,7 @@ export abstract class BaseLM implements NeuralLM {
 
   async save(dir: string): Promise<void> {
     await fsp.mkdir(dir, { recursive: true });
+    this.syncWeights();
     const w = packWeights(this.params.map((p) => ({ name: p.name, shape: p.shape, data: p.data })));
     await writeFileAtomic(path.join(dir, 'weights.bin'), w.buf);
     const mj: ModelJSON = {
@@ -237,8 +241,19 @@ export abstract class BaseLM implements NeuralLM {
     await writeFileAtomic(path.join(dir, 'optimizer.json'), JSON.stringify(oj, null, 1) + '\n');
   }
 
+  /**
+   * Apply the deferred L2 decay of row-sparse SGD to every row, so that each
+   * param's `data` holds the weights of the dense update. `save` does it; do
+   * it before reading `params[i].data` directly.
+   */
+  syncWeights(): void {
+    for (const p of this.params) p.freshAll();
+  }
+
   /** set the weights from a name → data map (from model.json/weights.bin) */
   setWeights(m: Map<string, Float32Array>, file = 'weights'): void {
+    const sparse = this.optimizer.rowSparse;
+    this.optimizer.setRowSparse(false);
     for (const p of this.params) {
       const d = m.get(p.name);
       if (!d) throw new Error(`${file}: missing weight ${p.name}`);
@@ -246,6 +261,7 @@ export abstract class BaseLM implements NeuralLM {
       p.data.set(d);
       p.changed();
     }
+    if (sparse) this.optimizer.setRowSparse(true);
   }
 
   /** restore the optimiser state saved by `save` */

@@ -3,10 +3,16 @@
  * adamw (decoupled weight decay), rmsprop (ρ 0.99), adagrad; L2 weight decay
  * on weights (not biases); global gradient-norm clipping. The state (moments
  * and the step count) can be exported and restored exactly.
+ *
+ * Plain SGD updates the matrices a model marks `rowwise` (embeddings, the
+ * word rows of a class softmax) row-sparsely: only the rows the step's
+ * gradient touched, with the L2 decay of the others applied lazily (see
+ * RowSparse in params.ts). The result is the dense update's; the cost of a
+ * step no longer grows with |V|.
  */
 import type { OptimizerName } from './api.js';
 import { nativeKernels } from './linalg.js';
-import type { Param } from './params.js';
+import { RowSparse, type Param } from './params.js';
 
 export interface OptimState {
   name: OptimizerName;
@@ -41,8 +47,45 @@ export class Optimizer {
     for (const s of SLOTS[name]) this.slots[s] = params.map((p) => new Float32Array(p.size));
   }
 
+  /**
+   * Row-sparse SGD on (or off) for the params marked `rowwise`; only plain
+   * SGD has an exact row-sparse form. Turning it off brings every row up to
+   * date first. Call between steps (after an update, before the next zeroGrad).
+   */
+  setRowSparse(on: boolean): void {
+    for (const p of this.params) {
+      if (on && this.name === 'sgd' && p.rowwise) {
+        if (!p.sparse) {
+          p.grad.fill(0);
+          p.sparse = new RowSparse(p.rows);
+        }
+      } else if (p.sparse) {
+        p.freshAll();
+        p.sparse = undefined;
+      }
+    }
+  }
+
+  /** the params updated row-sparsely now */
+  get rowSparse(): boolean {
+    return this.params.some((p) => p.sparse);
+  }
+
   zeroGrad(): void {
-    for (const p of this.params) p.grad.fill(0);
+    for (const p of this.params) {
+      const s = p.sparse;
+      if (!s) {
+        p.grad.fill(0);
+        continue;
+      }
+      const c = p.cols;
+      for (let k = 0; k < s.count; k++) {
+        const r = s.list[k];
+        p.grad.fill(0, r * c, (r + 1) * c);
+        s.mark[r] = 0;
+      }
+      s.count = 0;
+    }
   }
 
   /** global L2 norm of the gradients */
@@ -51,6 +94,14 @@ export class Optimizer {
     const nat = nativeKernels();
     for (const p of this.params) {
       const g = p.grad;
+      const sp = p.sparse;
+      if (sp) {
+        const c = p.cols;
+        for (let k = 0; k < sp.count; k++) {
+          for (let i = sp.list[k] * c, e = i + c; i < e; i++) s += g[i] * g[i];
+        }
+        continue;
+      }
       if (nat) {
         s += nat.addSumSq(g, null, 0, g.length, true);
         continue;
@@ -114,6 +165,11 @@ export class Optimizer {
       const n = Math.floor(p.size * hi);
       const l2 = p.decay ? this.l2 : 0;
       const coupled = this.name === 'adamw' ? 0 : l2;
+      if (p.sparse) {
+        if (i0 !== 0 || n !== p.size) throw new Error(`${p.name}: a row-sparse parameter is updated whole, not by shares`);
+        this.sgdRows(p, scale, l2);
+        return;
+      }
       switch (this.name) {
         case 'sgd':
           for (let i = i0; i < n; i++) w[i] -= lr * (g[i] * scale + coupled * w[i]);
@@ -176,6 +232,34 @@ export class Optimizer {
         }
       }
     });
+  }
+
+  /** SGD on the touched rows of a row-sparse param; the other rows' decay is deferred */
+  private sgdRows(p: Param, scale: number, l2: number): void {
+    const s = p.sparse!;
+    const lr = this.lr;
+    const w = p.data;
+    const g = p.grad;
+    const c = p.cols;
+    const f = 1 - lr * l2;
+    if (!(f > 0)) {
+      // no logarithm for the lazy decay: update every row (g is 0 off the touched ones)
+      p.freshAll();
+      for (let i = 0; i < w.length; i++) w[i] -= lr * (g[i] * scale + l2 * w[i]);
+      return;
+    }
+    const next = f === 1 ? s.now : s.now + Math.log(f);
+    const a = lr * scale;
+    for (let k = 0; k < s.count; k++) {
+      const r = s.list[k];
+      p.freshRow(r);
+      for (let i = r * c, e = i + c; i < e; i++) w[i] = f * w[i] - a * g[i];
+      s.last[r] = next;
+    }
+    if (next !== s.now) {
+      s.now = next;
+      s.lagging = true;
+    }
   }
 
   /** put the slots on other storage (e.g. shared memory), keeping their values */

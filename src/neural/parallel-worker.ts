@@ -19,6 +19,7 @@ try {
   await initBackend(undefined, () => {});
   const extras = { classBounds: init.classBounds };
   const model = init.config.arch === 'mlp' ? new MlpLM(init.config, extras) : new RecurrentLM(init.config, extras);
+  model.optimizer.setRowSparse(false); // gradients only: the main thread keeps dense arrays
   model.params.forEach((p, i) => p.rehome(new Float32Array(init.weights[i]), new Float32Array(init.grads[i]), false));
   const own = model.params.map((p) => p.grad);
   // the optimiser's view: shared weights, the main thread's gradients and slots

@@ -1,14 +1,47 @@
 /**
  * Trainable parameters: a named Float32Array with its gradient, plus cached
- * matrix views (as is and transposed) for the products. Pure logic.
+ * matrix views (as is and transposed) for the products; and the bookkeeping
+ * of row-sparse SGD (RowSparse). Pure logic.
  */
 import { Mat } from './linalg.js';
 import { NeuralRng } from './rng.js';
 import type { InitName } from './api.js';
 
+/**
+ * Row-sparse SGD of a matrix whose gradient touches few rows per step (an
+ * embedding, the word rows of a class softmax): the rows touched since the
+ * last zeroGrad, and lazy L2 decay. Each row remembers the cumulative
+ * log-decay Σ ln(1 − lr·λ) it is current to (`last`); the optimiser advances
+ * `now` every step and updates only the touched rows; a lagging row is
+ * multiplied by exp(now − last) before it is read or updated. The weights
+ * read are those of the dense update (up to float rounding).
+ */
+export class RowSparse {
+  readonly mark: Uint8Array;
+  readonly list: Int32Array;
+  count = 0;
+  readonly last: Float64Array;
+  now = 0;
+  /** some row may be behind `now` */
+  lagging = false;
+
+  constructor(rows: number) {
+    this.mark = new Uint8Array(rows);
+    this.list = new Int32Array(rows);
+    this.last = new Float64Array(rows);
+  }
+}
+
 export class Param {
   data: Float32Array;
   grad: Float32Array;
+  /**
+   * Set by the model: every write to the gradient goes through touchRow(s),
+   * so the optimiser may update this matrix row-sparsely (see RowSparse).
+   */
+  rowwise = false;
+  /** row-sparse bookkeeping while the optimiser updates this matrix by rows */
+  sparse: RowSparse | undefined;
   private mat: Mat | undefined;
   private matT: Mat | undefined;
 
@@ -39,6 +72,75 @@ export class Param {
   asMatT(): Mat {
     if (!this.matT) this.matT = Mat.transposeOf(this.data, this.rows, this.cols);
     return this.matT;
+  }
+
+  /** note that the gradient of rows [lo, hi) is being written */
+  touchRows(lo: number, hi: number): void {
+    const s = this.sparse;
+    if (!s) return;
+    for (let r = lo; r < hi; r++) {
+      if (s.mark[r]) continue;
+      s.mark[r] = 1;
+      s.list[s.count++] = r;
+    }
+  }
+
+  /** note that the gradient of the rows `ids` is being written */
+  touchIds(ids: ArrayLike<number>): void {
+    const s = this.sparse;
+    if (!s) return;
+    for (let n = 0; n < ids.length; n++) {
+      const r = ids[n];
+      if (s.mark[r]) continue;
+      s.mark[r] = 1;
+      s.list[s.count++] = r;
+    }
+  }
+
+  /** bring row r up to date with the lazy decay; true when it changed */
+  private catchUp(s: RowSparse, r: number): boolean {
+    const d = s.now - s.last[r];
+    if (d === 0) return false;
+    s.last[r] = s.now;
+    const f = Math.exp(d);
+    const w = this.data;
+    const c = this.cols;
+    for (let j = r * c, e = j + c; j < e; j++) w[j] *= f;
+    return true;
+  }
+
+  /** make rows [lo, hi) current before reading them */
+  freshRows(lo: number, hi: number): void {
+    const s = this.sparse;
+    if (!s || !s.lagging) return;
+    let changed = false;
+    for (let r = lo; r < hi; r++) if (this.catchUp(s, r)) changed = true;
+    if (changed) this.changed();
+  }
+
+  /** make the rows `ids` current before reading them */
+  freshIds(ids: ArrayLike<number>): void {
+    const s = this.sparse;
+    if (!s || !s.lagging) return;
+    let changed = false;
+    for (let n = 0; n < ids.length; n++) if (this.catchUp(s, ids[n])) changed = true;
+    if (changed) this.changed();
+  }
+
+  /** make row r current before updating it (no view invalidation: the update does it) */
+  freshRow(r: number): void {
+    const s = this.sparse;
+    if (s && s.lagging) this.catchUp(s, r);
+  }
+
+  /** make every row current and restart the decay clock at 0 (before saving, or reading the whole matrix) */
+  freshAll(): void {
+    const s = this.sparse;
+    if (!s || !s.lagging) return;
+    this.freshRows(0, this.rows);
+    s.now = 0;
+    s.last.fill(0);
+    s.lagging = false;
   }
 
   /** call after `data` changed */

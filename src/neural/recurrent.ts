@@ -56,6 +56,10 @@ export class RecurrentLM extends BaseLM {
         this.params.push(p);
       }
     }
+    // gradients by rows (row-sparse SGD): the inputs' embeddings, the target classes' output rows
+    const classOut = config.softmax === 'class';
+    this.emb.rowwise = classOut || !config.tie;
+    W.rowwise = classOut;
     // initialisation, in a fixed order from the seed
     const rng = NeuralRng.fromSeed(config.seed, 1);
     fillUniform(this.emb, config.initScale, rng);

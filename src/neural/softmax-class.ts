@@ -69,7 +69,6 @@ export class ClassSoftmax implements OutputLayer {
     // word part, grouped by class so each class's rows are read once
     const order: number[][] = Array.from({ length: C }, () => []);
     for (let n = 0; n < N; n++) if (!counted || counted[n] !== 0) order[this.classOf[y[n]]].push(n);
-    const W = this.W.data;
     const b = this.b.data;
     const gW = this.W.grad;
     const gb = this.b.grad;
@@ -80,7 +79,9 @@ export class ClassSoftmax implements OutputLayer {
       const s = this.bounds[c];
       const K = this.bounds[c + 1] - s;
       // this class's rows of W (K×D) are contiguous; the tokens' inputs gathered (m×D)
-      const Wk = W.subarray(s * D, (s + K) * D);
+      this.W.freshRows(s, s + K);
+      if (grad) this.W.touchRows(s, s + K);
+      const Wk = this.W.data.subarray(s * D, (s + K) * D);
       const Hm = new Float32Array(m * D);
       for (let i = 0; i < m; i++) Hm.set(h.subarray(toks[i] * D, (toks[i] + 1) * D), i * D);
       const lw = matmulArrT(Hm, m, D, Wk, K);
@@ -114,6 +115,7 @@ export class ClassSoftmax implements OutputLayer {
     const lc = matmul(h, 1, D, this.Wc.asMatT());
     for (let j = 0; j < C; j++) lc[j] += this.bc.data[j];
     const lsec = logSumExp(lc, 0, C);
+    this.W.freshAll();
     const lw = matmul(h, 1, D, this.W.asMatT());
     const out = new Float32Array(V);
     for (let c = 0; c < C; c++) {

@@ -20,6 +20,7 @@ export class FullSoftmax implements OutputLayer {
   run(h: Float32Array, N: number, y: Int32Array, counted: Uint8Array | undefined, gradScale: number, nats?: Float32Array): OutputResult {
     const V = this.V;
     const D = this.inputSize;
+    this.W.freshAll(); // (when W is also a row-sparse embedding)
     const logits = matmul(h, N, D, this.W.asMatT());
     const b = this.b.data;
     let sumNats = 0;
@@ -47,6 +48,7 @@ export class FullSoftmax implements OutputLayer {
     if (!grad) return { sumNats };
     const dl = logits;
     const dIn = matmul(dl, N, V, this.W.asMat());
+    this.W.touchRows(0, V);
     matmulTN(dl, N, V, h, D, this.W.grad);
     addColSums(dl, N, V, this.b.grad);
     return { sumNats, dIn };
@@ -54,6 +56,7 @@ export class FullSoftmax implements OutputLayer {
 
   probs(h: Float32Array): Float32Array {
     const V = this.V;
+    this.W.freshAll();
     const logits = matmul(h, 1, this.inputSize, this.W.asMatT());
     for (let j = 0; j < V; j++) logits[j] += this.b.data[j];
     const lse = logSumExp(logits, 0, V);
