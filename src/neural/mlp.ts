@@ -67,7 +67,7 @@ export class MlpLM extends BaseLM {
 
   resetState(): void {}
 
-  private checkBatch(batch: Batch): WindowBatch {
+  protected checkBatch(batch: Batch): WindowBatch {
     if (batch.kind !== 'window') throw new Error(`mlp models take window batches, got '${batch.kind}'`);
     if (batch.N !== this.N) throw new Error(`window batch has context length ${batch.N}, the model ${this.N} (order ${this.config.order})`);
     if (batch.context.length !== batch.B * batch.N || batch.next.length !== batch.B) throw new Error('window batch: context must have B·N ids and next B ids');
@@ -147,27 +147,12 @@ export class MlpLM extends BaseLM {
     return { sumNats: mine.sumNats + theirs.sumNats, tokens: B };
   }
 
-  async evaluate(batch: Batch): Promise<{ sumNats: number; tokens: number }> {
-    return this.run(this.checkBatch(batch), false);
-  }
-
   /** −ln P(next[b]) of every window; no update */
   async tokenNats(batch: Batch): Promise<Float32Array> {
     const b = this.checkBatch(batch);
     const out = new Float32Array(b.B);
     this.run(b, false, false, out);
     return out;
-  }
-
-  /** evaluate, synchronously */
-  evaluateSync(batch: Batch): { sumNats: number; tokens: number } {
-    return this.run(this.checkBatch(batch), false);
-  }
-
-  /** gradients only (no update), for gradient checks: returns the mean loss */
-  computeGradients(batch: WindowBatch): number {
-    const r = this.run(this.checkBatch(batch), true, false);
-    return r.sumNats / r.tokens;
   }
 
   initialState(): MlpGenState {

@@ -187,7 +187,25 @@ export abstract class BaseLM implements NeuralLM {
   }
 
   abstract trainStep(batch: Batch): Promise<StepResult>;
-  abstract evaluate(batch: Batch): Promise<{ sumNats: number; tokens: number }>;
+  /** the batch, checked to be of this model's kind and shape */
+  protected abstract checkBatch(batch: Batch): Batch;
+  /** forward over a checked batch; backward and update when `train` (see the subclasses) */
+  abstract run(batch: Batch, train: boolean, update?: boolean, nats?: Float32Array): { sumNats: number; tokens: number };
+
+  async evaluate(batch: Batch): Promise<{ sumNats: number; tokens: number }> {
+    return this.run(this.checkBatch(batch), false);
+  }
+
+  /** evaluate, synchronously */
+  evaluateSync(batch: Batch): { sumNats: number; tokens: number } {
+    return this.run(this.checkBatch(batch), false);
+  }
+
+  /** gradients only (no update), for gradient checks: returns the mean loss */
+  computeGradients(batch: Batch): number {
+    const r = this.run(this.checkBatch(batch), true, false);
+    return r.sumNats / r.tokens;
+  }
   abstract resetState(): void;
   abstract initialState(): GenState;
   abstract step(state: GenState, token: number): { state: GenState; probs: Float32Array };

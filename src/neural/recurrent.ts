@@ -148,7 +148,7 @@ export class RecurrentLM extends BaseLM {
     );
   }
 
-  private checkBatch(batch: Batch): SeqBatch {
+  protected checkBatch(batch: Batch): SeqBatch {
     if (batch.kind !== 'seq') throw new Error(`${this.config.arch} models take sequence batches, got '${batch.kind}'`);
     const { B, T } = batch;
     if (batch.x.length !== B * T || batch.y.length !== B * T) throw new Error(`sequence batch: x and y must have B·T = ${B * T} ids`);
@@ -271,10 +271,6 @@ export class RecurrentLM extends BaseLM {
     return { sumNats: mine.sumNats + theirs.sumNats, tokens };
   }
 
-  async evaluate(batch: Batch): Promise<{ sumNats: number; tokens: number }> {
-    return this.run(this.checkBatch(batch), false);
-  }
-
   /** −ln P(y) of every position, lane-major like the batch (0 where masked); no update, carries state */
   async tokenNats(batch: Batch): Promise<Float32Array> {
     const b = this.checkBatch(batch);
@@ -283,17 +279,6 @@ export class RecurrentLM extends BaseLM {
     const out = new Float32Array(b.B * b.T);
     for (let l = 0; l < b.B; l++) for (let t = 0; t < b.T; t++) out[l * b.T + t] = tm[t * b.B + l];
     return out;
-  }
-
-  /** evaluate, synchronously */
-  evaluateSync(batch: Batch): { sumNats: number; tokens: number } {
-    return this.run(this.checkBatch(batch), false);
-  }
-
-  /** gradients only (no update), for gradient checks: returns the mean loss */
-  computeGradients(batch: SeqBatch): number {
-    const r = this.run(this.checkBatch(batch), true, false);
-    return r.sumNats / r.tokens;
   }
 
   initialState(): RecurrentGenState {
