@@ -4,8 +4,12 @@
  * (forward + backward + Adam, lr 1e-3), best of --steps steps after one
  * warm-up step, random ids like the peer. When `python3 -c 'import torch'`
  * works the peer runs in the same invocation and the ratio is printed.
+ * `--optimizer sgd` times plain SGD with L2 1e-5 on both sides instead (the
+ * Bengio MLPs' training; lmstream updates embeddings and class-softmax rows
+ * row-sparsely): the peer script then runs with torch.optim.Adam replaced by
+ * torch.optim.SGD(lr 0.1, weight_decay 1e-5).
  *
- *   node dist/pipelines/bench-neural.js [char-lstm|word-lstm|word-mlp|all] [--softmax full|class|both] [--threads 1,2] [--steps N] [--no-peer]
+ *   node dist/pipelines/bench-neural.js [char-lstm|word-lstm|word-mlp|all] [--softmax full|class|both] [--optimizer adam|sgd] [--threads 1,2] [--steps N] [--no-peer]
  *
  * char-lstm uses the full softmax (V = 96). The word shapes run the class
  * softmax (≈√V frequency classes, the project's target setting) and, with
@@ -48,11 +52,13 @@ const TARGET: Record<string, number> = { 'char-lstm': 0.5, 'word-lstm': 1, 'word
 
 const HELP = `usage: node dist/pipelines/bench-neural.js [char-lstm|word-lstm|word-mlp|all] [options]
 
-Training tokens/s (forward+backward+Adam, best of N steps) on the PyTorch
+Training tokens/s (forward+backward+update, best of N steps) on the PyTorch
 peer's shapes; runs the peer too when python3 has torch.
 
 options:
   --softmax full|class|both   output layer for the word shapes (default both)
+  --optimizer adam|sgd        adam (lr 1e-3, the peer's; default) or sgd (lr 0.1,
+                              L2 1e-5, the peer switched to torch.optim.SGD)
   --ids zipf|uniform          target ids for the class softmax (default zipf)
   --steps N                   timed steps (default 5)
   --threads LIST              1, 2 or 1,2 (default): data-parallel worker threads
@@ -77,10 +83,18 @@ function sampler(V: number, dist: 'zipf' | 'uniform', rng: NeuralRng): () => num
   };
 }
 
-async function benchOne(name: string, softmax: SoftmaxKind, ids: 'zipf' | 'uniform', steps: number, threads: number): Promise<number> {
+type BenchOptimizer = 'adam' | 'sgd';
+const OPTIM: Record<BenchOptimizer, Partial<NeuralConfig>> = {
+  adam: { optimizer: 'adam', lr: 1e-3 },
+  sgd: { optimizer: 'sgd', lr: 0.1, l2: 1e-5 },
+};
+/** run the shared peer script with Adam swapped for SGD */
+const SGD_PEER = "import runpy, sys, torch; torch.optim.Adam = lambda params, lr: torch.optim.SGD(params, lr=0.1, weight_decay=1e-5); runpy.run_path(sys.argv[0], run_name='__main__')";
+
+async function benchOne(name: string, softmax: SoftmaxKind, ids: 'zipf' | 'uniform', steps: number, threads: number, optim: BenchOptimizer): Promise<number> {
   const s = SHAPES[name];
   const partial: Partial<NeuralConfig> & { vocabSize: number } = {
-    vocabSize: s.V, embed: s.E, hidden: s.H, softmax, optimizer: 'adam', lr: 1e-3, seed: 0,
+    vocabSize: s.V, embed: s.E, hidden: s.H, softmax, ...OPTIM[optim], seed: 0,
     init: 'uniform', initScale: 0.1,
   };
   const cfg = defaultConfig(s.kind === 'mlp' ? { ...partial, arch: 'mlp', order: s.T + 1 } : { ...partial, arch: 'lstm', layers: 1 });
@@ -114,13 +128,15 @@ function pythonWithTorch(): string | undefined {
   return candidates.find((py) => spawnSync(py, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
 }
 
-function peer(name: string): number | undefined {
+function peer(name: string, optim: BenchOptimizer): number | undefined {
   const python = pythonWithTorch();
   if (!python) return undefined;
   const env = { ...process.env };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
-  const r = spawnSync(python, [PEER, name], { env, encoding: 'utf8' });
+  // with -c, sys.argv is ['-c', PEER, name]: the wrapper shifts it to [PEER, name]
+  const args = optim === 'sgd' ? ['-c', `import sys; sys.argv = sys.argv[1:]; ${SGD_PEER}`, PEER, name] : [PEER, name];
+  const r = spawnSync(python, args, { env, encoding: 'utf8' });
   const m = /:\s*([\d.]+) tokens\/s/.exec(r.stdout ?? '');
   if (r.status !== 0 || !m) {
     process.stderr.write(`bench-neural: peer failed: ${(r.stderr ?? '').split('\n').slice(-2).join(' ')}\n`);
@@ -136,6 +152,7 @@ export async function main(argv: string[]): Promise<number> {
     steps: { type: 'string' },
     'no-peer': { type: 'boolean' },
     threads: { type: 'string' },
+    optimizer: { type: 'string' },
   }, HELP);
   if (!p) return 0;
   const which = p.positionals[0] ?? 'all';
@@ -144,6 +161,7 @@ export async function main(argv: string[]): Promise<number> {
   const sm = oneOf(p, 'softmax', ['full', 'class', 'both'] as const, 'both');
   const ids = oneOf(p, 'ids', ['zipf', 'uniform'] as const, 'zipf');
   const steps = num(p, 'steps', 5, { min: 1, integer: true });
+  const optim = oneOf(p, 'optimizer', ['adam', 'sgd'] as const, 'adam');
   const withPeer = !p.values['no-peer'];
   const threadList = (typeof p.values.threads === 'string' ? p.values.threads : '1,2').split(',').map((v) => {
     const n = Number(v);
@@ -154,18 +172,18 @@ export async function main(argv: string[]): Promise<number> {
   const rows: Record<string, unknown>[] = [];
   for (const name of names) {
     const kinds: SoftmaxKind[] = name === 'char-lstm' ? ['full'] : sm === 'both' ? ['class', 'full'] : [sm];
-    const peerTps = withPeer ? peer(name) : undefined;
+    const peerTps = withPeer ? peer(name, optim) : undefined;
     for (const k of kinds) for (const threads of threadList) {
-      const tps = await benchOne(name, k, ids, steps, threads);
+      const tps = await benchOne(name, k, ids, steps, threads, optim);
       const ratio = peerTps ? tps / peerTps : undefined;
       const target = k === 'class' || name === 'char-lstm' ? TARGET[name] : undefined;
       const idsNote = k === 'class' ? `, ${ids} targets` : '';
       console.log(
-        `${name.padEnd(10)} softmax ${k.padEnd(5)} threads ${threads} ${tps.toFixed(0).padStart(6)} tokens/s` +
+        `${name.padEnd(10)} ${optim} softmax ${k.padEnd(5)} threads ${threads} ${tps.toFixed(0).padStart(6)} tokens/s` +
           (peerTps ? `   PyTorch (full) ${peerTps.toFixed(0)} tokens/s   ratio ${ratio!.toFixed(2)}x` : '   (PyTorch peer not available)') +
           (target !== undefined ? `   target >= ${target}x` : '') + idsNote,
       );
-      rows.push({ name, softmax: k, threads, tokensPerSecond: Math.round(tps), peerTokensPerSecond: peerTps, ratio, ids: k === 'class' ? ids : 'uniform' });
+      rows.push({ name, optimizer: optim, softmax: k, threads, tokensPerSecond: Math.round(tps), peerTokensPerSecond: peerTps, ratio, ids: k === 'class' ? ids : 'uniform' });
     }
   }
   console.log(JSON.stringify(rows));
