@@ -621,6 +621,7 @@ export async function runBengio2003(opts: ReproduceOptions): Promise<ResultRow[]
     if ((opts.threads ?? 1) > 1) {
       if (model0.setThreads) await model0.setThreads(opts.threads!);
       else log(`${name}: this model has no data-parallel training; one thread`);
+      if (config.optimizer === 'sgd') log(`${name}: note: with 2 threads SGD updates every row (one thread's row-sparse update is often faster)`);
     }
     const batches = specBatches(spec, vocab.bosId, opts.seed ?? 1);
     const f = factory;

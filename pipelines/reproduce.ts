@@ -44,7 +44,8 @@ options:
   --l2 C              L2 weight decay of every neural model (default 0)
   --softmax KIND      full or class for every neural model (default: class;
                       perplexity is exact either way)
-  --threads N         data-parallel training threads, 1 (default) or 2
+  --threads N         data-parallel training threads, 1 (default) or 2 (the
+                      MLPs' SGD is faster on one: it updates rows sparsely there)
   --reuse             evaluate the neural checkpoints already in DIR/models
                       instead of training them again (e.g. to add mixtures)
   --seed N            random seed (default 1)

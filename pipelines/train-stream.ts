@@ -91,7 +91,9 @@ training:
                       terminal (default 5; a bar is drawn on a terminal)
   --format F          text (default), json or jsonl; --field a.b for JSON
   --threads N         data-parallel training threads, 1 (default) or 2
-                      (a worker computes half of each batch's gradient)
+                      (a worker computes half of each batch's gradient;
+                      plain SGD updates only the touched rows on one thread,
+                      every row on two)
   --backend NAME      tfjs backend (tensorflow, wasm, cpu)
 
 Ctrl-C writes a checkpoint at the current batch and exits with code 130.
@@ -303,6 +305,7 @@ export async function main(argv: string[]): Promise<number> {
   if (threads > 1) {
     if (model.setThreads) await model.setThreads(threads);
     else log('train-stream: warning: this model has no data-parallel training; --threads ignored');
+    if (config.model.optimizer === 'sgd') log('train-stream: note: with --threads 2 SGD updates every row (the row-sparse update of one thread is often faster for word models)');
   }
   log(`train-stream: run ${state.runId}, ${arch} ${JSON.stringify({ embed: config.model.embed, hidden: config.model.hidden, layers: config.model.layers, softmax: config.model.softmax, optimizer: config.model.optimizer })}, checkpoints in ${path.resolve(out)}`);
 
