@@ -9,6 +9,7 @@ import { initBackend } from '../src/backend.js';
 import type { Batch, NeuralConfig } from '../src/neural/api.js';
 import { createModel, defaultConfig, loadModel } from '../src/neural/index.js';
 import type { BaseLM } from '../src/neural/model-base.js';
+import { getMatmulImpl, setMatmulImpl } from '../src/neural/linalg.js';
 import { Optimizer } from '../src/neural/optim.js';
 import { Param } from '../src/neural/params.js';
 import { NeuralRng } from '../src/neural/rng.js';
@@ -108,27 +109,32 @@ async function train(cfg: NeuralConfig, sparse: boolean, bs: Batch[]) {
   const losses: number[] = [];
   const norms: number[] = [];
   const touched: number[] = [];
+  const outGradRows: number[] = [];
+  const out = m.params.find((p) => p.name === 'out.W') ?? m.params.find((p) => p.name === 'embedding'); // tied: the embedding
   for (const b of bs) {
     losses.push((await m.trainStep(b)).loss);
     if (cfg.clip > 0) norms.push(m.optimizer.gradNorm());
     const emb = m.params.find((p) => p.name === 'embedding')!;
     touched.push(emb.sparse ? emb.sparse.count : emb.rows);
+    if (out?.sparse) outGradRows.push(out.sparse.count);
   }
   m.resetState();
   const evalNats = (await m.evaluate(bs[0])).sumNats;
   m.syncWeights();
-  return { m, losses, norms, touched, evalNats, weights: m.params.map((p) => Float32Array.from(p.data)) };
+  return { m, losses, norms, touched, outGradRows, evalNats, weights: m.params.map((p) => Float32Array.from(p.data)) };
 }
 
-const cases: [string, Partial<NeuralConfig>, boolean][] = [
-  ['mlp, direct connections, class softmax', { arch: 'mlp', order: 4, direct: true, softmax: 'class', classes: 5 }, true],
-  ['mlp, full softmax (embedding rows only)', { arch: 'mlp', order: 4 }, true],
-  ['lstm, tied, class softmax, clipping', { arch: 'lstm', tie: true, embed: 6, hidden: 6, softmax: 'class', classes: 14, clip: 0.5 }, true],
-  ['gru, class softmax', { arch: 'gru', softmax: 'class', classes: 6 }, true],
-  ['rnn, tied, full softmax (dense: every row has a gradient)', { arch: 'rnn', tie: true, embed: 6, hidden: 6 }, false],
+// [name, config, row-sparse, the class softmax applies its rows' step in place (fused)]
+const cases: [string, Partial<NeuralConfig>, boolean, boolean][] = [
+  ['mlp, direct connections, class softmax', { arch: 'mlp', order: 4, direct: true, softmax: 'class', classes: 5 }, true, true],
+  ['mlp, class softmax, clipping (not fused)', { arch: 'mlp', order: 4, softmax: 'class', classes: 5, clip: 0.5 }, true, false],
+  ['mlp, full softmax (embedding rows only)', { arch: 'mlp', order: 4 }, true, false],
+  ['lstm, tied, class softmax, clipping', { arch: 'lstm', tie: true, embed: 6, hidden: 6, softmax: 'class', classes: 14, clip: 0.5 }, true, false],
+  ['gru, class softmax', { arch: 'gru', softmax: 'class', classes: 6 }, true, true],
+  ['rnn, tied, full softmax (dense: every row has a gradient)', { arch: 'rnn', tie: true, embed: 6, hidden: 6 }, false, false],
 ];
 
-for (const [name, partial, sparse] of cases) {
+for (const [name, partial, sparse, fused] of cases) {
   t.test(`row-sparse SGD trains like dense SGD: ${name}`, async (t) => {
     const cfg = defaultConfig({ vocabSize: V, embed: 5, hidden: 7, seed: 4, optimizer: 'sgd', lr: 0.5, l2: 0.05, initScale: 0.3, ...partial });
     const bs = batches(cfg.arch, 2);
@@ -136,6 +142,9 @@ for (const [name, partial, sparse] of cases) {
     const b = await train(cfg, false, bs);
     t.equal(a.m.optimizer.rowSparse, sparse, sparse ? 'row-sparse' : 'dense');
     if (sparse) t.ok(a.touched.every((n) => n < V), `each step touched fewer than ${V} embedding rows (${a.touched})`);
+    if (partial.softmax === 'class') {
+      t.equal(a.outGradRows.every((n) => n === 0), fused, fused ? 'out.W rows updated in place, no gradient rows written' : `out.W gradient rows written (${a.outGradRows})`);
+    }
     near(t, a.losses, b.losses, 'the same loss at every step', 1e-5);
     if (cfg.clip > 0) near(t, a.norms, b.norms, 'the same gradient norms (clipping)', 1e-5);
     t.ok(Math.abs(a.evalNats - b.evalNats) < 1e-4, `the same evaluation (${a.evalNats} vs ${b.evalNats})`);
@@ -144,6 +153,21 @@ for (const [name, partial, sparse] of cases) {
     b.m.dispose();
   });
 }
+
+t.test('the fused class-softmax step without the native kernels (pure JS products)', async (t) => {
+  const before = getMatmulImpl();
+  setMatmulImpl('js');
+  t.teardown(() => setMatmulImpl(before));
+  const cfg = defaultConfig({ vocabSize: V, arch: 'mlp', order: 4, embed: 5, hidden: 7, direct: true, softmax: 'class', classes: 5, seed: 4, optimizer: 'sgd', lr: 0.5, l2: 0.05, initScale: 0.3 });
+  const bs = batches('mlp', 3);
+  const a = await train(cfg, true, bs);
+  const b = await train(cfg, false, bs);
+  t.ok(a.outGradRows.every((n) => n === 0), 'fused');
+  near(t, a.losses, b.losses, 'the same loss at every step', 1e-5);
+  a.weights.forEach((w, i) => near(t, w, b.weights[i], `weights ${a.m.params[i].name}`, 1e-5));
+  a.m.dispose();
+  b.m.dispose();
+});
 
 t.test('save applies the deferred decay: a saved row-sparse model loads as the dense one', async (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'lmstream-rowsparse-'));

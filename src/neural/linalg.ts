@@ -211,6 +211,18 @@ export function matmulTN(a: Float32Array, m: number, k: number, b: Float32Array,
   }
 }
 
+/** out (k×n) = beta · out + alpha · aᵀ · b for a (m×k), b (m×n): an SGD step applied in place */
+export function gemmTNInto(a: Float32Array, m: number, k: number, b: Float32Array, n: number, out: Float32Array, alpha: number, beta: number): void {
+  const nat = nativeKernels();
+  if (nat) {
+    if (k > 0 && n > 0) nat.sgemm(true, false, k, n, m, alpha, a, b, beta, out);
+    return;
+  }
+  const g = new Float32Array(k * n);
+  matmulTN(a, m, k, b, n, g);
+  for (let i = 0; i < k * n; i++) out[i] = beta * out[i] + alpha * g[i];
+}
+
 /** column sums of a (m×n) added to out (n) */
 let ones = new Float32Array(0);
 export function addColSums(a: Float32Array, m: number, n: number, out: Float32Array): void {

@@ -49,6 +49,7 @@ export class MlpLM extends BaseLM {
     // gradients by rows: the context's embeddings, the target classes' output rows
     this.emb.rowwise = true;
     W.rowwise = config.softmax === 'class';
+    W.fusable = W.rowwise; // the class softmax alone writes its gradient
     const rng = NeuralRng.fromSeed(config.seed, 1);
     fillUniform(this.emb, config.initScale, rng);
     initWeight(this.Wh, config.init, config.initScale, X, h, false, rng);
@@ -101,7 +102,7 @@ export class MlpLM extends BaseLM {
     if (!train || B === 0) {
       return { sumNats: this.output.run(Z, B, batch.next, undefined, 0, nats).sumNats, tokens: B };
     }
-    this.optimizer.zeroGrad();
+    this.optimizer.zeroGrad(update);
     const res = this.output.run(Z, B, batch.next, undefined, part ? part.scale : 1 / B);
     const dZ = res.dIn!;
     const dA = new Float32Array(B * h);

@@ -71,12 +71,23 @@ export class Optimizer {
     return this.params.some((p) => p.sparse);
   }
 
-  zeroGrad(): void {
+  /**
+   * Zero the gradients. `fuse`: the step to come will update (plain
+   * row-sparse SGD without clipping): arm the `fusable` params so that their
+   * layer applies the update to its rows directly (RowSparse.fuse).
+   */
+  zeroGrad(fuse = false): void {
+    const arm = fuse && this.name === 'sgd' && !(this.clip > 0);
     for (const p of this.params) {
       const s = p.sparse;
       if (!s) {
         p.grad.fill(0);
         continue;
+      }
+      s.fuse = undefined;
+      if (arm && p.fusable) {
+        const f = 1 - this.lr * (p.decay ? this.l2 : 0);
+        if (f > 0) s.fuse = { a: this.lr, f, next: f === 1 ? s.now : s.now + Math.log(f) };
       }
       const c = p.cols;
       for (let k = 0; k < s.count; k++) {
@@ -116,7 +127,10 @@ export class Optimizer {
     const norm = this.clip > 0 ? this.gradNorm() : 0;
     this.t++;
     this.update(this.clipScale(norm), 0, 1);
-    for (const p of this.params) p.changed();
+    for (const p of this.params) {
+      if (p.sparse) p.sparse.fuse = undefined;
+      p.changed();
+    }
     return norm;
   }
 

@@ -24,6 +24,13 @@ export class RowSparse {
   now = 0;
   /** some row may be behind `now` */
   lagging = false;
+  /**
+   * Armed by the optimiser for a step that will update (plain SGD, no
+   * clipping): the layer that computes this matrix's gradient rows may apply
+   * w ← f·w − a·g to them at once instead of writing g, then mark them
+   * current to `next` (settleRows). Cleared by zeroGrad and step.
+   */
+  fuse: { a: number; f: number; next: number } | undefined;
 
   constructor(rows: number) {
     this.mark = new Uint8Array(rows);
@@ -40,6 +47,11 @@ export class Param {
    * so the optimiser may update this matrix row-sparsely (see RowSparse).
    */
   rowwise = false;
+  /**
+   * Set by the model when one layer alone writes this matrix's gradient, so
+   * that layer may apply the SGD step to its rows directly (RowSparse.fuse).
+   */
+  fusable = false;
   /** row-sparse bookkeeping while the optimiser updates this matrix by rows */
   sparse: RowSparse | undefined;
   private mat: Mat | undefined;
@@ -107,6 +119,12 @@ export class Param {
     const c = this.cols;
     for (let j = r * c, e = j + c; j < e; j++) w[j] *= f;
     return true;
+  }
+
+  /** rows [lo, hi) were updated in place by a fused step: current to `next` */
+  settleRows(lo: number, hi: number, next: number): void {
+    const s = this.sparse!;
+    for (let r = lo; r < hi; r++) s.last[r] = next;
   }
 
   /** make rows [lo, hi) current before reading them */

@@ -60,6 +60,7 @@ export class RecurrentLM extends BaseLM {
     const classOut = config.softmax === 'class';
     this.emb.rowwise = classOut || !config.tie;
     W.rowwise = classOut;
+    W.fusable = classOut && !config.tie; // tied, the embedding's gradient lands in the same rows
     // initialisation, in a fixed order from the seed
     const rng = NeuralRng.fromSeed(config.seed, 1);
     fillUniform(this.emb, config.initScale, rng);
@@ -214,7 +215,7 @@ export class RecurrentLM extends BaseLM {
       masks.push(m);
       X = dropped(r.out, m);
     });
-    if (train) this.optimizer.zeroGrad();
+    if (train) this.optimizer.zeroGrad(update);
     if (!train || tokens === 0) {
       const res = this.output.run(X, N, y, counted, 0, nats);
       return { sumNats: res.sumNats, tokens };

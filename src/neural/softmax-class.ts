@@ -8,7 +8,7 @@
  * row per word, can be tied to the embedding) and bias b (V).
  * Pure logic.
  */
-import { addColSums, matmul, matmulArr, matmulArrT, matmulTN } from './linalg.js';
+import { addColSums, gemmTNInto, matmul, matmulArr, matmulArrT, matmulTN } from './linalg.js';
 import { logSumExp, type OutputLayer, type OutputResult } from './output.js';
 import { Param } from './params.js';
 import { classOfIds } from './classes.js';
@@ -80,7 +80,8 @@ export class ClassSoftmax implements OutputLayer {
       const K = this.bounds[c + 1] - s;
       // this class's rows of W (K×D) are contiguous; the tokens' inputs gathered (m×D)
       this.W.freshRows(s, s + K);
-      if (grad) this.W.touchRows(s, s + K);
+      const fuse = grad ? this.W.sparse?.fuse : undefined;
+      if (grad && !fuse) this.W.touchRows(s, s + K);
       const Wk = this.W.data.subarray(s * D, (s + K) * D);
       const Hm = new Float32Array(m * D);
       for (let i = 0; i < m; i++) Hm.set(h.subarray(toks[i] * D, (toks[i] + 1) * D), i * D);
@@ -103,7 +104,13 @@ export class ClassSoftmax implements OutputLayer {
         const ho = toks[i] * D;
         for (let d = 0; d < D; d++) dIn![ho + d] += dHm[i * D + d];
       }
-      matmulTN(lw, m, K, Hm, D, gW.subarray(s * D, (s + K) * D));
+      if (fuse) {
+        // this step's SGD on the class's rows, in place: W ← f·W − a·lwᵀ·H
+        gemmTNInto(lw, m, K, Hm, D, Wk, -fuse.a, fuse.f);
+        this.W.settleRows(s, s + K, fuse.next);
+      } else {
+        matmulTN(lw, m, K, Hm, D, gW.subarray(s * D, (s + K) * D));
+      }
       addColSums(lw, m, K, gb.subarray(s, s + K));
     }
     return { sumNats, dIn };
