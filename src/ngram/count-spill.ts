@@ -8,21 +8,22 @@
  * (one part: ordered by order then ids; several parts: LC_ALL=C order),
  * with the corpus vocabulary in order of first appearance (the ids an
  * in-memory count would give). `countCorpusBounded` reads that text back
- * into `NgramCounts`, `countCorpusPadded` into the padded N-grams of
- * Kneser-Ney (what `build --memory` builds from).
+ * into `NgramCounts` (what `build --memory` builds the smoothings other than
+ * Kneser-Ney from; Kneser-Ney spills binary runs: padded-runs.ts).
  */
 import { createReadStream, promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { MarkerMode } from '../types.js';
 import { CorpusEncoder, type PaddedCorpus } from './corpus.js';
-import { CountFileReader, PaddedCountReader, countsFromAdjusted, countLines } from './counts.js';
+import { CountFileReader, countsFromAdjusted, countLines } from './counts.js';
 import type { NgramCounts } from './api.js';
 import { adjustCounts } from './adjust.js';
 import { lines } from './lines.js';
 import { mergeSortedCounts } from './merge.js';
 
-export interface CountToFileOptions {
+/** how a corpus is counted in parts */
+export interface SpillOptions {
   order: number;
   mode?: MarkerMode;
   /** cap in bytes for one part's tables (default: no cap) */
@@ -30,6 +31,9 @@ export interface CountToFileOptions {
   tempDir?: string;
   unk?: 'word' | 'skip';
   warn?: (msg: string) => void;
+}
+
+export interface CountToFileOptions extends SpillOptions {
   /** receives the count text; `tokens`: the vocabulary in order of first appearance (`<unk>`, `<s>`, `</s>` first) */
   write: (chunks: AsyncIterable<string> | Iterable<string>, tokens: readonly string[]) => Promise<void>;
 }
@@ -42,10 +46,16 @@ export function bytesPerToken(order: number): number {
   return 12 + 120 * order;
 }
 
-export async function countCorpusToFile(src: AsyncIterable<Buffer | string>, o: CountToFileOptions): Promise<{ empty: boolean; runs: number }> {
+/** the encoder that cuts a corpus into parts, and the part size (ids) the memory cap allows */
+export function partEncoder(o: SpillOptions): { enc: CorpusEncoder; maxIds: number } {
   const enc = new CorpusEncoder(o.order, o.mode ?? 'sentence', 1 << 16, o.warn);
   enc.unkAsWord = (o.unk ?? 'word') === 'word';
   const maxIds = o.memory ? Math.max(1024, Math.floor(o.memory / bytesPerToken(o.order))) : Infinity;
+  return { enc, maxIds };
+}
+
+export async function countCorpusToFile(src: AsyncIterable<Buffer | string>, o: CountToFileOptions): Promise<{ empty: boolean; runs: number }> {
+  const { enc, maxIds } = partEncoder(o);
   let dir: string | undefined;
   const runs: string[] = [];
   let any = false;
@@ -107,20 +117,6 @@ export async function countCorpusBounded(
     return reader;
   });
   return { counts: reader!.finish(o.order, o.mode ?? 'sentence'), runs };
-}
-
-/**
- * Corpus → the padded N-grams Kneser-Ney estimates from (`PaddedCountReader`),
- * counted in bounded memory like `countCorpusBounded` but keeping only the
- * N-grams and the `<s>`-initial shorter n-grams of the merged counts.
- */
-export async function countCorpusPadded(
-  src: AsyncIterable<Buffer | string>,
-  o: Omit<CountToFileOptions, 'write'>,
-): Promise<{ padded: PaddedCorpus; runs: number }> {
-  let reader: PaddedCountReader | undefined;
-  const runs = await readMerged(src, o, (tokens) => (reader = new PaddedCountReader(o.order, o.mode ?? 'sentence', tokens)));
-  return { padded: reader!.finish(), runs };
 }
 
 async function readMerged(
