@@ -1,47 +1,20 @@
 import t from 'tap';
-import type { NeuralConfig, SeqBatch, WindowBatch } from '../src/neural/api.js';
+import type { NeuralConfig, WindowBatch } from '../src/neural/api.js';
 import { defaultConfig } from '../src/neural/index.js';
 import { setMatmulImpl } from '../src/neural/linalg.js';
 import { MlpLM } from '../src/neural/mlp.js';
 import type { Param } from '../src/neural/params.js';
 import { RecurrentLM } from '../src/neural/recurrent.js';
 import { NeuralRng } from '../src/neural/rng.js';
-import { close, gradCheck } from './helpers/neural-gradcheck.js';
+import { checkRecurrent as helperCheck, close, gradCheck, seqBatch as helperSeqBatch } from './helpers/neural-gradcheck.js';
 
 // reference products (float64 sums) so that finite differences are tight
 setMatmulImpl('js');
 
 const V = 11;
 
-function seqBatch(B: number, T: number, seed: number, withMask: boolean): SeqBatch {
-  const r = new NeuralRng(seed);
-  const x = Int32Array.from({ length: B * T }, () => Math.floor(r.next() * V));
-  const y = Int32Array.from({ length: B * T }, () => Math.floor(r.next() * V));
-  x[1] = x[0]; // a repeated id: the embedding scatter must add, not overwrite
-  const reset = Uint8Array.from({ length: B }, (_, b) => (b === 1 ? 1 : 0));
-  const mask = withMask ? Uint8Array.from({ length: B * T }, (_, i) => (i % 5 === 3 ? 0 : 1)) : undefined;
-  return { kind: 'seq', B, T, x, y, reset, mask };
-}
-
-function checkRecurrent(t: Tap.Test, partial: Partial<NeuralConfig>, extras = {}) {
-  const cfg = defaultConfig({ vocabSize: V, embed: 5, hidden: 6, layers: 2, initScale: 0.5, seed: 3, ...partial });
-  const m = new RecurrentLM(cfg, extras);
-  // give the lanes a non-zero carried state first; lane 1 is then reset
-  m.evaluateSync(seqBatch(3, 4, 1, false));
-  const state = m.snapshotState();
-  const batch = seqBatch(3, 4, 2, true);
-  m.computeGradients(batch);
-  const grads = new Map<Param, Float32Array>(m.params.map((p) => [p, Float32Array.from(p.grad)]));
-  const loss = () => {
-    m.restoreState(state);
-    const r = m.evaluateSync(batch);
-    return r.sumNats / r.tokens;
-  };
-  const res = gradCheck(m.params, grads, loss);
-  const bad = res.filter((r) => !close(r.analytic, r.numeric));
-  t.same(bad, [], `${cfg.arch} ${cfg.softmax}: ${res.length} checks agree`);
-  t.ok(res.some((r) => Math.abs(r.analytic) > 1e-2), 'gradients are not trivially zero');
-}
+const seqBatch = (B: number, T: number, seed: number, withMask: boolean) => helperSeqBatch(V, B, T, seed, withMask);
+const checkRecurrent = (t: Tap.Test, partial: Partial<NeuralConfig>, extras = {}) => helperCheck(t, V, partial, extras);
 
 t.test('lstm, 2 layers, reset + mask, full softmax', async (t) => checkRecurrent(t, { arch: 'lstm' }));
 t.test('gru, 2 layers, full softmax', async (t) => checkRecurrent(t, { arch: 'gru' }));

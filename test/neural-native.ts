@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import t from 'tap';
 import { initBackend } from '../src/backend.js';
-import type { NeuralConfig, SeqBatch, WindowBatch } from '../src/neural/api.js';
+import type { NeuralConfig, WindowBatch } from '../src/neural/api.js';
 import { defaultConfig } from '../src/neural/index.js';
 import { getMatmulImpl, Mat, matmul, matmulArrT, matmulDescription, matmulTN, nativeKernels, setMatmulImpl } from '../src/neural/linalg.js';
 import { MlpLM } from '../src/neural/mlp.js';
@@ -20,7 +20,7 @@ import { Optimizer } from '../src/neural/optim.js';
 import { Param } from '../src/neural/params.js';
 import { RecurrentLM } from '../src/neural/recurrent.js';
 import { NeuralRng } from '../src/neural/rng.js';
-import { close, gradCheck } from './helpers/neural-gradcheck.js';
+import { checkRecurrent as helperCheck, close, gradCheck, seqBatch as helperSeqBatch } from './helpers/neural-gradcheck.js';
 
 await initBackend(undefined, () => {});
 
@@ -254,14 +254,7 @@ if (built) {
   });
 
   const V = 11;
-  function seqBatch(B: number, T: number, seed: number, withMask: boolean): SeqBatch {
-    const r = new NeuralRng(seed);
-    const x = Int32Array.from({ length: B * T }, () => Math.floor(r.next() * V));
-    const y = Int32Array.from({ length: B * T }, () => Math.floor(r.next() * V));
-    const reset = Uint8Array.from({ length: B }, (_, b) => (b === 1 ? 1 : 0));
-    const mask = withMask ? Uint8Array.from({ length: B * T }, (_, i) => (i % 5 === 3 ? 0 : 1)) : undefined;
-    return { kind: 'seq', B, T, x, y, reset, mask };
-  }
+  const seqBatch = (B: number, T: number, seed: number, withMask: boolean) => helperSeqBatch(V, B, T, seed, withMask);
 
   t.test('LSTM gate kernels: the same loss and gradients as the JavaScript loops', async (t) => {
     const c = defaultConfig({ vocabSize: 40, embed: 16, hidden: 24, layers: 2, initScale: 0.3, seed: 7, softmax: 'full' });
@@ -280,23 +273,7 @@ if (built) {
     t.ok(worst < 1e-4, `gradients agree (worst relative difference ${worst.toExponential(2)})`);
   });
 
-  function checkRecurrent(t: Tap.Test, partial: Partial<NeuralConfig>) {
-    const cfg = defaultConfig({ vocabSize: V, embed: 5, hidden: 6, layers: 2, initScale: 0.5, seed: 3, ...partial });
-    const m = new RecurrentLM(cfg);
-    m.evaluateSync(seqBatch(3, 4, 1, false));
-    const state = m.snapshotState();
-    const batch = seqBatch(3, 4, 2, true);
-    m.computeGradients(batch);
-    const grads = new Map<Param, Float32Array>(m.params.map((p) => [p, Float32Array.from(p.grad)]));
-    const loss = () => {
-      m.restoreState(state);
-      const r = m.evaluateSync(batch);
-      return r.sumNats / r.tokens;
-    };
-    const res = gradCheck(m.params, grads, loss);
-    t.same(res.filter((r) => !close(r.analytic, r.numeric)), [], `${cfg.arch} ${cfg.softmax}: ${res.length} checks agree`);
-    t.ok(res.some((r) => Math.abs(r.analytic) > 1e-2), 'gradients are not trivially zero');
-  }
+  const checkRecurrent = (t: Tap.Test, partial: Partial<NeuralConfig>) => helperCheck(t, V, partial);
 
   t.test('gradient checks with the native products selected', async (t) => {
     setMatmulImpl('native');
