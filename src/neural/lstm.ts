@@ -4,11 +4,8 @@
  * per step only h·Wh is multiplied; weight gradients are one product each
  * at the end. Params: Wx (I×4H), Wh (H×4H), b (4H). Pure logic.
  */
-import type { InitName } from './api.js';
-import type { CellCache, RecurrentCell } from './cell.js';
+import { GateParams, type CellCache, type RecurrentCell } from './cell.js';
 import { addColSums, matmul, matmulTN, nativeKernels, sigmoid } from './linalg.js';
-import { initWeight, Param } from './params.js';
-import type { NeuralRng } from './rng.js';
 
 interface LstmCache extends CellCache {
   X: Float32Array;
@@ -18,26 +15,11 @@ interface LstmCache extends CellCache {
   tcs: Float32Array; // T·B×H: tanh(c_t)
 }
 
-export class LstmCell implements RecurrentCell {
-  readonly params: Param[];
-  readonly Wx: Param;
-  readonly Wh: Param;
-  readonly b: Param;
+export class LstmCell extends GateParams implements RecurrentCell {
   readonly stateCount = 2;
 
-  constructor(readonly name: string, readonly inputSize: number, readonly hidden: number) {
-    const H = hidden;
-    this.Wx = new Param(`${name}.Wx`, [inputSize, 4 * H], true);
-    this.Wh = new Param(`${name}.Wh`, [H, 4 * H], true);
-    this.b = new Param(`${name}.b`, [4 * H], false);
-    this.params = [this.Wx, this.Wh, this.b];
-  }
-
-  init(init: InitName, scale: number, rng: NeuralRng): void {
-    initWeight(this.Wx, init, scale, this.inputSize, this.hidden, false, rng);
-    initWeight(this.Wh, init, scale, this.hidden, this.hidden, true, rng);
-    this.b.data.fill(0);
-    this.b.changed();
+  constructor(name: string, inputSize: number, hidden: number) {
+    super(name, inputSize, hidden, 4);
   }
 
   forward(X: Float32Array, T: number, B: number, state: Float32Array[], keep: boolean): { out: Float32Array; cache?: CellCache } {

@@ -2,36 +2,19 @@
  * Elman RNN layer, h_t = tanh(x_t·Wx + h_{t−1}·Wh + b), hand-written forward
  * and backward through time. Params: Wx (I×H), Wh (H×H), b (H). Pure logic.
  */
-import type { InitName } from './api.js';
-import type { CellCache, RecurrentCell } from './cell.js';
+import { GateParams, type CellCache, type RecurrentCell } from './cell.js';
 import { addColSums, matmul, matmulTN } from './linalg.js';
-import { initWeight, Param } from './params.js';
-import type { NeuralRng } from './rng.js';
 
 interface RnnCache extends CellCache {
   X: Float32Array;
   hs: Float32Array; // (T+1)·B×H
 }
 
-export class RnnCell implements RecurrentCell {
-  readonly params: Param[];
-  readonly Wx: Param;
-  readonly Wh: Param;
-  readonly b: Param;
+export class RnnCell extends GateParams implements RecurrentCell {
   readonly stateCount = 1;
 
-  constructor(readonly name: string, readonly inputSize: number, readonly hidden: number) {
-    this.Wx = new Param(`${name}.Wx`, [inputSize, hidden], true);
-    this.Wh = new Param(`${name}.Wh`, [hidden, hidden], true);
-    this.b = new Param(`${name}.b`, [hidden], false);
-    this.params = [this.Wx, this.Wh, this.b];
-  }
-
-  init(init: InitName, scale: number, rng: NeuralRng): void {
-    initWeight(this.Wx, init, scale, this.inputSize, this.hidden, false, rng);
-    initWeight(this.Wh, init, scale, this.hidden, this.hidden, true, rng);
-    this.b.data.fill(0);
-    this.b.changed();
+  constructor(name: string, inputSize: number, hidden: number) {
+    super(name, inputSize, hidden, 1);
   }
 
   forward(X: Float32Array, T: number, B: number, state: Float32Array[], keep: boolean): { out: Float32Array; cache?: CellCache } {
