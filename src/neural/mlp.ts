@@ -11,11 +11,10 @@ import type { Batch, GenState, NeuralConfig, StepResult, WindowBatch } from './a
 import { checkIds, dropoutMask, dropped, gatherRows, maskInPlace, scatterAddRows } from './embedding.js';
 import { addColSums, matmul, matmulTN } from './linalg.js';
 import { makeOutput, type ModelExtras } from './make-output.js';
-import { BaseLM, type ModelJSON } from './model-base.js';
+import { BaseLM } from './model-base.js';
 import type { OutputLayer } from './output.js';
 import { fillUniform, initWeight, Param } from './params.js';
 import { NeuralRng } from './rng.js';
-import { ClassSoftmax } from './softmax-class.js';
 
 /** the id that fills the context before the first token in generation (`<s>`) */
 export const MLP_PAD_ID = 1;
@@ -53,17 +52,8 @@ export class MlpLM extends BaseLM {
     const rng = NeuralRng.fromSeed(config.seed, 1);
     fillUniform(this.emb, config.initScale, rng);
     initWeight(this.Wh, config.init, config.initScale, X, h, false, rng);
-    for (const p of this.output.params) {
-      if (p.shape.length === 2) {
-        if (config.init === 'uniform') fillUniform(p, config.initScale, rng);
-        else fillUniform(p, Math.sqrt(6 / (p.cols + p.rows)), rng);
-      }
-    }
+    this.initOutput(rng);
     this.setupOptimizer();
-  }
-
-  protected override extraJSON(): Partial<ModelJSON> {
-    return this.output instanceof ClassSoftmax ? { classBounds: Array.from(this.output.bounds) } : {};
   }
 
   resetState(): void {}

@@ -19,7 +19,9 @@ import path from 'node:path';
 import type { Batch, GenState, NeuralConfig, NeuralLM, StepResult } from './api.js';
 import { atomicWrite } from '../cli/common.js';
 import { Optimizer, type OptimState } from './optim.js';
-import type { Param } from './params.js';
+import type { OutputLayer } from './output.js';
+import { fillUniform, type Param } from './params.js';
+import { ClassSoftmax } from './softmax-class.js';
 import { NeuralRng } from './rng.js';
 import { GradWorker } from './parallel.js';
 
@@ -186,6 +188,9 @@ export abstract class BaseLM implements NeuralLM {
     this.optimizer.lr = v;
   }
 
+  /** the softmax layer (full or class) */
+  abstract readonly output: OutputLayer;
+
   abstract trainStep(batch: Batch): Promise<StepResult>;
   /** the batch, checked to be of this model's kind and shape */
   protected abstract checkBatch(batch: Batch): Batch;
@@ -217,7 +222,16 @@ export abstract class BaseLM implements NeuralLM {
 
   /** extra model.json fields (class boundaries) */
   protected extraJSON(): Partial<ModelJSON> {
-    return {};
+    return this.output instanceof ClassSoftmax ? { classBounds: Array.from(this.output.bounds) } : {};
+  }
+
+  /** the output layer's weight matrices from `rng`: uniform ±initScale, or Glorot uniform; `skip`: a tied embedding */
+  protected initOutput(rng: NeuralRng, skip?: Param): void {
+    const c = this.config;
+    for (const p of this.output.params) {
+      if (p === skip || p.shape.length !== 2) continue;
+      fillUniform(p, c.init === 'uniform' ? c.initScale : Math.sqrt(6 / (p.cols + p.rows)), rng);
+    }
   }
   /** carried recurrent state to checkpoint */
   protected carriedState(): NamedArray[] {

@@ -10,11 +10,10 @@ import { checkIds, dropoutMask, dropped, gatherRows, maskInPlace, scatterAddRows
 import { GruCell } from './gru.js';
 import { LstmCell } from './lstm.js';
 import { makeOutput, type ModelExtras } from './make-output.js';
-import { BaseLM, type ModelJSON, type NamedArray } from './model-base.js';
+import { BaseLM, type NamedArray } from './model-base.js';
 import type { OutputLayer } from './output.js';
 import { fillUniform, Param } from './params.js';
 import { NeuralRng } from './rng.js';
-import { ClassSoftmax } from './softmax-class.js';
 import { RnnCell } from './rnn.js';
 
 /** generation state of a recurrent model: per layer [h] or [h, c], each of length H */
@@ -65,18 +64,8 @@ export class RecurrentLM extends BaseLM {
     const rng = NeuralRng.fromSeed(config.seed, 1);
     fillUniform(this.emb, config.initScale, rng);
     for (const c of this.cells) c.init(config.init, config.initScale, rng);
-    for (const p of this.output.params) {
-      if (p === this.emb) continue;
-      if (p.shape.length === 2) {
-        if (config.init === 'uniform') fillUniform(p, config.initScale, rng);
-        else fillUniform(p, Math.sqrt(6 / (p.cols + p.rows)), rng);
-      }
-    }
+    this.initOutput(rng, this.emb);
     this.setupOptimizer();
-  }
-
-  protected override extraJSON(): Partial<ModelJSON> {
-    return this.output instanceof ClassSoftmax ? { classBounds: Array.from(this.output.bounds) } : {};
   }
 
   resetState(): void {
