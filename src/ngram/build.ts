@@ -17,8 +17,8 @@ import { adjustCounts } from './adjust.js';
 import { estimateDiscounts, mknBlocks, orderSizes, type Discount } from './mkn.js';
 import { countsFromAdjusted, paddedFromCounts } from './counts.js';
 import { readCorpus, type CorpusSource } from './read-corpus.js';
-import { countCorpusBounded } from './count-spill.js';
 import { countPaddedRuns } from './padded-runs.js';
+import { countTableRuns } from './table-runs.js';
 import { fileSink, streamSink, writeArpa, type ArpaBlock, type ByteSink } from './arpa-write.js';
 import { ArpaModel, type ArpaData } from './arpa-model.js';
 import { buildSmoothed, toBackoffEntries, type ClassicSmoothing } from './smoothing/index.js';
@@ -49,9 +49,9 @@ export interface NgramBuildOptions {
   /**
    * Cap in bytes for the counting (buildArpaFromCorpus with a byte-stream
    * source): the corpus is counted in parts, spilled as sorted runs to
-   * `tempDir` and merged (Kneser-Ney: binary runs of what it estimates from,
-   * src/ngram/padded-runs.ts; the others: count-file runs,
-   * src/ngram/count-spill.ts); the model is then built from the merged
+   * `tempDir` as binary runs and merged (Kneser-Ney: the padded N-grams it
+   * estimates from, src/ngram/padded-runs.ts; the others: every order,
+   * src/ngram/table-runs.ts); the model is then built from the merged
    * counts, equal to the in-memory build. The distinct n-grams and the
    * estimation tables are still held in memory.
    */
@@ -183,7 +183,7 @@ export async function buildArpaFromCorpus(source: CorpusSource, o: NgramBuildOpt
     // Kneser-Ney needs only the N-grams and the <s>-initial shorter ones; the other smoothings every table
     const { input, runs } = s === 'mkn' || s === 'kn'
       ? await countPaddedRuns(source as AsyncIterable<Buffer | string>, co).then((r) => ({ input: r.padded as PaddedCorpus | NgramCounts, runs: r.runs }))
-      : await countCorpusBounded(source as AsyncIterable<Buffer | string>, co).then((r) => ({ input: r.counts as PaddedCorpus | NgramCounts, runs: r.runs }));
+      : await countTableRuns(source as AsyncIterable<Buffer | string>, co).then((r) => ({ input: r.counts as PaddedCorpus | NgramCounts, runs: r.runs }));
     o.log?.(`counted in ${runs} sorted run${runs === 1 ? '' : 's'} (memory cap ${(o.memory / 2 ** 20).toFixed(0)} MiB)`);
     const b = build(input, o);
     await writeTo(o.out, b);

@@ -7,17 +7,15 @@
  * Input: corpus bytes. Output: count-file text, handed to `write` in chunks
  * (one part: ordered by order then ids; several parts: LC_ALL=C order),
  * with the corpus vocabulary in order of first appearance (the ids an
- * in-memory count would give). `countCorpusBounded` reads that text back
- * into `NgramCounts` (what `build --memory` builds the smoothings other than
- * Kneser-Ney from; Kneser-Ney spills binary runs: padded-runs.ts).
+ * in-memory count would give): `lmstream ngram count --memory`. (`build
+ * --memory` spills binary runs instead: padded-runs.ts, table-runs.ts.)
  */
 import { createReadStream, promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { MarkerMode } from '../types.js';
 import { CorpusEncoder, type PaddedCorpus } from './corpus.js';
-import { CountFileReader, countsFromAdjusted, countLines } from './counts.js';
-import type { NgramCounts } from './api.js';
+import { countsFromAdjusted, countLines } from './counts.js';
 import { adjustCounts } from './adjust.js';
 import { lines } from './lines.js';
 import { mergeSortedCounts } from './merge.js';
@@ -54,11 +52,30 @@ export function partEncoder(o: SpillOptions): { enc: CorpusEncoder; maxIds: numb
   return { enc, maxIds };
 }
 
+/**
+ * Read the corpus line by line into the encoder, handing each part that
+ * reaches `maxIds` to `spill`; returns the last part, or undefined for an
+ * empty corpus.
+ */
+export async function readParts(
+  src: AsyncIterable<Buffer | string>,
+  enc: CorpusEncoder,
+  maxIds: number,
+  spill: (part: PaddedCorpus) => Promise<void>,
+): Promise<PaddedCorpus | undefined> {
+  let any = false;
+  for await (const line of lines(src)) {
+    any = true;
+    enc.addLine(line);
+    if (enc.size > maxIds) await spill(enc.takePart());
+  }
+  return any ? enc.finish() : undefined;
+}
+
 export async function countCorpusToFile(src: AsyncIterable<Buffer | string>, o: CountToFileOptions): Promise<{ empty: boolean; runs: number }> {
   const { enc, maxIds } = partEncoder(o);
   let dir: string | undefined;
   const runs: string[] = [];
-  let any = false;
   const spill = async (part: PaddedCorpus): Promise<void> => {
     const c = countsFromAdjusted(adjustCounts(part, part.tokens.length, { raw: true }), part.tokens, part.mode);
     const all: string[] = [];
@@ -79,13 +96,8 @@ export async function countCorpusToFile(src: AsyncIterable<Buffer | string>, o: 
     runs.push(file);
   };
   try {
-    for await (const line of lines(src)) {
-      any = true;
-      enc.addLine(line);
-      if (enc.size > maxIds) await spill(enc.takePart());
-    }
-    if (!any) return { empty: true, runs: 0 };
-    const last = enc.finish();
+    const last = await readParts(src, enc, maxIds, spill);
+    if (!last) return { empty: true, runs: 0 };
     if (runs.length === 0) {
       const c = countsFromAdjusted(adjustCounts(last, last.tokens.length, { raw: true }), last.tokens, last.mode);
       await o.write(countLines(c), last.tokens);
@@ -97,49 +109,4 @@ export async function countCorpusToFile(src: AsyncIterable<Buffer | string>, o: 
   } finally {
     if (dir) await fsp.rm(dir, { recursive: true, force: true });
   }
-}
-
-/**
- * Corpus → `NgramCounts` with the counting in bounded memory: counted in
- * parts of at most `memory` bytes, spilled as sorted runs and merged
- * (`countCorpusToFile`), then read back into count tables with the ids an
- * in-memory count gives (so a build from them equals the in-memory build).
- * The tables themselves (every distinct n-gram) are held in memory.
- */
-export async function countCorpusBounded(
-  src: AsyncIterable<Buffer | string>,
-  o: Omit<CountToFileOptions, 'write'>,
-): Promise<{ counts: NgramCounts; runs: number }> {
-  let reader: CountFileReader | undefined;
-  const runs = await readMerged(src, o, (tokens) => {
-    reader = new CountFileReader(10);
-    reader.useVocabulary(tokens);
-    return reader;
-  });
-  return { counts: reader!.finish(o.order, o.mode ?? 'sentence'), runs };
-}
-
-async function readMerged(
-  src: AsyncIterable<Buffer | string>,
-  o: Omit<CountToFileOptions, 'write'>,
-  open: (tokens: readonly string[]) => { add(line: string, where: string): void },
-): Promise<number> {
-  const stats = await countCorpusToFile(src, {
-    ...o,
-    write: async (chunks, tokens) => {
-      const reader = open(tokens);
-      let n = 0;
-      for await (const chunk of chunks) {
-        let start = 0;
-        let nl: number;
-        while ((nl = chunk.indexOf('\n', start)) >= 0) {
-          reader.add(chunk.slice(start, nl), `merged counts:${++n}`);
-          start = nl + 1;
-        }
-        if (start < chunk.length) reader.add(chunk.slice(start), `merged counts:${++n}`);
-      }
-    },
-  });
-  if (stats.empty) throw new Error('empty corpus: there is nothing to count');
-  return stats.runs;
 }

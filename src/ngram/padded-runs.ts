@@ -15,14 +15,13 @@
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { FileHandle } from 'node:fs/promises';
 import type { MarkerMode } from '../types.js';
 import { adjustCounts } from './adjust.js';
 import { BOS_ID, UNK_ID, type PaddedCorpus } from './corpus.js';
 import { countsFromAdjusted, paddedFromCounts } from './counts.js';
-import { partEncoder, type SpillOptions } from './count-spill.js';
-import { lines } from './lines.js';
+import { partEncoder, readParts, type SpillOptions } from './count-spill.js';
 import { lexPermutation } from './radix.js';
+import { mergeRuns, writeRun } from './runs.js';
 
 /** one part's padded records, sorted by ids: `keys` n×N, `counts` n */
 export interface PaddedRecords {
@@ -94,103 +93,6 @@ class PaddedBuilder {
   }
 }
 
-const RECORDS_PER_READ = 1 << 14;
-
-/** a run file read back record by record through a buffer */
-class RunReader {
-  keys: Uint32Array;
-  counts: Uint32Array;
-  /** records in the buffer, and the current one */
-  len = 0;
-  at = 0;
-  done = false;
-  private buf: Buffer;
-  private pos = 0;
-  constructor(private fh: FileHandle, readonly N: number, readonly file: string) {
-    this.buf = Buffer.alloc(RECORDS_PER_READ * (N + 1) * 4);
-    this.keys = new Uint32Array(RECORDS_PER_READ * N);
-    this.counts = new Uint32Array(RECORDS_PER_READ);
-  }
-  /** refill when the buffer is used up; false at the end */
-  async fill(): Promise<boolean> {
-    if (this.at < this.len) return true;
-    const { bytesRead } = await this.fh.read(this.buf, 0, this.buf.length, this.pos);
-    const rec = (this.N + 1) * 4;
-    if (bytesRead % rec !== 0) throw new Error(`${this.file}: truncated run (${bytesRead} bytes is not a whole number of records)`);
-    this.pos += bytesRead;
-    this.len = bytesRead / rec;
-    this.at = 0;
-    const u = new Uint32Array(this.buf.buffer, this.buf.byteOffset, this.len * (this.N + 1));
-    for (let i = 0; i < this.len; i++) {
-      this.keys.set(u.subarray(i * (this.N + 1), i * (this.N + 1) + this.N), i * this.N);
-      this.counts[i] = u[i * (this.N + 1) + this.N];
-    }
-    if (this.len === 0) this.done = true;
-    return !this.done;
-  }
-}
-
-/** compare the record at a (in ka) with the one at b (in kb), N ids */
-function cmp(ka: Uint32Array, a: number, kb: Uint32Array, b: number, N: number): number {
-  for (let j = 0; j < N; j++) {
-    const d = ka[a + j] - kb[b + j];
-    if (d !== 0) return d;
-  }
-  return 0;
-}
-
-async function writeRun(file: string, r: PaddedRecords, N: number): Promise<void> {
-  const fh = await fsp.open(file, 'w');
-  try {
-    const rec = N + 1;
-    for (let i0 = 0; i0 < r.n; i0 += RECORDS_PER_READ) {
-      const i1 = Math.min(r.n, i0 + RECORDS_PER_READ);
-      const u = new Uint32Array((i1 - i0) * rec);
-      for (let i = i0; i < i1; i++) {
-        u.set(r.keys.subarray(i * N, i * N + N), (i - i0) * rec);
-        u[(i - i0) * rec + N] = r.counts[i];
-      }
-      await fh.write(new Uint8Array(u.buffer));
-    }
-  } finally {
-    await fh.close();
-  }
-}
-
-/** k-way merge of the runs into the builder, equal records summed */
-async function mergeRuns(files: string[], N: number, out: PaddedBuilder): Promise<void> {
-  const handles: FileHandle[] = [];
-  try {
-    for (const f of files) handles.push(await fsp.open(f, 'r'));
-    const heads = handles.map((fh, i) => new RunReader(fh, N, files[i]));
-    for (const h of heads) await h.fill();
-    let live = heads.filter((h) => !h.done);
-    const key = new Uint32Array(N);
-    while (live.length > 0) {
-      let m = live[0];
-      for (const h of live) if (cmp(h.keys, h.at * N, m.keys, m.at * N, N) < 0) m = h;
-      key.set(m.keys.subarray(m.at * N, m.at * N + N));
-      let sum = 0;
-      let ended = false;
-      for (const h of live) {
-        while (cmp(h.keys, h.at * N, key, 0, N) === 0) {
-          sum += h.counts[h.at++];
-          if (h.at < h.len) continue;
-          if (!(await h.fill())) {
-            ended = true;
-            break;
-          }
-        }
-      }
-      if (sum > 0xffffffff) throw new Error(`an n-gram is seen ${sum} times, more than 2^32 - 1`);
-      out.push(key, 0, sum);
-      if (ended) live = live.filter((h) => !h.done);
-    }
-  } finally {
-    for (const fh of handles) await fh.close();
-  }
-}
-
 /**
  * Corpus → the padded N-grams Kneser-Ney estimates from, counted in parts of
  * at most `memory` bytes spilled as binary sorted runs and merged. `runs`:
@@ -204,24 +106,18 @@ export async function countPaddedRuns(src: AsyncIterable<Buffer | string>, o: Sp
   const files: string[] = [];
   let sentences = 0;
   let tokenCount = 0;
-  let any = false;
   const spill = async (part: PaddedCorpus): Promise<void> => {
     const r = paddedRecords(part, enc.tokens.length);
     sentences += r.sentences;
     tokenCount += r.tokenCount;
     dir ??= await fsp.mkdtemp(path.join(o.tempDir ?? os.tmpdir(), 'lmstream-count-'));
     const file = path.join(dir, `run-${files.length}.bin`);
-    await writeRun(file, r, N);
+    await writeRun(file, r.keys, r.counts, r.n, N);
     files.push(file);
   };
   try {
-    for await (const line of lines(src)) {
-      any = true;
-      enc.addLine(line);
-      if (enc.size > maxIds) await spill(enc.takePart());
-    }
-    if (!any) throw new Error('empty corpus: there is nothing to count');
-    const last = enc.finish();
+    const last = await readParts(src, enc, maxIds, spill);
+    if (!last) throw new Error('empty corpus: there is nothing to count');
     const out = new PaddedBuilder(N);
     if (files.length === 0) {
       const r = paddedRecords(last, enc.tokens.length);
@@ -229,7 +125,10 @@ export async function countPaddedRuns(src: AsyncIterable<Buffer | string>, o: Sp
       return { padded: out.finish(mode, enc.tokens, r.sentences, r.tokenCount), runs: 1 };
     }
     await spill(last);
-    await mergeRuns(files, N, out);
+    await mergeRuns(files, N, (key, count) => {
+      if (count > 0xffffffff) throw new Error(`an n-gram is seen ${count} times, more than 2^32 - 1`);
+      out.push(key, 0, count);
+    });
     return { padded: out.finish(mode, enc.tokens, sentences, tokenCount), runs: files.length };
   } finally {
     if (dir) await fsp.rm(dir, { recursive: true, force: true });
