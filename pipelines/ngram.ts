@@ -90,10 +90,9 @@ writes it in ARPA format (to OUT, atomically, or to stdout).
                          bounded: the estimation, which holds every distinct
                          n-gram (about 12 bytes each) and, for kn/mkn, each
                          N-gram padded to N words (4N+12 bytes): a 25M-token
-                         5-gram peaks near 1.5 GB and takes 1.8x as long
-                         (kn/mkn spill binary runs; the other smoothings text
-                         runs, slower), so --memory pays off only when the
-                         corpus is much larger than its n-grams.
+                         5-gram peaks near 1.5 GB and takes 1.8x as long, so
+                         --memory pays off only when the corpus is much
+                         larger than its n-grams.
   --temp-dir DIR         where the runs go (default: the system temp directory)
   --skip-symbols         drop <unk> tokens of the corpus (KenLM --skip_symbols).
                          By default a literal <unk> of the corpus is an
