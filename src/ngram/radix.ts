@@ -6,7 +6,11 @@
  * word (`vocabSize` buckets), stable, O(k · (n + V)), no comparator calls.
  */
 
-/** counting-sort `src` into `dst` by the key words[src[i] - back] */
+/**
+ * counting-sort `src` into `dst` by the key words[src[i] - back] (the key is
+ * read twice rather than gathered into a buffer: that buffer, one id per
+ * position, would raise the build's peak memory by a quarter at order 3)
+ */
 function pass(words: Uint32Array, src: Uint32Array, dst: Uint32Array, back: number, hist: Uint32Array): void {
   hist.fill(0);
   const n = src.length;
@@ -48,15 +52,19 @@ export function lexPermutation(words: Uint32Array, ends: Uint32Array, k: number,
   let a: Uint32Array = new Uint32Array(n);
   for (let i = 0; i < n; i++) a[i] = i;
   let b: Uint32Array = new Uint32Array(n);
+  // each pass gathers its keys once: one sweep of random reads through
+  // `ends` and `words` instead of two (the histogram and the scatter)
+  const key = new Uint32Array(n);
   // least significant first: the newest word (back = 0)
   for (let back = suffixSorted ? 1 : 0; back < k; back++) {
     hist.fill(0);
-    for (let i = 0; i < n; i++) hist[words[ends[a[i]] - back] + 1]++;
-    for (let v = 1; v < hist.length; v++) hist[v] += hist[v - 1];
     for (let i = 0; i < n; i++) {
-      const e = a[i];
-      b[hist[words[ends[e] - back]]++] = e;
+      const w = words[ends[a[i]] - back];
+      key[i] = w;
+      hist[w + 1]++;
     }
+    for (let v = 1; v < hist.length; v++) hist[v] += hist[v - 1];
+    for (let i = 0; i < n; i++) b[hist[key[i]]++] = a[i];
     const t = a; a = b; b = t;
   }
   return a;
