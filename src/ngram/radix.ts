@@ -44,27 +44,36 @@ export function suffixSort(words: Uint32Array, positions: Uint32Array, k: number
  * `ends` (end positions of k-grams) by words[end-k+1], …, words[end].
  * Returns a permutation: perm[j] = index of the j-th smallest entry.
  * `suffixSorted`: the entries are already in suffix order (sorted by their
- * last word first), so the pass on the last word is skipped.
+ * last word first), so the pass on the last word is skipped. `gather`: each
+ * pass first gathers its keys into a buffer of n ids (faster: one sweep of
+ * random reads instead of two); false saves that buffer.
  */
-export function lexPermutation(words: Uint32Array, ends: Uint32Array, k: number, vocabSize: number, suffixSorted = false): Uint32Array {
+export function lexPermutation(words: Uint32Array, ends: Uint32Array, k: number, vocabSize: number, suffixSorted = false, gather = true): Uint32Array {
   const n = ends.length;
   const hist = new Uint32Array(vocabSize + 1);
   let a: Uint32Array = new Uint32Array(n);
   for (let i = 0; i < n; i++) a[i] = i;
   let b: Uint32Array = new Uint32Array(n);
-  // each pass gathers its keys once: one sweep of random reads through
-  // `ends` and `words` instead of two (the histogram and the scatter)
-  const key = new Uint32Array(n);
+  const key = gather ? new Uint32Array(n) : null;
   // least significant first: the newest word (back = 0)
   for (let back = suffixSorted ? 1 : 0; back < k; back++) {
     hist.fill(0);
-    for (let i = 0; i < n; i++) {
-      const w = words[ends[a[i]] - back];
-      key[i] = w;
-      hist[w + 1]++;
+    if (key) {
+      for (let i = 0; i < n; i++) {
+        const w = words[ends[a[i]] - back];
+        key[i] = w;
+        hist[w + 1]++;
+      }
+      for (let v = 1; v < hist.length; v++) hist[v] += hist[v - 1];
+      for (let i = 0; i < n; i++) b[hist[key[i]]++] = a[i];
+    } else {
+      for (let i = 0; i < n; i++) hist[words[ends[a[i]] - back] + 1]++;
+      for (let v = 1; v < hist.length; v++) hist[v] += hist[v - 1];
+      for (let i = 0; i < n; i++) {
+        const e = a[i];
+        b[hist[words[ends[e] - back]]++] = e;
+      }
     }
-    for (let v = 1; v < hist.length; v++) hist[v] += hist[v - 1];
-    for (let i = 0; i < n; i++) b[hist[key[i]]++] = a[i];
     const t = a; a = b; b = t;
   }
   return a;
