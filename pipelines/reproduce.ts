@@ -41,7 +41,8 @@ options:
   --optimizer NAME    optimizer of the neural models (default: the model's)
   --dropout P         dropout of every neural model (default: the model's:
                       none for the MLPs, 0.3 for the LSTM)
-  --l2 C              L2 weight decay of every neural model (default 0)
+  --l2 C              L2 weight decay of every neural model (default: the
+                      model's: 1e-5 for the MLPs, none for the LSTM)
   --softmax KIND      full or class for every neural model (default: class;
                       perplexity is exact either way)
   --threads N         data-parallel training threads, 1 (default) or 2 (the
