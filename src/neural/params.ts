@@ -155,6 +155,8 @@ export class Param {
   freshAll(): void {
     const s = this.sparse;
     if (!s || !s.lagging) return;
+    // rows a fused step already updated are ahead of `now` until the step ends
+    if (s.fuse) throw new Error(`${this.name}: the whole matrix is read in the middle of a fused SGD step`);
     this.freshRows(0, this.rows);
     s.now = 0;
     s.last.fill(0);
