@@ -7,7 +7,7 @@
  *
  * Generation pads the empty context with MLP_PAD_ID (`<s>`, id 1).
  */
-import type { Batch, GenState, NeuralConfig, StepResult, WindowBatch } from './api.js';
+import type { Batch, GenState, NeuralConfig, WindowBatch } from './api.js';
 import { checkIds, dropoutMask, dropped, gatherRows, maskInPlace, scatterAddRows } from './embedding.js';
 import { addColSums, matmul, matmulTN } from './linalg.js';
 import { makeOutput, type ModelExtras } from './make-output.js';
@@ -112,14 +112,8 @@ export class MlpLM extends BaseLM {
     return { sumNats: res.sumNats, tokens: B };
   }
 
-  async trainStep(batch: Batch): Promise<StepResult> {
-    const b = this.checkBatch(batch);
-    const r = this.worker && b.B >= 2 ? await this.parallelStep(b) : this.run(b, true);
-    return { loss: r.tokens > 0 ? r.sumNats / r.tokens : 0, tokens: r.tokens };
-  }
-
   /** data-parallel step: windows [0, B1) here, the rest in the worker, gradients summed, one update */
-  private async parallelStep(batch: WindowBatch): Promise<{ sumNats: number; tokens: number }> {
+  protected async parallelStep(batch: WindowBatch): Promise<{ sumNats: number; tokens: number }> {
     const { B, N } = batch;
     const B1 = Math.ceil(B / 2);
     const rows = (lo: number, hi: number): WindowBatch => ({

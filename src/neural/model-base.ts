@@ -191,7 +191,14 @@ export abstract class BaseLM implements NeuralLM {
   /** the softmax layer (full or class) */
   abstract readonly output: OutputLayer;
 
-  abstract trainStep(batch: Batch): Promise<StepResult>;
+  /** one data-parallel step (threads = 2): half the batch here, half in the worker, one update */
+  protected abstract parallelStep(batch: Batch): Promise<{ sumNats: number; tokens: number }>;
+
+  async trainStep(batch: Batch): Promise<StepResult> {
+    const b = this.checkBatch(batch);
+    const r = this.worker && b.B >= 2 ? await this.parallelStep(b) : this.run(b, true);
+    return { loss: r.tokens > 0 ? r.sumNats / r.tokens : 0, tokens: r.tokens };
+  }
   /** the batch, checked to be of this model's kind and shape */
   protected abstract checkBatch(batch: Batch): Batch;
   /** forward over a checked batch; backward and update when `train` (see the subclasses) */

@@ -4,7 +4,7 @@
  * non-recurrent connections, truncated BPTT with the hidden state of each
  * lane carried (detached) from one batch to the next. Hand-written backward.
  */
-import type { Batch, GenState, NeuralConfig, SeqBatch, StepResult } from './api.js';
+import type { Batch, GenState, NeuralConfig, SeqBatch } from './api.js';
 import type { CellCache, RecurrentCell } from './cell.js';
 import { checkIds, dropoutMask, dropped, gatherRows, maskInPlace, scatterAddRows } from './embedding.js';
 import { GruCell } from './gru.js';
@@ -221,14 +221,8 @@ export class RecurrentLM extends BaseLM {
     return { sumNats: res.sumNats, tokens };
   }
 
-  async trainStep(batch: Batch): Promise<StepResult> {
-    const b = this.checkBatch(batch);
-    const r = this.worker && b.B >= 2 ? await this.parallelStep(b) : this.run(b, true);
-    return { loss: r.tokens > 0 ? r.sumNats / r.tokens : 0, tokens: r.tokens };
-  }
-
   /** data-parallel step: lanes [0, B1) here, [B1, B) in the worker, gradients summed, one update */
-  private async parallelStep(batch: SeqBatch): Promise<{ sumNats: number; tokens: number }> {
+  protected async parallelStep(batch: SeqBatch): Promise<{ sumNats: number; tokens: number }> {
     const { B, T } = batch;
     const H = this.config.hidden;
     this.ensureState(B);
