@@ -63,8 +63,8 @@ export async function main(argv: string[]): Promise<number> {
     const other = ['batch', 'json', 'format', 'field', 'backend'].find((k) => p.values[k] !== undefined);
     if (other) throw new UsageError(`--${other} applies to checkpoint directories, not to ARPA files`);
     const mode = oneOf(p, 'mode', ['sentence', 'stream'] as const, 'sentence');
-    const ngram = await import('./ngram.js');
-    return (await ngram.main(['ppl', '--model', modelPath, '--mode', mode, ...p.positionals])) ?? 0;
+    const ppl = await import('./ngram/ppl.js');
+    return (await ppl.main(['--model', modelPath, '--mode', mode, ...p.positionals])) ?? 0;
   }
   if (p.values.mode !== undefined) throw new UsageError('--mode applies to ARPA files (a checkpoint records its mode)');
   const format = oneOf(p, 'format', FORMATS, 'text') as InputFormat;

@@ -26,6 +26,7 @@ import { runTraining, type RunRecord, type RunState } from '../src/train/run.js'
 import { targetCount } from '../src/train/batches.js';
 import { Progress } from '../src/train/progress.js';
 import { Rng } from '../src/train/rng.js';
+import { SMOOTHING_OPTIONS, markerMode, ngramOrder, smoothingOptions } from './ngram/options.js';
 
 export const HELP = `usage: cat corpus | train-stream --model KIND --out DIR [options] [FILE...]
        lmstream train ...   (the same command)
@@ -105,7 +106,7 @@ const OPTIONS = {
   direct: { type: 'boolean' }, tie: { type: 'boolean' }, dropout: { type: 'string' }, l2: { type: 'string' },
   clip: { type: 'string' }, optimizer: { type: 'string' }, lr: { type: 'string' }, init: { type: 'string' },
   'init-scale': { type: 'string' }, softmax: { type: 'string' }, classes: { type: 'string' }, seed: { type: 'string' },
-  smoothing: { type: 'string' }, delta: { type: 'string' }, alpha: { type: 'string' }, 'katz-k': { type: 'string' }, 'min-count': { type: 'string' }, 'max-vocab': { type: 'string' },
+  ...SMOOTHING_OPTIONS, 'min-count': { type: 'string' }, 'max-vocab': { type: 'string' },
   epochs: { type: 'string' }, shuffle: { type: 'string' }, pack: { type: 'boolean' }, batch: { type: 'string' }, bptt: { type: 'string' }, valid: { type: 'string' },
   'valid-fraction': { type: 'string' }, 'lr-decay': { type: 'string' }, 'max-tokens': { type: 'string' },
   'checkpoint-every': { type: 'string' }, 'max-steps': { type: 'string' }, out: { type: 'string' }, resume: { type: 'string' }, cache: { type: 'string' },
@@ -202,7 +203,7 @@ export async function main(argv: string[]): Promise<number> {
   if (kind === 'ngram') return trainNgram(p);
   if (!(ARCHS as readonly string[]).includes(kind)) throw new UsageError(`--model: '${kind}' is not one of mlp, rnn, lstm, gru, ngram`);
   const arch = kind as Arch;
-  for (const k of ['smoothing', 'delta', 'alpha', 'katz-k']) if (p.values[k] !== undefined) throw new UsageError(`--${k} applies to --model ngram only`);
+  for (const k of Object.keys(SMOOTHING_OPTIONS)) if (p.values[k] !== undefined) throw new UsageError(`--${k} applies to --model ngram only`);
 
   const out = str(p, 'out') ?? resumeDir;
   if (!out) throw new UsageError('--out DIR is required (where checkpoints go)');
@@ -374,19 +375,16 @@ async function trainNgram(p: Parsed): Promise<number> {
     'checkpoint-every', 'max-steps', 'shuffle', 'pack', 'threads', 'cache', 'keep-cache', 'metrics', 'min-count', 'max-vocab', 'format', 'field', 'backend'];
   const bad = neuralOnly.find((k) => p.values[k] !== undefined);
   if (bad) throw new UsageError(`--${bad} does not apply to --model ngram (see lmstream ngram build --help)`);
-  const { buildArpaFromCorpus, SMOOTHINGS, MAX_ORDER } = await import('../src/ngram/build.js');
-  const order = num(p, 'order', 3, { min: 1, max: MAX_ORDER, integer: true });
-  const smoothing = oneOf(p, 'smoothing', SMOOTHINGS, 'mkn');
-  const mode = oneOf(p, 'mode', ['sentence', 'stream'] as const, 'sentence');
-  const delta = p.values.delta === undefined ? undefined : num(p, 'delta', 1, { min: 0 });
-  const alpha = p.values.alpha === undefined ? undefined : num(p, 'alpha', 0.4, { min: 0 });
-  const katzK = p.values['katz-k'] === undefined ? undefined : num(p, 'katz-k', 5, { min: 0, max: 50, integer: true });
-  if (katzK !== undefined && smoothing !== 'katz') throw new UsageError('--katz-k applies to --smoothing katz only');
+  const { buildArpaFromCorpus } = await import('../src/ngram/build.js');
+  const order = ngramOrder(p, false);
+  const mode = markerMode(p);
+  const sm = smoothingOptions(p);
+  const smoothing = sm.smoothing;
   if (p.positionals.length === 0 && process.stdin.isTTY) throw new UsageError('no input: pipe a corpus into train-stream (or name FILEs)');
   const warn = (m: string) => log(`train-stream: ${m}`);
   let r;
   try {
-    r = await buildArpaFromCorpus(inputBytes(p.positionals), { order, smoothing, mode, delta, alpha, katzK, out, warn, log: (m: string) => log(`train-stream: ${m}`) });
+    r = await buildArpaFromCorpus(inputBytes(p.positionals), { order, mode, ...sm, out, warn, log: (m: string) => log(`train-stream: ${m}`) });
   } catch (e) {
     if (e instanceof UserError) throw e;
     throw new UserError((e as Error).message);

@@ -13,7 +13,7 @@ interface Command {
 export const COMMANDS: Record<string, Command> = {
   tokenize: { summary: 'split text or JSON corpora into tokens (one line of tokens per document)', load: () => import('../../pipelines/tokenize.js') },
   vocab: { summary: 'build a vocabulary (JSON) from a corpus', load: () => import('../../pipelines/vocab.js') },
-  ngram: { summary: 'n-gram models: count, merge, build (ARPA), ppl', load: () => import('../../pipelines/ngram.js') },
+  ngram: { summary: 'n-gram models: count, merge, build (ARPA), ppl', load: () => import('../../pipelines/ngram/index.js') },
   train: { summary: 'train any model from a corpus on stdin (same as train-stream)', load: () => import('../../pipelines/train-stream.js') },
   eval: { summary: 'perplexity of a trained model on a corpus', load: () => import('../../pipelines/eval.js') },
   generate: { summary: 'sample text from a model, streamed to stdout', load: () => import('../../pipelines/generate.js') },

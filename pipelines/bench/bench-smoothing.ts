@@ -8,7 +8,7 @@
  * convention for `zeroprobs`); their number is printed beside it. For
  * stupid back-off the "perplexity" is of scores, not probabilities.
  *
- *   node dist/pipelines/bench-smoothing.js [--order N] [--delta D]
+ *   node dist/pipelines/bench/bench-smoothing.js [--order N] [--delta D]
  *
  * Counting here is a plain in-memory sort (benchmark-only); the timed parts
  * are buildSmoothed, logProb and nextDistribution. Output: a table on stdout
@@ -17,12 +17,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Vocabulary } from '../src/vocab/vocabulary.js';
-import type { CountTable, NgramCounts } from '../src/ngram/api.js';
-import { buildSmoothed, CLASSIC_SMOOTHINGS } from '../src/ngram/smoothing/index.js';
+import { Vocabulary } from '../../src/vocab/vocabulary.js';
+import type { CountTable, NgramCounts } from '../../src/ngram/api.js';
+import { buildSmoothed, CLASSIC_SMOOTHINGS } from '../../src/ngram/smoothing/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, here.includes(`${path.sep}dist${path.sep}`) ? '../..' : '..');
+const root = path.resolve(here, here.includes(`${path.sep}dist${path.sep}`) ? '../../..' : '../..');
 const dir = path.resolve(root, '../shared/reference/brown-bengio');
 
 function arg(name: string, dflt: number): number {

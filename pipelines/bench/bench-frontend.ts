@@ -3,7 +3,7 @@
  * front end, read → tokenize → encode, on a 25M-token synthetic corpus made by
  * ../shared/bench/make-synth-corpus.mjs (cached under the OS temp directory).
  *
- *   node dist/pipelines/bench-frontend.js [--tokens N] [--tokenizer whitespace,word]
+ *   node dist/pipelines/bench/bench-frontend.js [--tokens N] [--tokenizer whitespace,word]
  *
  * Each tokenizer runs in its own child process (so peak RSS is its own): a
  * counting pass builds the vocabulary, then the timed pass encodes the corpus
@@ -16,13 +16,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { textReader } from '../src/io/text-reader.js';
-import { tokenizer, type TokenizerName } from '../src/text/tokenizers.js';
-import { vocabCount } from '../src/vocab/vocab-count.js';
-import { encode } from '../src/vocab/encode.js';
+import { textReader } from '../../src/io/text-reader.js';
+import { tokenizer, type TokenizerName } from '../../src/text/tokenizers.js';
+import { vocabCount } from '../../src/vocab/vocab-count.js';
+import { encode } from '../../src/vocab/encode.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, here.includes(`${path.sep}dist${path.sep}`) ? '../..' : '..');
+const root = path.resolve(here, here.includes(`${path.sep}dist${path.sep}`) ? '../../..' : '../..');
 const shared = path.resolve(root, '../shared');
 const READ_CHUNK = Number(process.env.BENCH_READ_CHUNK) || 64 * 1024;
 

@@ -9,7 +9,7 @@
  * row-sparsely): the peer script then runs with torch.optim.Adam replaced by
  * torch.optim.SGD(lr 0.1, weight_decay 1e-5).
  *
- *   node dist/pipelines/bench-neural.js [char-lstm|word-lstm|word-mlp|all] [--softmax full|class|both] [--optimizer adam|sgd] [--threads 1,2] [--steps N] [--no-peer]
+ *   node dist/pipelines/bench/bench-neural.js [char-lstm|word-lstm|word-mlp|all] [--softmax full|class|both] [--optimizer adam|sgd] [--threads 1,2] [--steps N] [--no-peer]
  *
  * char-lstm uses the full softmax (V = 96). The word shapes run the class
  * softmax (≈√V frequency classes, the project's target setting) and, with
@@ -23,13 +23,13 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Batch, NeuralConfig, SoftmaxKind } from '../src/neural/api.js';
-import { createModel, defaultConfig } from '../src/neural/index.js';
-import { NeuralRng } from '../src/neural/rng.js';
-import { num, oneOf, parseCommand, runMain, UsageError } from '../src/cli/common.js';
+import type { Batch, NeuralConfig, SoftmaxKind } from '../../src/neural/api.js';
+import { createModel, defaultConfig } from '../../src/neural/index.js';
+import { NeuralRng } from '../../src/neural/rng.js';
+import { num, oneOf, parseCommand, runMain, UsageError } from '../../src/cli/common.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, here.includes(`${path.sep}dist${path.sep}`) ? '../..' : '..');
+const root = path.resolve(here, here.includes(`${path.sep}dist${path.sep}`) ? '../../..' : '../..');
 const PEER = path.resolve(root, '../shared/bench/torch_lm_peer.py');
 
 interface Shape {
@@ -50,7 +50,7 @@ const SHAPES: Record<string, Shape> = {
 
 const TARGET: Record<string, number> = { 'char-lstm': 0.5, 'word-lstm': 1, 'word-mlp': 1 };
 
-const HELP = `usage: node dist/pipelines/bench-neural.js [char-lstm|word-lstm|word-mlp|all] [options]
+const HELP = `usage: node dist/pipelines/bench/bench-neural.js [char-lstm|word-lstm|word-mlp|all] [options]
 
 Training tokens/s (forward+backward+update, best of N steps) on the PyTorch
 peer's shapes; runs the peer too when python3 has torch.

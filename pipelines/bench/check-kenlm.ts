@@ -1,5 +1,5 @@
 /**
- * `node dist/pipelines/check-kenlm.js [--shared DIR] [--skip-bengio]`:
+ * `node dist/pipelines/bench/check-kenlm.js [--shared DIR] [--skip-bengio]`:
  * checks modified Kneser-Ney against KenLM's figures in ../shared/reference
  * (not a test: needs the shared folder).
  *  1. brown-sentences, orders 3 and 5: the four `query -v summary` numbers,
@@ -18,12 +18,12 @@ import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseCommand, str } from '../src/cli/common.js';
-import { buildArpaFromCorpus } from '../src/ngram/build.js';
-import { readArpa } from '../src/ngram/arpa-read.js';
-import { ArpaModel, type ArpaData } from '../src/ngram/arpa-model.js';
-import { PplScorer } from '../src/ngram/ppl.js';
-import type { MarkerMode } from '../src/types.js';
+import { parseCommand, str } from '../../src/cli/common.js';
+import { buildArpaFromCorpus } from '../../src/ngram/build.js';
+import { readArpa } from '../../src/ngram/arpa-read.js';
+import { ArpaModel, type ArpaData } from '../../src/ngram/arpa-model.js';
+import { PplScorer } from '../../src/ngram/ppl.js';
+import type { MarkerMode } from '../../src/types.js';
 
 const HELP = `usage: check-kenlm [--shared DIR] [--skip-bengio] [--bengio-unk word|skip]
 
@@ -60,7 +60,7 @@ async function buildAndLoad(train: string, order: number, mode: MarkerMode, tmp:
   return { model: new ArpaModel(data), data, arpa };
 }
 
-const LMSTREAM = fileURLToPath(new URL('../src/cli/lmstream.js', import.meta.url));
+const LMSTREAM = fileURLToPath(new URL('../../src/cli/lmstream.js', import.meta.url));
 
 /** run `node lmstream.js ARGS`; resolves with its stdout, rejects with its stderr */
 function cli(args: string[]): Promise<string> {
@@ -186,6 +186,6 @@ function compareArpa(mine: ArpaData, kenlm: ArpaData, report: (ok: boolean, msg:
 }
 
 if (process.argv[1] && import.meta.url === (await import('node:url')).pathToFileURL(process.argv[1]).href) {
-  const { runMain } = await import('../src/cli/common.js');
+  const { runMain } = await import('../../src/cli/common.js');
   await runMain('check-kenlm', () => main(process.argv.slice(2)));
 }

@@ -1,5 +1,5 @@
 /**
- * `node dist/pipelines/bench-ngram.js [--tokens N] [--shared DIR] [--jobs build3,build5,build5-mem,ppl]`
+ * `node dist/pipelines/bench/bench-ngram.js [--tokens N] [--shared DIR] [--jobs build3,build5,build5-mem,ppl]`
  *
  * Wall time and peak RSS of `lmstream ngram build` (3-gram and 5-gram ARPA;
  * `build5-mem`: the 5-gram counted with `--memory 1G`, spilled sorted runs)
@@ -14,13 +14,13 @@ import { createWriteStream, promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { num, parseCommand, str } from '../src/cli/common.js';
+import { num, parseCommand, str } from '../../src/cli/common.js';
 
 const HELP = `usage: bench-ngram [--tokens N] [--shared DIR] [--jobs build3,build5,build5-mem,ppl] [--keep]
 
 Times lmstream's n-gram builder against KenLM's reference figures.`;
 
-const cli = fileURLToPath(new URL('../src/cli/lmstream.js', import.meta.url));
+const cli = fileURLToPath(new URL('../../src/cli/lmstream.js', import.meta.url));
 
 const KENLM: Record<string, { wall: string; rss: string; wallS?: number; rssMB?: number }> = {
   build3: { wall: '16.8–21.0 s', rss: '687 MB', wallS: 18.9, rssMB: 687 },
@@ -106,6 +106,6 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (process.argv[1] && import.meta.url === (await import('node:url')).pathToFileURL(process.argv[1]).href) {
-  const { runMain } = await import('../src/cli/common.js');
+  const { runMain } = await import('../../src/cli/common.js');
   await runMain('bench-ngram', () => main(process.argv.slice(2)));
 }

@@ -1,0 +1,92 @@
+/**
+ * `lmstream ngram build`: a smoothed n-gram model of a corpus or of count files, written as an ARPA file.
+ */
+import {
+  UsageError, UserError, atomicWrite, inputBytes, log, parseCommand, str,
+} from '../../src/cli/common.js';
+import { MAX_ORDER, buildArpaFromCorpus, buildArpaFromCounts, type NgramBuildOptions } from '../../src/ngram/build.js';
+import { ORDER_OPTIONS, SMOOTHING_OPTIONS, markerMode, memoryOption, ngramOrder, smoothingOptions } from './options.js';
+import { readCountFiles } from './output.js';
+
+export const HELP = `usage: lmstream ngram build --order N [--smoothing S] [--arpa OUT] [--prune] [options] [FILE... | --counts F...]
+
+Builds an n-gram model from a corpus (files or stdin) or from count files and
+writes it in ARPA format (to OUT, atomically, or to stdout).
+  --order N              highest order, 1…${MAX_ORDER} (required)
+  --smoothing S          mkn (default: interpolated modified Kneser-Ney exactly
+                         as KenLM's lmplz), kn, mle, add-delta, stupid-backoff
+                         (scores, not probabilities; no ARPA for order > 1),
+                         katz, witten-bell
+  --delta D              add-delta δ (default 1: Laplace)
+  --alpha A              stupid-backoff α (default 0.4)
+  --katz-k K             katz: Good-Turing threshold k, 0…50 (default 5, as
+                         SRILM's gtmax): counts up to k are discounted
+  --discount-fallback "D1 D2 D3"
+                         Kneser-Ney discounts used, with a warning, where they
+                         cannot be estimated (default "0.5 1 1.5", as KenLM)
+  --mode M               sentence (default) or stream (whole input one stream)
+  --prune                kn/mkn: drop the highest-order n-grams seen once
+                         (KenLM's --prune 0 … 0 1); their mass goes to the
+                         back-off weights, so the model stays normalized
+  --counts F             read counts from count files instead of a corpus
+                         (repeatable)
+  --memory SIZE          bound the counting (e.g. 500M, 2G, 50%): the corpus
+                         is read in parts whose ids and count tables fit SIZE,
+                         each written as a sorted run to --temp-dir, the runs
+                         merged, and the model built from the merged counts
+                         (the same ARPA file as without --memory). Bounded:
+                         the corpus ids and the per-part count tables. Not
+                         bounded: the estimation, which holds every distinct
+                         n-gram (about 12 bytes each) and, for kn/mkn, each
+                         N-gram padded to N words (4N+12 bytes): a 25M-token
+                         5-gram peaks near 1.5 GB and takes 1.8x as long, so
+                         --memory pays off only when the corpus is much
+                         larger than its n-grams.
+  --temp-dir DIR         where the runs go (default: the system temp directory)
+  --skip-symbols         drop <unk> tokens of the corpus (KenLM --skip_symbols).
+                         By default a literal <unk> of the corpus is an
+                         ordinary word, written <unk-word> in the ARPA file
+                         (the model's own <unk> keeps the mass for unseen
+                         words); 'ngram ppl' scores a test <unk> as that word.
+  --quiet                no statistics on stderr
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  const p = parseCommand(argv, {
+    ...ORDER_OPTIONS, ...SMOOTHING_OPTIONS, arpa: { type: 'string' },
+    counts: { type: 'string', multiple: true }, memory: { type: 'string' }, 'temp-dir': { type: 'string' },
+    prune: { type: 'boolean' }, 'skip-symbols': { type: 'boolean' }, quiet: { type: 'boolean' },
+  }, HELP);
+  if (!p) return 0;
+  const order = ngramOrder(p);
+  const mode = markerMode(p);
+  const memory = memoryOption(p);
+  const opts: NgramBuildOptions = {
+    order, mode, ...smoothingOptions(p),
+    unk: p.values['skip-symbols'] ? 'skip' : 'word',
+    prune: Boolean(p.values.prune),
+    memory,
+    tempDir: str(p, 'temp-dir'),
+    warn: log,
+    log: p.values.quiet ? undefined : (m) => log(`ngram build: ${m}`),
+  };
+  const countFiles = (p.values.counts as string[] | undefined) ?? [];
+  if (countFiles.length && p.positionals.length) throw new UsageError('give either corpus files or --counts, not both');
+  const arpa = str(p, 'arpa');
+  const run = async (out: string | NodeJS.WritableStream) => {
+    try {
+      if (countFiles.length) {
+        const c = await readCountFiles(countFiles, order, mode);
+        await buildArpaFromCounts(c, { ...opts, out: out as string });
+      } else {
+        await buildArpaFromCorpus(inputBytes(p.positionals), { ...opts, out: out as string });
+      }
+    } catch (e) {
+      if (e instanceof UserError || (e as NodeJS.ErrnoException).code === 'EPIPE') throw e;
+      throw new UserError((e as Error).message);
+    }
+  };
+  if (arpa) await atomicWrite(arpa, async (tmp) => run(tmp));
+  else await run(process.stdout);
+  return 0;
+}

@@ -1,0 +1,51 @@
+/** Output and count-file input shared by the `lmstream ngram` subcommands. */
+import { createReadStream } from 'node:fs';
+import { UserError } from '../../src/cli/common.js';
+import type { MarkerMode } from '../../src/types.js';
+import type { NgramCounts } from '../../src/ngram/api.js';
+import { MAX_ORDER } from '../../src/ngram/build.js';
+import { CountFileReader } from '../../src/ngram/counts.js';
+import { lines } from '../../src/ngram/lines.js';
+
+/** Write text chunks to stdout, waiting for 'drain' (backpressure); a write error rejects. */
+export async function writeOut(chunks: AsyncIterable<string> | Iterable<string>): Promise<void> {
+  const out = process.stdout;
+  for await (const c of chunks) {
+    if (!out.write(c)) {
+      await new Promise<void>((resolve, reject) => {
+        const done = (e?: Error) => {
+          out.off('drain', done);
+          out.off('error', done);
+          if (e) reject(e); else resolve();
+        };
+        out.on('drain', done);
+        out.on('error', done);
+      });
+    }
+  }
+}
+
+/** Count files ("n-gram<TAB>count" lines; stdin for none or `-`) summed into count tables. */
+export async function readCountFiles(files: string[], order: number | undefined, mode: MarkerMode): Promise<NgramCounts> {
+  const r = new CountFileReader(MAX_ORDER);
+  const list = files.length ? files : ['-'];
+  for (const f of list) {
+    const src = f === '-' ? process.stdin : createReadStream(f);
+    const name = f === '-' ? 'stdin' : f;
+    let n = 0;
+    try {
+      for await (const line of lines(src)) {
+        n++;
+        r.add(line, `${name}:${n}`);
+      }
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') throw new UserError(`${name}: no such file`);
+      throw new UserError((e as Error).message);
+    }
+  }
+  if (order !== undefined && r.maxOrder > 0 && r.maxOrder < order) {
+    throw new UserError(`the counts hold n-grams up to order ${r.maxOrder}, not ${order}`);
+  }
+  return r.finish(order, mode);
+}
