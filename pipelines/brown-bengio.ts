@@ -642,7 +642,7 @@ export async function runBengio2003(opts: ReproduceOptions): Promise<ResultRow[]
         },
         state: {
           runId: newRunId(), epoch: info.epoch, batch: 0, step: 0, done: true, lr: m.learningRate, bestValidPpl: info.validPpl,
-          validHistory: info.history.map((h) => ({ epoch: h.epoch, ppl: h.validPpl, lr: h.lr })), rngState: 0,
+          validHistory: info.history.map((h) => ({ epoch: h.epoch, ppl: h.validPpl, lr: h.lr })),
           data: { trainTokens: data.train.length, trainDocs: 1, trainChecksum: '', validTokens: data.valid.length, validChecksum: null },
         },
         withCarried: false,

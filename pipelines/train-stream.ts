@@ -25,7 +25,6 @@ import { readCheckpoint, newRunId, type CheckpointConfig, type Level, type Loade
 import { runTraining, type RunRecord, type RunState } from '../src/train/run.js';
 import { targetCount } from '../src/train/batches.js';
 import { Progress } from '../src/train/progress.js';
-import { Rng } from '../src/train/rng.js';
 import { SMOOTHING_OPTIONS, markerMode, ngramOrder, smoothingOptions } from './ngram/options.js';
 
 export const HELP = `usage: cat corpus | train-stream --model KIND --out DIR [options] [FILE...]
@@ -299,7 +298,6 @@ export async function main(argv: string[]): Promise<number> {
     config = { format: 'lmstream-train-config', version: 1, model: model.config, level, tokenizer: spec.tokenizer, tokenizerOptions: spec.tokenizerOptions, mode, training };
     state = {
       runId: newRunId(), epoch: 1, batch: 0, step: 0, done: false, lr: model.learningRate, bestValidPpl: null, validHistory: [],
-      rngState: new Rng(seed).state,
       data: { trainTokens: train.tokens, trainDocs: train.docs, trainChecksum: train.checksum, validTokens: valid?.tokens ?? null, validChecksum: valid?.checksum ?? null },
     };
   }

@@ -54,7 +54,9 @@ export type { TokenSource } from './generate/source.js';
 export { generateStream, type GenerateOptions } from './generate/generate.js';
 export { detokenizeStage } from './generate/detokenize-stage.js';
 export { sampleId, samplingDistribution } from './generate/sampling.js';
-export { Rng } from './generate/rng.js';
+export { Mulberry32, Xoshiro128, deriveSeed } from './util/random.js';
+/** the old name of Xoshiro128 (sampling) */
+export { Xoshiro128 as Rng } from './util/random.js';
 export { NgramSource } from './generate/ngram-source.js';
 export { NeuralSource } from './generate/neural-source.js';
 export { loadForGeneration } from './generate/load-model.js';

@@ -2,7 +2,7 @@ import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { Rng } from '../src/generate/rng.js';
+import { Xoshiro128 } from '../src/util/random.js';
 import { drawIndex } from '../src/generate/sampling.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -39,9 +39,9 @@ t.test('the fixture distributions sum to 1', async (t) => {
   for (const v of Object.keys(BI)) t.ok(Math.abs(dist(v).reduce((a, b) => a + b, 0) - 1) < 1e-12, v);
 });
 
-/** Expected lines for a seed: one Rng across samples, inverse-CDF draws, <s> masked. */
+/** Expected lines for a seed: one Xoshiro128 across samples, inverse-CDF draws, <s> masked. */
 function expected(seed: number, count: number, prompt: string[] = [], maxTokens = 100, noUnk = false): string {
-  const rng = new Rng(seed);
+  const rng = new Xoshiro128(seed);
   let out = '';
   for (let c = 0; c < count; c++) {
     let prev = prompt.length ? prompt[prompt.length - 1] : '<s>';

@@ -10,7 +10,7 @@ import { Vocabulary } from '../src/vocab/vocabulary.js';
 import { tf } from '../src/backend.js';
 import { NeuralSource } from '../src/generate/neural-source.js';
 import { generateStream } from '../src/generate/generate.js';
-import { Rng } from '../src/generate/rng.js';
+import { Xoshiro128 } from '../src/util/random.js';
 import { drawIndex } from '../src/generate/sampling.js';
 import type { SeqBatch } from '../src/neural/api.js';
 
@@ -41,7 +41,7 @@ t.before(async () => {
   await writeCheckpoint(dir, {
     model, vocab, config: ck, withCarried: false,
     state: {
-      runId: 'test', epoch: 2, batch: 0, step: 150, done: true, lr: config.lr, bestValidPpl: null, validHistory: [], rngState: 1,
+      runId: 'test', epoch: 2, batch: 0, step: 150, done: true, lr: config.lr, bestValidPpl: null, validHistory: [],
       data: { trainTokens: 6, trainDocs: 1, trainChecksum: '', validTokens: null, validChecksum: null },
     },
   });
@@ -75,9 +75,9 @@ t.test('CLI on a checkpoint: greedy text, and exact sampled text for a seed', as
   t.notMatch(g.err, /error/i);
   const p = cliRun(['--greedy', '--prompt', 'the cat', '--no-echo']);
   t.equal(p.out, 'sat.\n');
-  // expected: step the loaded model directly, temperature 3 by the formula, one Rng
+  // expected: step the loaded model directly, temperature 3 by the formula, one Xoshiro128
   const model = await loadModel(dir);
-  const rng = new Rng(11);
+  const rng = new Xoshiro128(11);
   let expect = '';
   for (let c = 0; c < 4; c++) {
     let r = model.step(model.initialState(), vocab.bosId);
@@ -133,7 +133,7 @@ t.test('char model in stream mode: starts after a line break, prompt tokenized a
       training: { epochs: 1, batch: 1, bptt: n, lrDecay: 1, validFraction: 0, maxTokens: null, checkpointEvery: 0 },
     },
     state: {
-      runId: 'test', epoch: 2, batch: 0, step: 1, done: true, lr: cfg.lr, bestValidPpl: null, validHistory: [], rngState: 1,
+      runId: 'test', epoch: 2, batch: 0, step: 1, done: true, lr: cfg.lr, bestValidPpl: null, validHistory: [],
       data: { trainTokens: n, trainDocs: 1, trainChecksum: '', validTokens: null, validChecksum: null },
     },
   });

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { Writable } from 'node:stream';
 import { writeSamples } from '../src/generate/write-samples.js';
-import { Rng } from '../src/generate/rng.js';
+import { Xoshiro128 } from '../src/util/random.js';
 import { drawIndex } from '../src/generate/sampling.js';
 import type { TokenSource } from '../src/generate/source.js';
 
@@ -30,7 +30,7 @@ function sink() {
   const w = new Writable({ write(c, _e, cb) { text += c.toString(); cb(); } });
   return { w, get text() { return text; } };
 }
-function expectedLine(rng: Rng, start: number): string[] {
+function expectedLine(rng: Xoshiro128, start: number): string[] {
   const out: string[] = [];
   let prev = start;
   for (;;) {
@@ -60,7 +60,7 @@ t.test('greedy with echo: prompt as typed, then the continuation, word spacing',
 t.test('count N with a seed: N lines, exact, one rng across samples', async (t) => {
   const s = sink();
   await writeSamples(source(), s.w, { seed: 99, count: 4, level: 'whitespace', maxTokens: 0 });
-  const rng = new Rng(99);
+  const rng = new Xoshiro128(99);
   const expect = [0, 1, 2, 3].map(() => expectedLine(rng, 1).join(' ') + '\n').join('');
   t.equal(s.text, expect);
   t.equal(s.text.split('\n').length, 5);

@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { idCacheSink, IdCache, removeIdCache } from '../src/train/id-cache.js';
 import { Vocabulary } from '../src/vocab/vocabulary.js';
-import { hashUniform } from '../src/train/rng.js';
+import { hashUniform } from '../src/util/random.js';
 
 const tmp = () => fsp.mkdtemp(path.join(os.tmpdir(), 'lmstream-idcache-'));
 const all = async (g: AsyncIterable<Int32Array>) => { const out: number[][] = []; for await (const d of g) out.push([...d]); return out; };

@@ -2,7 +2,7 @@ import t from 'tap';
 import { classBoundsFromCounts, classOfIds, defaultClassCount } from '../src/neural/classes.js';
 import { setMatmulImpl } from '../src/neural/linalg.js';
 import { Param } from '../src/neural/params.js';
-import { NeuralRng } from '../src/neural/rng.js';
+import { Mulberry32 } from '../src/util/random.js';
 import { ClassSoftmax } from '../src/neural/softmax-class.js';
 import { FullSoftmax } from '../src/neural/softmax-full.js';
 
@@ -33,7 +33,7 @@ function layer(seed: number) {
   const V = 9;
   const D = 4;
   const W = new Param('out.W', [V, D], true);
-  const r = new NeuralRng(seed);
+  const r = new Mulberry32(seed);
   const cls = new ClassSoftmax(V, D, W, [0, 2, 3, 7, 9]);
   for (const p of cls.params) {
     for (let i = 0; i < p.size; i++) p.data[i] = r.uniform(-1, 1);
@@ -69,7 +69,7 @@ t.test('full softmax sums to 1 and masked tokens do not count', async (t) => {
   const D = 3;
   const W = new Param('out.W', [V, D], true);
   const f = new FullSoftmax(V, D, W);
-  const r = new NeuralRng(4);
+  const r = new Mulberry32(4);
   for (const p of f.params) for (let i = 0; i < p.size; i++) p.data[i] = r.uniform(-1, 1);
   W.changed();
   const h = Float32Array.from({ length: 2 * D }, () => r.uniform(-1, 1));

@@ -5,7 +5,7 @@ import { setMatmulImpl } from '../src/neural/linalg.js';
 import { MlpLM } from '../src/neural/mlp.js';
 import type { Param } from '../src/neural/params.js';
 import { RecurrentLM } from '../src/neural/recurrent.js';
-import { NeuralRng } from '../src/neural/rng.js';
+import { Mulberry32 } from '../src/util/random.js';
 import { checkRecurrent as helperCheck, close, gradCheck, seqBatch as helperSeqBatch } from './helpers/neural-gradcheck.js';
 
 // reference products (float64 sums) so that finite differences are tight
@@ -25,7 +25,7 @@ t.test('gru, tied weights, class softmax', async (t) => checkRecurrent(t, { arch
 function checkMlp(t: Tap.Test, partial: Partial<NeuralConfig>) {
   const cfg = defaultConfig({ arch: 'mlp', vocabSize: V, order: 4, embed: 3, hidden: 5, initScale: 0.5, seed: 4, ...partial });
   const m = new MlpLM(cfg);
-  const r = new NeuralRng(9);
+  const r = new Mulberry32(9);
   const B = 6;
   const context = Int32Array.from({ length: B * 3 }, () => Math.floor(r.next() * V));
   context[4] = context[0];

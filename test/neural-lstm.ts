@@ -4,12 +4,12 @@ import type { NeuralConfig, SeqBatch } from '../src/neural/api.js';
 import { createModel, defaultConfig } from '../src/neural/index.js';
 import { setMatmulImpl } from '../src/neural/linalg.js';
 import { RecurrentLM, type RecurrentGenState } from '../src/neural/recurrent.js';
-import { NeuralRng } from '../src/neural/rng.js';
+import { Mulberry32 } from '../src/util/random.js';
 
 await initBackend(undefined, () => {});
 
 function batch(B: number, T: number, V: number, seed: number): SeqBatch {
-  const r = new NeuralRng(seed);
+  const r = new Mulberry32(seed);
   const ids = () => Int32Array.from({ length: B * T }, () => Math.floor(r.next() * V));
   return { kind: 'seq', B, T, x: ids(), y: ids(), reset: new Uint8Array(B) };
 }

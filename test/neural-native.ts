@@ -19,7 +19,7 @@ import { addonCandidates, cpuSignature, nativeStatus, resolveNative } from '../s
 import { Optimizer } from '../src/neural/optim.js';
 import { Param } from '../src/neural/params.js';
 import { RecurrentLM } from '../src/neural/recurrent.js';
-import { NeuralRng } from '../src/neural/rng.js';
+import { Mulberry32 } from '../src/util/random.js';
 import { checkRecurrent as helperCheck, close, gradCheck, seqBatch as helperSeqBatch } from './helpers/neural-gradcheck.js';
 
 await initBackend(undefined, () => {});
@@ -27,7 +27,7 @@ await initBackend(undefined, () => {});
 const st = nativeStatus();
 const built = !!st.addon;
 
-function rand(n: number, rng: NeuralRng): Float32Array {
+function rand(n: number, rng: Mulberry32): Float32Array {
   return Float32Array.from({ length: n }, () => rng.uniform(-1, 1));
 }
 
@@ -101,7 +101,7 @@ if (built) {
   const nat = st.addon!;
 
   t.test('native sgemm equals the naive loop (all transposes, odd sizes, alpha, beta)', async (t) => {
-    const rng = new NeuralRng(11);
+    const rng = new Mulberry32(11);
     for (const [M, N, K] of SHAPES)
       for (const ta of [false, true])
         for (const tb of [false, true]) {
@@ -119,7 +119,7 @@ if (built) {
   });
 
   t.test('native sgemm reads subarrays and shared memory, and checks sizes', async (t) => {
-    const rng = new NeuralRng(12);
+    const rng = new Mulberry32(12);
     const M = 6, N = 10, K = 5;
     const bigA = rand(M * K + 13, rng);
     const A = bigA.subarray(13);
@@ -167,7 +167,7 @@ if (built) {
   t.test('linalg products through the addon equal the naive loop', async (t) => {
     setMatmulImpl('native');
     try {
-      const rng = new NeuralRng(13);
+      const rng = new Mulberry32(13);
       const [m, k, n] = [9, 21, 14];
       const a = rand(m * k, rng);
       const b = rand(k * n, rng);
@@ -189,7 +189,7 @@ if (built) {
     for (const [name, l2, clip] of [['adam', 0, 0], ['adam', 0.01, 0.5], ['adamw', 0.1, 0]] as const) {
       const run = (impl: 'js' | 'native') => {
         setMatmulImpl(impl);
-        const rng = new NeuralRng(21);
+        const rng = new Mulberry32(21);
         const p = new Param('w', [37, 3], true);
         p.data.set(rand(p.size, rng));
         const o = new Optimizer(name, [p], 0.01, l2, clip);
@@ -208,7 +208,7 @@ if (built) {
   });
 
   t.test('softmaxXent equals the float64 log-softmax (counted rows, nats, gradient)', async (t) => {
-    const rng = new NeuralRng(31);
+    const rng = new Mulberry32(31);
     const [N, Vs] = [7, 53];
     const L0 = Float32Array.from({ length: N * Vs }, () => rng.uniform(-4, 4));
     const bias = rand(Vs, rng);
@@ -283,7 +283,7 @@ if (built) {
       t.test('mlp with direct connections, class softmax', async (t) => {
         const cfg = defaultConfig({ arch: 'mlp', vocabSize: V, order: 4, embed: 3, hidden: 5, initScale: 0.5, seed: 4, direct: true, softmax: 'class', classes: 3 });
         const m = new MlpLM(cfg);
-        const r = new NeuralRng(9);
+        const r = new Mulberry32(9);
         const B = 6;
         const context = Int32Array.from({ length: B * 3 }, () => Math.floor(r.next() * V));
         const batch: WindowBatch = { kind: 'window', B, N: 3, context, next: Int32Array.from({ length: B }, () => Math.floor(r.next() * V)) };
@@ -302,7 +302,7 @@ if (built) {
   });
 } else {
   t.test('without the addon, the wasm and JS products equal the naive loop', async (t) => {
-    const rng = new NeuralRng(14);
+    const rng = new Mulberry32(14);
     for (const impl of ['tf', 'js', 'auto'] as const) {
       setMatmulImpl(impl);
       for (const [m, n, k] of SHAPES) {

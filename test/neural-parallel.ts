@@ -3,14 +3,14 @@ import { initBackend } from '../src/backend.js';
 import type { Batch, NeuralConfig } from '../src/neural/api.js';
 import { createModel, defaultConfig } from '../src/neural/index.js';
 import type { BaseLM } from '../src/neural/model-base.js';
-import { NeuralRng } from '../src/neural/rng.js';
+import { Mulberry32 } from '../src/util/random.js';
 
 // the worker thread runs the compiled dist/ code (npm test builds first)
 await initBackend(undefined, () => {});
 
 const V = 50;
 function batches(arch: string, seed: number): Batch[] {
-  const r = new NeuralRng(seed);
+  const r = new Mulberry32(seed);
   const id = () => Math.floor(r.next() * V);
   return Array.from({ length: 4 }, () =>
     arch === 'mlp'

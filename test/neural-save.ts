@@ -7,18 +7,18 @@ import { initBackend, tf } from '../src/backend.js';
 import type { NeuralConfig, SeqBatch, WindowBatch } from '../src/neural/api.js';
 import { createModel, defaultConfig, loadModel } from '../src/neural/index.js';
 import type { BaseLM } from '../src/neural/model-base.js';
-import { NeuralRng } from '../src/neural/rng.js';
+import { Mulberry32 } from '../src/util/random.js';
 
 await initBackend(undefined, () => {});
 
 const V = 23;
 function seq(seed: number): SeqBatch {
-  const r = new NeuralRng(seed);
+  const r = new Mulberry32(seed);
   const ids = () => Int32Array.from({ length: 3 * 5 }, () => Math.floor(r.next() * V));
   return { kind: 'seq', B: 3, T: 5, x: ids(), y: ids(), reset: new Uint8Array(3) };
 }
 function win(seed: number): WindowBatch {
-  const r = new NeuralRng(seed);
+  const r = new Mulberry32(seed);
   return { kind: 'window', B: 6, N: 2, context: Int32Array.from({ length: 12 }, () => Math.floor(r.next() * V)), next: Int32Array.from({ length: 6 }, () => Math.floor(r.next() * V)) };
 }
 

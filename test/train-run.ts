@@ -26,7 +26,7 @@ function setup(arch: Arch, mode: MarkerMode, c: IdCacheResult, epochs = 2, check
     training: { epochs, batch: 3, bptt: 4, lrDecay: 2, validFraction: 0, maxTokens: null, checkpointEvery, shuffle: arch === 'mlp' ? 2 : 0, pack },
   };
   const state: RunState = {
-    runId: 'r', epoch: 1, batch: 0, step: 0, done: false, lr: 0.5, bestValidPpl: null, validHistory: [], rngState: 0,
+    runId: 'r', epoch: 1, batch: 0, step: 0, done: false, lr: 0.5, bestValidPpl: null, validHistory: [],
     data: { trainTokens: c.train.tokens, trainDocs: c.train.docs, trainChecksum: c.train.checksum, validTokens: null, validChecksum: null },
   };
   return { config, state };

@@ -25,7 +25,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Batch, NeuralConfig, SoftmaxKind } from '../../src/neural/api.js';
 import { createModel, defaultConfig } from '../../src/neural/index.js';
-import { NeuralRng } from '../../src/neural/rng.js';
+import { Mulberry32 } from '../../src/util/random.js';
 import { num, oneOf, parseCommand, runMain, UsageError } from '../../src/cli/common.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -65,7 +65,7 @@ options:
   --no-peer                   do not run the PyTorch peer
 `;
 
-function sampler(V: number, dist: 'zipf' | 'uniform', rng: NeuralRng): () => number {
+function sampler(V: number, dist: 'zipf' | 'uniform', rng: Mulberry32): () => number {
   if (dist === 'uniform') return () => Math.floor(rng.next() * V);
   const cdf = new Float64Array(V);
   let s = 0;
@@ -100,7 +100,7 @@ async function benchOne(name: string, softmax: SoftmaxKind, ids: 'zipf' | 'unifo
   const cfg = defaultConfig(s.kind === 'mlp' ? { ...partial, arch: 'mlp', order: s.T + 1 } : { ...partial, arch: 'lstm', layers: 1 });
   const model = await createModel(cfg);
   if (threads > 1) await (model as unknown as { setThreads(n: number): Promise<void> }).setThreads(threads);
-  const rng = new NeuralRng(1);
+  const rng = new Mulberry32(1);
   const draw = sampler(s.V, softmax === 'class' ? ids : 'uniform', rng);
   const uni = sampler(s.V, 'uniform', rng);
   const batch: Batch = s.kind === 'mlp'

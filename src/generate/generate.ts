@@ -17,7 +17,7 @@
  */
 import { Readable } from 'node:stream';
 import type { TokenSource } from './source.js';
-import { Rng, type RngState } from './rng.js';
+import { Xoshiro128, type Xoshiro128State } from '../util/random.js';
 import { sampleId, checkSamplingOptions, type SamplingOptions, type UniformSource } from './sampling.js';
 
 export interface GeneratedToken {
@@ -39,7 +39,7 @@ export interface GenerateOptions {
   greedy?: boolean;
   /** forbid `<unk>` */
   noUnk?: boolean;
-  /** seed of a fresh Rng (ignored when `rng` is given). Default 0. */
+  /** seed of a fresh Xoshiro128 (ignored when `rng` is given). Default 0. */
   seed?: number;
   /** share one generator across several generations (e.g. `--count N`) */
   rng?: UniformSource;
@@ -81,14 +81,14 @@ export class GenerateStream<S = unknown> extends Readable {
     const mt = opts.maxTokens ?? 100;
     if (!(mt >= 0)) throw new RangeError(`maxTokens must be >= 0, got ${mt}`);
     this.maxTokens = mt === 0 ? Infinity : mt;
-    this.rng = opts.rng ?? new Rng(opts.seed ?? 0);
+    this.rng = opts.rng ?? new Xoshiro128(opts.seed ?? 0);
     this.stops = new Set(opts.stopIds ?? []);
     if (opts.stopAtEos !== false && source.eosId >= 0) this.stops.add(source.eosId);
   }
 
-  /** The generator's state, when it is an Rng (to save for a later resume). */
-  rngState(): RngState | undefined {
-    return this.rng instanceof Rng ? this.rng.getState() : undefined;
+  /** The generator's state, when it is a Xoshiro128 (to save for a later resume). */
+  rngState(): Xoshiro128State | undefined {
+    return this.rng instanceof Xoshiro128 ? this.rng.getState() : undefined;
   }
 
   override _read(): void {

@@ -24,7 +24,7 @@
  * unmasked id (lowest id among equals) and consumes no random number.
  */
 
-/** Where uniform numbers come from: `Rng` from ./rng.js, or any () => [0,1). */
+/** Where uniform numbers come from: `Xoshiro128` from src/util/random.ts, or any () => [0,1). */
 export interface UniformSource {
   random(): number;
 }

@@ -5,7 +5,7 @@
  * sampling options and a Writable of text (stdout).
  * Output: `count` samples, one per line: the prompt as typed (unless `echo: false`),
  * then the continuation, written token by token through
- * generateStream → detokenizeStage → out, then "\n". One Rng serves all the
+ * generateStream → detokenizeStage → out, then "\n". One Xoshiro128 serves all the
  * samples, so a seed fixes the whole output.
  *
  * `out` is not ended (it is stdout). When the reader goes away (EPIPE), the
@@ -17,7 +17,7 @@ import { pipeline } from 'node:stream/promises';
 import type { TokenSource } from './source.js';
 import { generateStream, type GenerateOptions, type StopReason } from './generate.js';
 import { detokenizeStage, detokenizeTokens, type DetokenizeLevel } from './detokenize-stage.js';
-import { Rng } from './rng.js';
+import { Xoshiro128 } from '../util/random.js';
 
 export interface WriteSamplesOptions extends Omit<GenerateOptions, 'prompt' | 'rng'> {
   /** the prompt as typed (echoed verbatim; trailing whitespace dropped except at char level) */
@@ -75,7 +75,7 @@ class Sink {
 
 /** Returns why each sample ended. */
 export async function writeSamples<S>(source: TokenSource<S>, out: Writable, o: WriteSamplesOptions): Promise<StopReason[]> {
-  const rng = new Rng(o.seed ?? 0);
+  const rng = new Xoshiro128(o.seed ?? 0);
   const promptTokens = o.promptTokens ?? [];
   const echo = o.echo ?? true;
   const reasons: StopReason[] = [];

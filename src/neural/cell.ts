@@ -4,7 +4,7 @@
  */
 import type { InitName } from './api.js';
 import { initWeight, Param } from './params.js';
-import type { NeuralRng } from './rng.js';
+import type { Mulberry32 } from '../util/random.js';
 
 export interface CellCache {
   readonly T: number;
@@ -17,7 +17,7 @@ export interface RecurrentCell {
   readonly hidden: number;
   /** state arrays per lane batch: [h] or [h, c], each B×H */
   readonly stateCount: number;
-  init(init: InitName, scale: number, rng: NeuralRng): void;
+  init(init: InitName, scale: number, rng: Mulberry32): void;
   /**
    * Run T steps from `state` (updated in place to the final state). Returns
    * the outputs h_t (T·B×H) and, when `keep`, what backward needs.
@@ -44,7 +44,7 @@ export abstract class GateParams {
     this.params = [this.Wx, this.Wh, this.b];
   }
 
-  init(init: InitName, scale: number, rng: NeuralRng): void {
+  init(init: InitName, scale: number, rng: Mulberry32): void {
     initWeight(this.Wx, init, scale, this.inputSize, this.hidden, false, rng);
     initWeight(this.Wh, init, scale, this.hidden, this.hidden, true, rng);
     this.b.data.fill(0);

@@ -3,7 +3,7 @@
  * lacks as a kernel), and inverted dropout. Pure logic.
  */
 import type { Param } from './params.js';
-import type { NeuralRng } from './rng.js';
+import type { Mulberry32 } from '../util/random.js';
 
 /** rows E[ids[n]] → (N×m) */
 export function gatherRows(E: Param, ids: ArrayLike<number>, out?: Float32Array): Float32Array {
@@ -32,7 +32,7 @@ export function scatterAddRows(E: Param, ids: ArrayLike<number>, d: Float32Array
 }
 
 /** inverted-dropout mask: 0 with probability p, else 1/(1−p) */
-export function dropoutMask(n: number, p: number, rng: NeuralRng): Float32Array {
+export function dropoutMask(n: number, p: number, rng: Mulberry32): Float32Array {
   const m = new Float32Array(n);
   const keep = 1 / (1 - p);
   for (let i = 0; i < n; i++) m[i] = rng.next() < p ? 0 : keep;

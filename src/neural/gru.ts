@@ -8,7 +8,7 @@ import type { InitName } from './api.js';
 import type { CellCache, RecurrentCell } from './cell.js';
 import { addColSums, matmul, matmulTN, sigmoid } from './linalg.js';
 import { initWeight, Param } from './params.js';
-import type { NeuralRng } from './rng.js';
+import type { Mulberry32 } from '../util/random.js';
 
 interface GruCache extends CellCache {
   X: Float32Array;
@@ -34,7 +34,7 @@ export class GruCell implements RecurrentCell {
     this.params = [this.Wx, this.Wh, this.bx, this.bh];
   }
 
-  init(init: InitName, scale: number, rng: NeuralRng): void {
+  init(init: InitName, scale: number, rng: Mulberry32): void {
     initWeight(this.Wx, init, scale, this.inputSize, this.hidden, false, rng);
     initWeight(this.Wh, init, scale, this.hidden, this.hidden, true, rng);
     this.bx.data.fill(0);

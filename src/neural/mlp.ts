@@ -14,7 +14,7 @@ import { makeOutput, type ModelExtras } from './make-output.js';
 import { BaseLM } from './model-base.js';
 import type { OutputLayer } from './output.js';
 import { fillUniform, initWeight, Param } from './params.js';
-import { NeuralRng } from './rng.js';
+import { Mulberry32 } from '../util/random.js';
 
 /** the id that fills the context before the first token in generation (`<s>`) */
 export const MLP_PAD_ID = 1;
@@ -49,7 +49,7 @@ export class MlpLM extends BaseLM {
     this.emb.rowwise = true;
     W.rowwise = config.softmax === 'class';
     W.fusable = W.rowwise; // the class softmax alone writes its gradient
-    const rng = NeuralRng.fromSeed(config.seed, 1);
+    const rng = Mulberry32.fromSeed(config.seed, 1);
     fillUniform(this.emb, config.initScale, rng);
     initWeight(this.Wh, config.init, config.initScale, X, h, false, rng);
     this.initOutput(rng);

@@ -22,7 +22,7 @@ import { Optimizer, type OptimState } from './optim.js';
 import type { OutputLayer } from './output.js';
 import { fillUniform, type Param } from './params.js';
 import { ClassSoftmax } from './softmax-class.js';
-import { NeuralRng } from './rng.js';
+import { Mulberry32 } from '../util/random.js';
 import { GradWorker } from './parallel.js';
 
 export const MODEL_FORMAT = 'lmstream-neural';
@@ -99,15 +99,15 @@ async function writeFileAtomic(file: string, data: string | Uint8Array): Promise
 export abstract class BaseLM implements NeuralLM {
   readonly params: Param[] = [];
   optimizer!: Optimizer;
-  dropoutRng: NeuralRng;
+  dropoutRng: Mulberry32;
   /** the data-parallel gradient worker, when threads > 1 */
   protected worker: GradWorker | undefined;
   /** the worker's dropout RNG (it lives here so that checkpoints keep it) */
-  workerRng: NeuralRng;
+  workerRng: Mulberry32;
 
   constructor(readonly config: NeuralConfig) {
-    this.dropoutRng = NeuralRng.fromSeed(config.seed, 7);
-    this.workerRng = NeuralRng.fromSeed(config.seed, 8);
+    this.dropoutRng = Mulberry32.fromSeed(config.seed, 7);
+    this.workerRng = Mulberry32.fromSeed(config.seed, 8);
   }
 
   /**
@@ -233,7 +233,7 @@ export abstract class BaseLM implements NeuralLM {
   }
 
   /** the output layer's weight matrices from `rng`: uniform ±initScale, or Glorot uniform; `skip`: a tied embedding */
-  protected initOutput(rng: NeuralRng, skip?: Param): void {
+  protected initOutput(rng: Mulberry32, skip?: Param): void {
     const c = this.config;
     for (const p of this.output.params) {
       if (p === skip || p.shape.length !== 2) continue;

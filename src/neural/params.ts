@@ -4,7 +4,7 @@
  * of row-sparse SGD (RowSparse). Pure logic.
  */
 import { Mat } from './linalg.js';
-import { NeuralRng } from './rng.js';
+import { Mulberry32 } from '../util/random.js';
 import type { InitName } from './api.js';
 
 /**
@@ -190,13 +190,13 @@ export class Param {
   }
 }
 
-export function fillUniform(p: Param, a: number, rng: NeuralRng): void {
+export function fillUniform(p: Param, a: number, rng: Mulberry32): void {
   for (let i = 0; i < p.size; i++) p.data[i] = rng.uniform(-a, a);
   p.changed();
 }
 
 /** Glorot/Xavier uniform: ±sqrt(6 / (fanIn + fanOut)) */
-export function fillXavier(p: Param, fanIn: number, fanOut: number, rng: NeuralRng): void {
+export function fillXavier(p: Param, fanIn: number, fanOut: number, rng: Mulberry32): void {
   fillUniform(p, Math.sqrt(6 / (fanIn + fanOut)), rng);
 }
 
@@ -204,7 +204,7 @@ export function fillXavier(p: Param, fanIn: number, fanOut: number, rng: NeuralR
  * Orthogonal initialisation of a (H × g·H) recurrent matrix: each H×H gate
  * block is an orthogonal matrix (Gram-Schmidt of a Gaussian matrix, float64).
  */
-export function fillOrthogonal(p: Param, rng: NeuralRng): void {
+export function fillOrthogonal(p: Param, rng: Mulberry32): void {
   const H = p.rows;
   const G = p.cols / H;
   if (!Number.isInteger(G)) throw new Error(`orthogonal init needs cols a multiple of rows (${p.name})`);
@@ -236,7 +236,7 @@ export function fillOrthogonal(p: Param, rng: NeuralRng): void {
 }
 
 /** initialise a weight matrix by the configured scheme (`recurrent` selects orthogonal) */
-export function initWeight(p: Param, init: InitName, scale: number, fanIn: number, fanOut: number, recurrent: boolean, rng: NeuralRng): void {
+export function initWeight(p: Param, init: InitName, scale: number, fanIn: number, fanOut: number, recurrent: boolean, rng: Mulberry32): void {
   if (init === 'uniform') fillUniform(p, scale, rng);
   else if (init === 'orthogonal' && recurrent) fillOrthogonal(p, rng);
   else fillXavier(p, fanIn, fanOut, rng);

@@ -13,7 +13,7 @@ import { makeOutput, type ModelExtras } from './make-output.js';
 import { BaseLM, type NamedArray } from './model-base.js';
 import type { OutputLayer } from './output.js';
 import { fillUniform, Param } from './params.js';
-import { NeuralRng } from './rng.js';
+import { Mulberry32 } from '../util/random.js';
 import { RnnCell } from './rnn.js';
 
 /** generation state of a recurrent model: per layer [h] or [h, c], each of length H */
@@ -61,7 +61,7 @@ export class RecurrentLM extends BaseLM {
     W.rowwise = classOut;
     W.fusable = classOut && !config.tie; // tied, the embedding's gradient lands in the same rows
     // initialisation, in a fixed order from the seed
-    const rng = NeuralRng.fromSeed(config.seed, 1);
+    const rng = Mulberry32.fromSeed(config.seed, 1);
     fillUniform(this.emb, config.initScale, rng);
     for (const c of this.cells) c.init(config.init, config.initScale, rng);
     this.initOutput(rng, this.emb);

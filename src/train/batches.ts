@@ -18,7 +18,7 @@ import { windowBatches } from './window.js';
 import { sentenceLanes, streamLanes } from './lanes.js';
 import { skipRecords } from './skip.js';
 import { shuffleWindows } from './shuffle.js';
-import { hashUniform } from './rng.js';
+import { epochSeed } from '../util/random.js';
 
 export interface BatchSpec {
   arch: Arch;
@@ -33,14 +33,10 @@ export interface BatchSpec {
   pack?: boolean;
   /** mlp: shuffle examples within this many batches (0 = corpus order) */
   shuffle?: number;
-  /** seed of the shuffle (the run's seed and the epoch: see shuffleSeed) */
+  /** seed of the shuffle (`epochSeed` of the run's seed and the epoch) */
   shuffleSeed?: number;
 }
 
-/** The shuffle seed of an epoch: a fresh permutation each epoch, replayable from the epoch start. */
-export function shuffleSeed(seed: number, epoch: number): number {
-  return Math.floor(hashUniform(seed, epoch) * 4294967296);
-}
 
 /** Number of tokens that are prediction targets in a split (progress, estimates). */
 export function targetCount(cache: IdCache, mode: MarkerMode): number {

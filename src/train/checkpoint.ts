@@ -8,7 +8,7 @@
  *                     mode, training: {...}}: a prompt is tokenized with
  *                     getTokenizer(tokenizer, tokenizerOptions), then addMarkers(…, mode)
  *   state.json       {format, version, runId, epoch, batch, step, done, lr, bestValidPpl,
- *                     validHistory, rngState, data: {...}, carried, savedAt}
+ *                     validHistory, data: {...}, carried, savedAt}
  *   carried.json/.bin the model's carried recurrent state (when the model exposes it),
  *                     float32 little-endian arrays one after another, lengths in carried.json
  *
@@ -17,7 +17,8 @@
  * last epoch ended. The data order of an epoch depends only on the seed and
  * the epoch (the mlp shuffle restarts its RNG at each epoch), and the dropout
  * RNG is part of the model's saved state, so (epoch, batch) restores the
- * position exactly; `rngState` is kept for training-side randomness to come. A resumed run rebuilds the epoch's batches from the id
+ * position exactly (checkpoints written before 2026-12 also hold an unused
+ * `rngState`, ignored). A resumed run rebuilds the epoch's batches from the id
  * cache and skips `batch` of them.
  *
  * Atomic: everything is written to DIR.tmp-XXXX, then DIR (if any) is renamed
@@ -84,7 +85,6 @@ export interface TrainState {
   lr: number;
   bestValidPpl: number | null;
   validHistory: { epoch: number; ppl: number; lr: number }[];
-  rngState: number;
   data: DataFingerprint;
   carried: boolean;
   savedAt: string;

@@ -30,7 +30,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { Vocabulary, type VocabularyOptions } from '../vocab/vocabulary.js';
-import { hashUniform } from './rng.js';
+import { hashUniform } from '../util/random.js';
 import { IntReader, IntWriter, fileSource } from './int-file.js';
 import type { IdSource } from './lanes.js';
 

@@ -13,7 +13,8 @@ import { pipeline } from 'node:stream/promises';
 import type { NeuralLM } from '../neural/api.js';
 import type { Vocabulary } from '../vocab/vocabulary.js';
 import type { IdCache } from './id-cache.js';
-import { epochBatchStream, epochBatches, shuffleSeed, type BatchSpec } from './batches.js';
+import { epochBatchStream, epochBatches, type BatchSpec } from './batches.js';
+import { epochSeed } from '../util/random.js';
 import { trainer, type StepMetrics } from './trainer.js';
 import { evaluator, type EvalResult } from './evaluator.js';
 import { writeCheckpoint, type CheckpointConfig, type TrainState } from './checkpoint.js';
@@ -90,7 +91,7 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
       model.resetState();
     }
     first = false;
-    spec.shuffleSeed = shuffleSeed(config.model.seed, state.epoch);
+    spec.shuffleSeed = epochSeed(config.model.seed, state.epoch);
     const tr = trainer({ model, epoch: state.epoch, step: state.step, batch: state.batch, shouldStop: o.shouldStop });
     let sumLoss = 0;
     let sumTok = 0;

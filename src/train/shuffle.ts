@@ -13,7 +13,7 @@
  * batches (resume skips batches of the shuffled stream).
  */
 import type { WindowBatch } from '../neural/api.js';
-import { Rng } from './rng.js';
+import { Mulberry32 } from '../util/random.js';
 
 export interface ShuffleOptions {
   /** batches pooled per shuffle (≥ 1; 1 shuffles within each batch) */
@@ -24,7 +24,7 @@ export interface ShuffleOptions {
 export function shuffleWindows(opts: ShuffleOptions): (source: AsyncIterable<WindowBatch>) => AsyncGenerator<WindowBatch> {
   if (!Number.isInteger(opts.buffer) || opts.buffer < 1) throw new RangeError(`shuffle: buffer must be a positive integer, got ${opts.buffer}`);
   return async function* shuffle(source) {
-    const rng = new Rng(opts.seed);
+    const rng = new Mulberry32(opts.seed);
     let pool: WindowBatch[] = [];
     const flush = function* (): Generator<WindowBatch> {
       if (pool.length === 0) return;

@@ -4,7 +4,7 @@ import { defaultConfig } from '../../src/neural/index.js';
 import type { ModelExtras } from '../../src/neural/make-output.js';
 import type { Param } from '../../src/neural/params.js';
 import { RecurrentLM } from '../../src/neural/recurrent.js';
-import { NeuralRng } from '../../src/neural/rng.js';
+import { Mulberry32 } from '../../src/util/random.js';
 
 export interface CheckResult {
   name: string;
@@ -18,7 +18,7 @@ export interface CheckResult {
  * (from `grads`) against central differences of `loss`.
  */
 export function gradCheck(params: Param[], grads: Map<Param, Float32Array>, loss: () => number, eps = 1e-2, coords = 3, seed = 5): CheckResult[] {
-  const rng = new NeuralRng(seed);
+  const rng = new Mulberry32(seed);
   const out: CheckResult[] = [];
   const fd = (apply: (sign: number) => void): number => {
     apply(1);
@@ -64,7 +64,7 @@ export function close(a: number, b: number, rel = 1e-2, abs = 2e-4): boolean {
 
 /** a random lane-major batch over V ids: lane 1 resets, a repeated id, optionally a mask */
 export function seqBatch(V: number, B: number, T: number, seed: number, withMask: boolean): SeqBatch {
-  const r = new NeuralRng(seed);
+  const r = new Mulberry32(seed);
   const x = Int32Array.from({ length: B * T }, () => Math.floor(r.next() * V));
   const y = Int32Array.from({ length: B * T }, () => Math.floor(r.next() * V));
   x[1] = x[0]; // a repeated id: the embedding scatter must add, not overwrite
