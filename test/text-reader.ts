@@ -44,7 +44,7 @@ t.test('long-line guard: error names the line and the source', async (t) => {
   const text = 'short\n1234567890\nok\n';
   for (const size of [1, 4, 100]) {
     await t.rejects(lines(text, size, { maxLineLength: 9, source: 'corpus.txt' }), {
-      message: 'corpus.txt: line 2 is longer than 9 bytes (maxLineLength); use a larger limit or skip such lines',
+      message: 'corpus.txt: line 2 is longer than 9 bytes (maxLineLength); raise the limit with --max-line-length or skip such lines with --skip-long-lines',
     }, `chunks of ${size}`);
   }
   // a final line without newline is checked too

@@ -4,7 +4,7 @@
 import { createReadStream, promises as fsp } from 'node:fs';
 import { UserError, parseCommand } from '../../src/cli/common.js';
 import { countLines } from '../../src/ngram/counts.js';
-import { lines } from '../../src/ngram/lines.js';
+import { lines } from '../../src/io/lines.js';
 import { mergeSortedCounts } from '../../src/ngram/merge.js';
 import { readCountFiles, writeOut } from './output.js';
 

@@ -5,7 +5,7 @@ import type { MarkerMode } from '../../src/types.js';
 import type { NgramCounts } from '../../src/ngram/api.js';
 import { MAX_ORDER } from '../../src/ngram/build.js';
 import { CountFileReader } from '../../src/ngram/counts.js';
-import { lines } from '../../src/ngram/lines.js';
+import { lines } from '../../src/io/lines.js';
 
 /** Write text chunks to stdout, waiting for 'drain' (backpressure); a write error rejects. */
 export async function writeOut(chunks: AsyncIterable<string> | Iterable<string>): Promise<void> {

@@ -8,7 +8,7 @@ import { loadArpaModel } from '../../src/ngram/arpa-read.js';
 import type { ArpaModel } from '../../src/ngram/arpa-model.js';
 import { PplScorer, formatSummary } from '../../src/ngram/ppl.js';
 import { formatLog10 } from '../../src/ngram/arpa-write.js';
-import { lines } from '../../src/ngram/lines.js';
+import { lines } from '../../src/io/lines.js';
 import { ORDER_OPTIONS, markerMode } from './options.js';
 import { writeOut } from './output.js';
 

@@ -17,7 +17,7 @@ import type { MarkerMode } from '../types.js';
 import { CorpusEncoder, type PaddedCorpus } from './corpus.js';
 import { countsFromAdjusted, countLines } from './counts.js';
 import { adjustCounts } from './adjust.js';
-import { lines } from './lines.js';
+import { lineBatches, lines } from '../io/lines.js';
 import { mergeSortedCounts } from './merge.js';
 
 /** how a corpus is counted in parts */
@@ -64,10 +64,12 @@ export async function readParts(
   spill: (part: PaddedCorpus) => Promise<void>,
 ): Promise<PaddedCorpus | undefined> {
   let any = false;
-  for await (const line of lines(src)) {
+  for await (const batch of lineBatches(src)) {
     any = true;
-    enc.addLine(line);
-    if (enc.size > maxIds) await spill(enc.takePart());
+    for (const line of batch) {
+      enc.addLine(line);
+      if (enc.size > maxIds) await spill(enc.takePart());
+    }
   }
   return any ? enc.finish() : undefined;
 }

@@ -6,7 +6,7 @@
  * (async) iterable of lines (string) or documents as token arrays. Output:
  * the encoder's `PaddedCorpus`.
  */
-import { lines } from './lines.js';
+import { LineSplitter } from '../io/lines.js';
 import { CorpusEncoder, type PaddedCorpus } from './corpus.js';
 import type { MarkerMode } from '../types.js';
 
@@ -29,7 +29,11 @@ export async function readCorpus(source: CorpusSource, opts: ReadCorpusOptions):
   enc.unkAsWord = opts.unkAsWord ?? false;
   const isStream = typeof (source as { pipe?: unknown }).pipe === 'function' || opts.bytes;
   if (isStream) {
-    for await (const line of lines(source as AsyncIterable<Buffer | string>)) enc.addLine(line);
+    // the fused fast path: bytes → lines → ids, one await per chunk
+    const sp = new LineSplitter();
+    const add = (line: string) => enc.addLine(line);
+    for await (const chunk of source as AsyncIterable<Buffer | string>) sp.push(chunk, add);
+    sp.end(add);
   } else {
     for await (const item of source as AsyncIterable<string | readonly string[]>) {
       if (typeof item === 'string') enc.addLine(item);
