@@ -17,6 +17,7 @@ export const COMMANDS: Record<string, Command> = {
   train: { summary: 'train any model from a corpus on stdin (same as train-stream)', load: () => import('../../pipelines/train-stream.js') },
   eval: { summary: 'perplexity of a trained model on a corpus', load: () => import('../../pipelines/eval.js') },
   generate: { summary: 'sample text from a model, streamed to stdout', load: () => import('../../pipelines/generate.js') },
+  export: { summary: 'write a neural checkpoint as a tfjs Layers model for the browser', load: () => import('../../pipelines/export.js') },
   reproduce: { summary: 'reproduce published results (bengio2003)', load: () => import('../../pipelines/reproduce.js') },
   demo: { summary: 'train a small model on the bundled corpus and stream generated text', load: () => import('../../pipelines/demo.js') },
 };

@@ -20,9 +20,9 @@ import { ArpaModel } from '../ngram/arpa-model.js';
 import type { NeuralLM } from '../neural/api.js';
 import { readCheckpoint } from '../train/checkpoint.js';
 import { corpusSpec } from '../train/corpus.js';
-import { getTokenizer, TOKENIZERS, type TokenizerName } from '../text/tokenizers.js';
+import { TOKENIZERS, type TokenizerName } from '../text/tokenizers.js';
 import { tokenizeWhitespace } from '../text/tokenize-whitespace.js';
-import { NEWLINE_TOKEN } from '../text/tokenize-char.js';
+import { promptTokenizer, streamStartIds } from './prompt.js';
 import { NgramSource } from './ngram-source.js';
 import { NeuralSource } from './neural-source.js';
 import type { MarkerMode } from '../types.js';
@@ -93,7 +93,7 @@ async function loadNeural(dir: string): Promise<LoadedModel> {
   }
   // the tokenizer options training used for this level and mode
   const spec = corpusSpec(level, mode, config.tokenizer as TokenizerName);
-  const tokenize = getTokenizer(spec.tokenizer, spec.tokenizerOptions);
+  const tokenize = promptTokenizer(spec.tokenizer, spec.tokenizerOptions);
   let model: NeuralLM;
   try {
     // loaded here, not at the top: ARPA generation needs no TensorFlow.js
@@ -103,18 +103,13 @@ async function loadNeural(dir: string): Promise<LoadedModel> {
     throw new UserError((e as Error).message);
   }
   // stream-mode text starts as after a line break when the model knows one
-  const nl = vocab.has(NEWLINE_TOKEN) ? [vocab.id(NEWLINE_TOKEN)] : [];
   const source = new NeuralSource(model, vocab.tokens, {
-    mode, startIds: nl, bosId: vocab.bosId, eosId: vocab.eosId, unkId: vocab.unkId,
+    mode, startIds: streamStartIds((t) => vocab.has(t), (t) => vocab.id(t)), bosId: vocab.bosId, eosId: vocab.eosId, unkId: vocab.unkId,
   });
   return {
     kind: 'neural',
     source,
-    // the char tokenizer gives a trailing \n for a document in stream mode: a prompt continues its line
-    tokenize: (text) => {
-      const toks = tokenize(text);
-      return spec.tokenizer === 'char' && toks[toks.length - 1] === NEWLINE_TOKEN && !/[\r\n]$/.test(text) ? toks.slice(0, -1) : toks;
-    },
+    tokenize,
     id: (t) => vocab.id(t),
     level: level === 'char' ? 'char' : 'word',
     dispose: () => model.dispose(),
