@@ -19,6 +19,7 @@ import { brownSentences } from '../src/corpus/brown.js';
 import { tokenCounter } from '../src/corpus/count.js';
 import { unkMap } from '../src/corpus/unk-map.js';
 import { splitCut } from '../src/corpus/split-cut.js';
+import { tokenizeKenlm } from '../src/text/tokenize-kenlm.js';
 import { splitWriter } from '../src/corpus/split-writer.js';
 import { readIds } from '../src/corpus/read-ids.js';
 import { RESERVED } from '../src/vocab/vocabulary.js';
@@ -137,7 +138,7 @@ export async function loadProtocol(dir: string, maxTokens = Infinity): Promise<P
       const text = await fsp.readFile(path.join(dir, `${s}.txt`), 'utf8').catch((err: NodeJS.ErrnoException) => {
         throw new Error(`${path.join(dir, `${s}.txt`)}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
       });
-      for (const t of text.split(/\s+/)) if (t !== '') counts.set(t, (counts.get(t) ?? 0) + 1);
+      for (const t of tokenizeKenlm(text)) counts.set(t, (counts.get(t) ?? 0) + 1);
     }
     vocab = Vocabulary.fromCounts(counts);
   }

@@ -24,6 +24,7 @@ import { readArpa } from '../../src/ngram/arpa-read.js';
 import { ArpaModel, type ArpaData } from '../../src/ngram/arpa-model.js';
 import { PplScorer } from '../../src/ngram/ppl.js';
 import type { MarkerMode } from '../../src/types.js';
+import { tokenizeKenlm } from '../../src/text/tokenize-kenlm.js';
 
 const HELP = `usage: check-kenlm [--shared DIR] [--skip-bengio] [--bengio-unk word|skip]
 
@@ -45,7 +46,7 @@ async function ppl(model: ArpaModel, file: string, mode: MarkerMode) {
   const sc = new PplScorer(model, mode);
   for (const line of text.split('\n')) {
     if (line === '' ) continue;
-    sc.document(line.split(/[ \t\r]+/).filter(Boolean));
+    sc.document(tokenizeKenlm(line));
   }
   sc.finish();
   return sc.summary();

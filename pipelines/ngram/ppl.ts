@@ -9,6 +9,7 @@ import type { ArpaModel } from '../../src/ngram/arpa-model.js';
 import { PplScorer, formatSummary } from '../../src/ngram/ppl.js';
 import { formatLog10 } from '../../src/ngram/arpa-write.js';
 import { lines } from '../../src/io/lines.js';
+import { tokenizeKenlm } from '../../src/text/tokenize-kenlm.js';
 import { ORDER_OPTIONS, markerMode } from './options.js';
 import { writeOut } from './output.js';
 
@@ -48,7 +49,7 @@ export async function main(argv: string[]): Promise<number> {
       for (const s of scores) buf += `${s.token}\t${s.log10 === -Infinity ? '-inf' : formatLog10(s.log10)}\t${s.ngramLength}\n`;
     };
     for await (const line of lines(inputBytes(p!.positionals) as Readable)) {
-      const toks = line.split(/[ \t\r\0]+/).filter(Boolean);
+      const toks = tokenizeKenlm(line);
       emit(sc.document(toks));
       if (buf.length > 1 << 16) { yield buf; buf = ''; }
     }

@@ -6,6 +6,7 @@
  */
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
+import { tokenizeKenlm } from '../text/tokenize-kenlm.js';
 
 export interface IdMapper {
   id(token: string): number;
@@ -34,8 +35,8 @@ export async function readIdStream(src: Readable, vocab: IdMapper, maxTokens = I
   const out = new IdBuffer();
   let carry = '';
   const add = (text: string) => {
-    for (const t of text.split(/\s+/)) {
-      if (t !== '' && out.length < maxTokens) out.push(vocab.id(t));
+    for (const t of tokenizeKenlm(text)) {
+      if (out.length < maxTokens) out.push(vocab.id(t));
     }
   };
   for await (const chunk of src as AsyncIterable<string>) {

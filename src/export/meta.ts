@@ -19,6 +19,7 @@
  */
 import type { NeuralConfig } from '../neural/api.js';
 import type { MarkerMode } from '../types.js';
+import type { TokenizerName } from '../text/tokenizers.js';
 
 export const EXPORT_FORMAT = 'lmstream-export';
 export const EXPORT_VERSION = 1;
@@ -31,7 +32,7 @@ export interface ExportMeta {
   classBounds: number[] | null;
   level: 'char' | 'word';
   mode: MarkerMode;
-  tokenizer: 'whitespace' | 'word' | 'char';
+  tokenizer: TokenizerName;
   tokenizerOptions: { newline?: boolean; spaces?: boolean };
   tokens: string[];
   unkId: number;
@@ -53,7 +54,7 @@ export function checkMeta(m: unknown, file = 'lmstream.json'): ExportMeta {
   if (!Array.isArray(o.tokens) || o.tokens.length !== o.config?.vocabSize) throw new Error(`${file}: "tokens" must list config.vocabSize tokens`);
   if (o.level !== 'char' && o.level !== 'word') throw new Error(`${file}: field "level" must be "char" or "word"`);
   if (o.mode !== 'sentence' && o.mode !== 'stream') throw new Error(`${file}: field "mode" must be "sentence" or "stream"`);
-  if (!['whitespace', 'word', 'char'].includes(o.tokenizer)) throw new Error(`${file}: unknown tokenizer '${o.tokenizer}'`);
+  if (!['whitespace', 'kenlm', 'word', 'char'].includes(o.tokenizer)) throw new Error(`${file}: unknown tokenizer '${o.tokenizer}'`);
   if (!['mlp', 'rnn', 'lstm', 'gru'].includes(o.config.arch)) throw new Error(`${file}: unknown arch '${o.config.arch}'`);
   return o;
 }

@@ -21,7 +21,7 @@ import type { NeuralLM } from '../neural/api.js';
 import { readCheckpoint } from '../train/checkpoint.js';
 import { corpusSpec } from '../train/corpus.js';
 import { TOKENIZERS, type TokenizerName } from '../text/tokenizers.js';
-import { tokenizeWhitespace } from '../text/tokenize-whitespace.js';
+import { tokenizeKenlm } from '../text/tokenize-kenlm.js';
 import { promptTokenizer, streamStartIds } from './prompt.js';
 import { NgramSource } from './ngram-source.js';
 import { NeuralSource } from './neural-source.js';
@@ -69,7 +69,7 @@ async function loadArpa(file: string, mode: MarkerMode): Promise<LoadedModel> {
   return {
     kind: 'ngram',
     source: new NgramSource(model, mode),
-    tokenize: tokenizeWhitespace,
+    tokenize: tokenizeKenlm,
     id: (t) => vocab.id(t),
     level: 'word',
     dispose: () => {},

@@ -1,8 +1,8 @@
 /**
  * Corpus → padded id array, as KenLM's lmplz counts it (pure logic, no streams).
  *
- * Input: lines of text (whitespace-separated tokens, split on space, tab, CR
- * and NUL as KenLM does) or token arrays. Output: `PaddedCorpus`: one
+ * Input: lines of text (split by the `kenlm` tokenizer's rule: space, tab,
+ * LF, CR and NUL, as KenLM's lmplz) or token arrays. Output: `PaddedCorpus`: one
  * Uint32Array holding, per sentence, N-1 `<s>` pads, the token ids and `</s>`;
  * every index that is not a pad is the end of one padded N-gram occurrence.
  *
@@ -19,6 +19,7 @@
  * `</s>` at the end).
  */
 import { BOS, EOS, UNK, type MarkerMode } from '../types.js';
+import { isKenlmSpace } from '../text/tokenize-kenlm.js';
 
 export const UNK_ID = 0;
 export const BOS_ID = 1;
@@ -45,8 +46,6 @@ export interface PaddedCorpus {
   /** weight (count) of each entry of `positions` */
   weights?: Uint32Array;
 }
-
-const SPECIAL = new Set([UNK, BOS, EOS]);
 
 export class CorpusEncoder {
   readonly index = new Map<string, number>([[UNK, UNK_ID], [BOS, BOS_ID], [EOS, EOS_ID]]);
@@ -122,7 +121,10 @@ export class CorpusEncoder {
     }
   }
 
-  /** Add one line of text, split on spaces, tabs, CR and NUL. */
+  /**
+   * Add one line of text split by the `kenlm` tokenizer's rule (space, tab,
+   * LF, CR, NUL: `isKenlmSpace`), fused here: no token array per line.
+   */
   addLine(line: string): void {
     if (this.mode === 'sentence') this.startSentence();
     else if (!this.inSentence) this.startSentence();
@@ -130,7 +132,7 @@ export class CorpusEncoder {
     const n = line.length;
     for (let i = 0; i <= n; i++) {
       const c = i < n ? line.charCodeAt(i) : 32;
-      if (c === 32 || c === 9 || c === 13 || c === 0 || c === 10) {
+      if (isKenlmSpace(c)) {
         if (start >= 0) {
           this.addToken(line.slice(start, i));
           start = -1;
@@ -192,8 +194,4 @@ export class CorpusEncoder {
       tokenCount: this.tokenCount,
     };
   }
-}
-
-export function isSpecialToken(t: string): boolean {
-  return SPECIAL.has(t);
 }

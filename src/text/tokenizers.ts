@@ -6,10 +6,11 @@
 import type { Transform } from 'node:stream';
 import { tokenizeWhitespace, whitespaceTokenizer } from './tokenize-whitespace.js';
 import { tokenizeWord, wordTokenizer } from './tokenize-word.js';
+import { tokenizeKenlm, kenlmTokenizer } from './tokenize-kenlm.js';
 import { tokenizeChar, charTokenizer, type CharTokenizerOptions } from './tokenize-char.js';
 import type { BatchOption } from '../io/record-stage.js';
 
-export const TOKENIZERS = ['whitespace', 'word', 'char'] as const;
+export const TOKENIZERS = ['whitespace', 'kenlm', 'word', 'char'] as const;
 export type TokenizerName = (typeof TOKENIZERS)[number];
 
 export type TokenizerOptions = CharTokenizerOptions;
@@ -18,6 +19,7 @@ export type TokenizerOptions = CharTokenizerOptions;
 export function getTokenizer(name: TokenizerName, opts: TokenizerOptions = {}): (text: string) => string[] {
   switch (name) {
     case 'whitespace': return tokenizeWhitespace;
+    case 'kenlm': return tokenizeKenlm;
     case 'word': return tokenizeWord;
     case 'char': return (text) => tokenizeChar(text, opts);
     default: throw new Error(`unknown tokenizer '${name as string}' (one of ${TOKENIZERS.join(', ')})`);
@@ -28,6 +30,7 @@ export function getTokenizer(name: TokenizerName, opts: TokenizerOptions = {}): 
 export function tokenizer(name: TokenizerName, opts: TokenizerOptions & BatchOption = {}): Transform {
   switch (name) {
     case 'whitespace': return whitespaceTokenizer(opts);
+    case 'kenlm': return kenlmTokenizer(opts);
     case 'word': return wordTokenizer(opts);
     case 'char': return charTokenizer(opts);
     default: throw new Error(`unknown tokenizer '${name as string}' (one of ${TOKENIZERS.join(', ')})`);
