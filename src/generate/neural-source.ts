@@ -12,6 +12,9 @@ import type { GenState, NeuralLM } from '../neural/api.js';
 import type { MarkerMode } from '../types.js';
 import type { TokenSource } from './source.js';
 
+/** what generation needs of a model: a src/neural model, or an exported one (src/export/runtime.ts) */
+export type StepModel = Pick<NeuralLM, 'config' | 'initialState' | 'step'>;
+
 export interface NeuralState {
   gen: GenState;
   probs: Float32Array | undefined;
@@ -34,7 +37,7 @@ export class NeuralSource implements TokenSource<NeuralState> {
   readonly mode: MarkerMode;
   private readonly startIds: readonly number[];
 
-  constructor(readonly model: NeuralLM, readonly tokens: readonly string[], opts: NeuralSourceOptions = {}) {
+  constructor(readonly model: StepModel, readonly tokens: readonly string[], opts: NeuralSourceOptions = {}) {
     if (tokens.length !== model.config.vocabSize) {
       throw new Error(`vocabulary has ${tokens.length} tokens but the model's config says vocabSize ${model.config.vocabSize}`);
     }
@@ -64,6 +67,6 @@ export class NeuralSource implements TokenSource<NeuralState> {
   }
 }
 
-export function neuralSource(model: NeuralLM, tokens: readonly string[], opts: NeuralSourceOptions = {}): NeuralSource {
+export function neuralSource(model: StepModel, tokens: readonly string[], opts: NeuralSourceOptions = {}): NeuralSource {
   return new NeuralSource(model, tokens, opts);
 }

@@ -15,6 +15,8 @@ export interface FixtureOptions extends Partial<NeuralConfig> {
   mode?: MarkerMode;
   /** half-width of the uniform random weights (default 0.8) */
   scale?: number;
+  /** added to the output bias of `</s>` (e.g. -20: texts that do not end early) */
+  eosBias?: number;
 }
 
 /** Write a checkpoint to `dir`; returns the model (caller disposes) and its vocabulary. */
@@ -22,12 +24,14 @@ export async function makeCheckpoint(dir: string, o: FixtureOptions = {}): Promi
   const level = o.level ?? 'char';
   const mode = o.mode ?? (level === 'char' ? 'stream' : 'sentence');
   const vocab = Vocabulary.fromTokens(level === 'char' ? CHAR_TOKENS : WORD_TOKENS);
-  const { level: _l, mode: _m, scale: _s, ...partial } = o;
+  const { level: _l, mode: _m, scale: _s, eosBias, ...partial } = o;
   const config = defaultConfig({ embed: 6, hidden: 7, order: 3, classes: 3, seed: 5, ...partial, vocabSize: vocab.size });
   const model = (await createModel(config)) as BaseLM;
   const rng = new Mulberry32(config.seed + 99);
   const scale = o.scale ?? 0.8;
-  model.setWeights(new Map(model.params.map((p) => [p.name, Float32Array.from(p.data, () => (rng.next() * 2 - 1) * scale)])));
+  const w = new Map(model.params.map((p) => [p.name, Float32Array.from(p.data, () => (rng.next() * 2 - 1) * scale)]));
+  if (eosBias) w.get('out.b')![vocab.eosId] += eosBias;
+  model.setWeights(w);
   const ck: CheckpointConfig = {
     format: CONFIG_FORMAT, version: 1, model: config, level, tokenizer: level === 'char' ? 'char' : 'whitespace', mode,
     training: { epochs: 1, batch: 1, bptt: 4, lrDecay: 1, validFraction: 0, maxTokens: null, checkpointEvery: 0 },

@@ -1,0 +1,158 @@
+/**
+ * The browser module: generation from an exported model (`lmstream export`)
+ * in a web page, with no Node imports. Built into one ES module,
+ * dist/browser/lmstream.js (pipelines/web/build.mjs, esbuild), and exported
+ * by the package under the `browser` condition.
+ *
+ * Everything here is lmstream's own code, shared with Node: the tokenizers
+ * (src/text), the incremental detokenizer, the sampler and its generator
+ * (src/generate, src/util/random.ts), the generation loop (TokenLoop) and the
+ * adapter NeuralSource; the network runs in plain JavaScript
+ * (src/export/runtime.ts). So the same model, prompt, settings and seed give
+ * the same text as `lmstream generate` on the checkpoint (up to float
+ * rounding of the probabilities, ~1e-7, which could flip a draw that falls
+ * within that distance of a boundary).
+ *
+ *   const m = await loadExport('/model/');          // lmstream.json, model.json, shards
+ *   const g = m.generate({ prompt: 'the', seed: 1, temperature: 0.8, maxTokens: 200 });
+ *   out.textContent = g.echo;                        // the prompt as it is printed
+ *   for (let c; (c = g.next()) !== null; ) out.textContent += c.text;
+ */
+import { ExportedModel, decodeWeights, type WeightEntry } from '../export/runtime.js';
+import { checkMeta, type ExportMeta } from '../export/meta.js';
+import type { Curve } from '../export/metrics.js';
+import { NeuralSource } from '../generate/neural-source.js';
+import { TokenLoop, type StopReason } from '../generate/token-loop.js';
+import { IncrementalDetokenizer, type DetokenizeLevel } from '../generate/detokenize-stage.js';
+import { promptTokenizer } from '../generate/prompt.js';
+import { checkSamplingOptions } from '../generate/sampling.js';
+
+export { ExportedModel, decodeWeights } from '../export/runtime.js';
+export { checkMeta, type ExportMeta } from '../export/meta.js';
+export { curveSvg, type Curve } from '../export/metrics.js';
+export { registerLmstreamLayers } from '../export/custom-layers.js';
+export { NeuralSource } from '../generate/neural-source.js';
+export { TokenLoop, type GeneratedToken, type StopReason } from '../generate/token-loop.js';
+export { IncrementalDetokenizer, detokenizeTokens } from '../generate/detokenize-stage.js';
+export { sampleId, samplingDistribution, checkSamplingOptions, type SamplingOptions } from '../generate/sampling.js';
+export { Xoshiro128 } from '../util/random.js';
+export { getTokenizer } from '../text/tokenizers.js';
+export { detokenize } from '../text/detokenize.js';
+
+export type FetchLike = (url: string) => Promise<{ ok: boolean; status: number; json(): Promise<unknown>; arrayBuffer(): Promise<ArrayBuffer> }>;
+
+export interface GenerateSettings {
+  /** text to continue (default none) */
+  prompt?: string;
+  temperature?: number;
+  topK?: number;
+  topP?: number;
+  greedy?: boolean;
+  seed?: number;
+  /** sampled tokens at most (default 100; 0 = until `</s>`) */
+  maxTokens?: number;
+  noUnk?: boolean;
+  /** print the prompt before the continuation (default true, as `lmstream generate`) */
+  echo?: boolean;
+}
+
+export interface TextChunk {
+  id: number;
+  token: string;
+  /** the text this token adds, with the spacing it needs in front */
+  text: string;
+}
+
+/** One generation: `echo` first, then `next()` until null (see the file comment). */
+export interface Generation {
+  /** the prompt as `lmstream generate` prints it (empty without echo) */
+  readonly echo: string;
+  next(): TextChunk | null;
+  readonly stopReason: StopReason | undefined;
+  readonly count: number;
+  stop(): void;
+}
+
+export class BrowserModel {
+  readonly source: NeuralSource;
+  readonly tokenize: (text: string) => string[];
+  private readonly ids: Map<string, number>;
+
+  constructor(readonly meta: ExportMeta, readonly model: ExportedModel, readonly curve: Curve | null = null) {
+    this.source = new NeuralSource(model, meta.tokens, {
+      mode: meta.mode, startIds: meta.startIds, bosId: meta.bosId, eosId: meta.eosId, unkId: meta.unkId,
+    });
+    this.tokenize = promptTokenizer(meta.tokenizer, meta.tokenizerOptions);
+    this.ids = new Map(meta.tokens.map((t, i) => [t, i]));
+  }
+
+  get level(): DetokenizeLevel {
+    return this.meta.level === 'char' ? 'char' : 'word';
+  }
+
+  /** token → id, `<unk>`'s id when unknown */
+  id(token: string): number {
+    return this.ids.get(token) ?? this.meta.unkId;
+  }
+
+  /** Start a generation: the same text as `lmstream generate --count 1` with these settings. */
+  generate(s: GenerateSettings = {}): Generation {
+    const sampling = { temperature: s.temperature ?? 1, topK: s.topK ?? 0, topP: s.topP ?? 1, greedy: s.greedy ?? false };
+    checkSamplingOptions(sampling);
+    const promptText = s.prompt ?? '';
+    const promptTokens = this.tokenize(promptText);
+    const echo = s.echo ?? true;
+    const loop = new TokenLoop(this.source, {
+      ...sampling,
+      seed: s.seed ?? 0,
+      maxTokens: s.maxTokens ?? 100,
+      noUnk: s.noUnk ?? false,
+      prompt: promptTokens.map((t) => this.id(t)),
+    });
+    const detok = new IncrementalDetokenizer(this.level);
+    if (echo) detok.prime(promptTokens);
+    return {
+      echo: echo ? (this.level === 'char' ? promptText : promptText.trimEnd()) : '',
+      next(): TextChunk | null {
+        const t = loop.next();
+        return t ? { ...t, text: detok.push(t.token) } : null;
+      },
+      get stopReason() {
+        return loop.stopReason;
+      },
+      get count() {
+        return loop.count;
+      },
+      stop: () => loop.stop(),
+    };
+  }
+}
+
+async function get(fetchFn: FetchLike, url: string): Promise<{ json(): Promise<unknown>; arrayBuffer(): Promise<ArrayBuffer> }> {
+  const r = await fetchFn(url);
+  if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
+  return r;
+}
+
+/**
+ * Load an export from `base` (a URL ending in `/`): lmstream.json, model.json,
+ * its weight shards and metrics.json when there is one.
+ */
+export async function loadExport(base: string, fetchFn: FetchLike = (u) => fetch(u)): Promise<BrowserModel> {
+  const meta = checkMeta(await (await get(fetchFn, base + 'lmstream.json')).json(), base + 'lmstream.json');
+  const mj = (await (await get(fetchFn, base + 'model.json')).json()) as { weightsManifest?: { paths: string[]; weights: WeightEntry[] }[] };
+  if (!Array.isArray(mj.weightsManifest)) throw new Error(`${base}model.json: no weightsManifest`);
+  const parts: Uint8Array[] = [];
+  for (const g of mj.weightsManifest) {
+    for (const p of g.paths) parts.push(new Uint8Array(await (await get(fetchFn, base + p)).arrayBuffer()));
+  }
+  const all = new Uint8Array(parts.reduce((s, p) => s + p.byteLength, 0));
+  let o = 0;
+  for (const p of parts) {
+    all.set(p, o);
+    o += p.byteLength;
+  }
+  const model = new ExportedModel(meta, decodeWeights(mj.weightsManifest.flatMap((g) => g.weights), all));
+  const curve = meta.metrics ? ((await (await get(fetchFn, base + meta.metrics)).json()) as Curve) : null;
+  return new BrowserModel(meta, model, curve);
+}
