@@ -14,29 +14,34 @@
 import { StringDecoder } from 'node:string_decoder';
 import type { ArpaData } from './arpa-model.js';
 import type { ArpaBlock } from './arpa-write.js';
+import {
+  Q_NEG_INF, Q_NONE, Q_REG_MIN, SEED_HI, SEED_LO, ValueCoder, bucketOf, finishTable, stepHi, stepLo,
+  type HashedData, type OrderTable,
+} from './hashed-model.js';
+import { RESERVED } from '../vocab/vocabulary.js';
 
 type State = 'preamble' | 'header' | 'section' | 'entries' | 'end' | 'done';
 
 /** Incremental parser: feed lines, then `finish()`. */
 export class ArpaParser {
-  private state: State = 'preamble';
-  private lineNo = 0;
-  private readonly counts: number[] = [];
+  protected state: State = 'preamble';
+  protected lineNo = 0;
+  protected readonly counts: number[] = [];
   private readonly index = new Map<string, number>();
   private readonly tokens: string[] = [];
   private readonly blocks: ArpaBlock[] = [];
-  private k = 0;
-  private i = 0;
+  protected k = 0;
+  protected i = 0;
   private cur: { words: Uint32Array; log10p: Float64Array; log10bo: Float64Array; anyBo: boolean } | null = null;
   private readonly fields: string[] = [];
 
   constructor(readonly name = 'ARPA file') {}
 
-  private fail(m: string): never {
+  protected fail(m: string): never {
     throw new Error(`${this.name}:${this.lineNo}: ${m}`);
   }
 
-  private num(s: string, what: string): number {
+  protected num(s: string, what: string): number {
     const v = +s;
     if (s === '' || (v !== v) || !Number.isFinite(v)) this.fail(`${what} '${s}' is not a number`);
     return v;
@@ -92,7 +97,7 @@ export class ArpaParser {
     return n;
   }
 
-  private openSection(): void {
+  protected openSection(): void {
     const n = this.counts[this.k - 1];
     this.cur = { words: new Uint32Array(n * this.k), log10p: new Float64Array(n), log10bo: new Float64Array(n).fill(NaN), anyBo: false };
     this.i = 0;
@@ -100,7 +105,7 @@ export class ArpaParser {
     if (n === 0) this.closeSection();
   }
 
-  private closeSection(): void {
+  protected closeSection(): void {
     const c = this.cur!;
     this.blocks.push({ order: this.k, n: this.counts[this.k - 1], words: c.words, ends: null, log10p: c.log10p, log10bo: c.anyBo ? c.log10bo : null });
     this.cur = null;
@@ -226,4 +231,258 @@ export async function loadArpaModel(file: string): Promise<import('./arpa-model.
   const { createReadStream } = await import('node:fs');
   const { ArpaModel } = await import('./arpa-model.js');
   return new ArpaModel(await readArpa(createReadStream(file, { highWaterMark: 1 << 20 }), file));
+}
+
+/**
+ * ARPA bytes → `HashedData` (the scoring model of src/ngram/hashed-model.ts)
+ * without a string per entry: entry lines are parsed from the bytes (words
+ * found in a byte-keyed table, 8-decimal values read as exact integers), each
+ * order's table is built when its section ends. Header, section and error
+ * handling are ArpaParser's. Holds: the tables being built (the model's own
+ * size) and one input chunk.
+ */
+export class HashedArpaParser extends ArpaParser {
+  private readonly coder = new ValueCoder();
+  private readonly tables: (OrderTable | undefined)[] = [];
+  private words: string[] = [];
+  private uniP = new Int32Array(0);
+  private uniBo = new Int32Array(0);
+  private ent = new Int32Array(0);
+  private closed = true;
+  // byte-keyed word table: slots hold id + 1; token bytes in a pool
+  private slots = new Int32Array(0);
+  private mask = 0;
+  private pool = new Uint8Array(1 << 16);
+  private poolEnd = 0;
+  private tokStart: number[] = [];
+  private tokEnd: number[] = [];
+  private readonly fs = new Int32Array(24);
+  private readonly ids = new Int32Array(12);
+  private readonly dec = new TextDecoder();
+
+  protected override openSection(): void {
+    const k = this.k;
+    const n = this.counts[k - 1];
+    if (k === 1) {
+      let cap = 16;
+      while (cap < (n + 3) * 2) cap *= 2;
+      this.slots = new Int32Array(cap);
+      this.mask = cap - 1;
+      this.uniP = new Int32Array(n + 3).fill(Q_NONE);
+      this.uniBo = new Int32Array(n + 3).fill(Q_NONE);
+      for (const r of RESERVED) this.addToken(new TextEncoder().encode(r), 0, -1);
+    } else {
+      this.ent = new Int32Array(n * (k === this.counts.length ? 3 : 4));
+    }
+    this.i = 0;
+    this.state = n > 0 ? 'entries' : 'section';
+    if (n === 0) this.closeSection();
+  }
+
+  protected override closeSection(): void {
+    const k = this.k;
+    if (k === 1) {
+      this.uniP = this.uniP.slice(0, this.words.length);
+      this.uniBo = this.uniBo.slice(0, this.words.length);
+    } else {
+      const S = k === this.counts.length ? 3 : 4;
+      this.tables[k] = finishTable(this.counts[k - 1], S, this.ent, () =>
+        `${this.name}: two ${k}-grams with the same key (an n-gram listed twice, or a hash collision)`);
+      this.ent = new Int32Array(0);
+    }
+    this.state = k === this.counts.length ? 'end' : 'section';
+  }
+
+  private hashBytes(b: Uint8Array, s: number, e: number): number {
+    let h = 0x811c9dc5;
+    for (let i = s; i < e; i++) h = Math.imul(h ^ b[i], 0x01000193);
+    return (h ^ (h >>> 15)) & this.mask;
+  }
+
+  /** id of the word b[s…e), or -1; with `slotOut`, the free slot where it would go */
+  private wordId(b: Uint8Array, s: number, e: number): number {
+    let h = this.hashBytes(b, s, e);
+    const len = e - s;
+    for (;;) {
+      const v = this.slots[h];
+      if (v === 0) { this.freeSlot = h; return -1; }
+      const ts = this.tokStart[v - 1];
+      if (this.tokEnd[v - 1] - ts === len) {
+        let eq = true;
+        for (let i = 0; i < len; i++) if (this.pool[ts + i] !== b[s + i]) { eq = false; break; }
+        if (eq) return v - 1;
+      }
+      h = (h + 1) & this.mask;
+    }
+  }
+
+  private freeSlot = 0;
+  private seen = new Uint8Array(3);
+
+  private addToken(b: Uint8Array, s: number, e: number): number {
+    if (e < 0) e = b.length;
+    const id = this.wordId(b, s, e);
+    if (id >= 0) return id;
+    const len = e - s;
+    while (this.poolEnd + len > this.pool.length) {
+      const p = new Uint8Array(this.pool.length * 2);
+      p.set(this.pool);
+      this.pool = p;
+    }
+    this.pool.set(b.subarray(s, e), this.poolEnd);
+    this.tokStart.push(this.poolEnd);
+    this.tokEnd.push(this.poolEnd + len);
+    this.poolEnd += len;
+    this.slots[this.freeSlot] = this.words.length + 1;
+    this.words.push(this.dec.decode(b.subarray(s, e)));
+    return this.words.length - 1;
+  }
+
+  /** value code of the field b[s…e) (probability when `prob`) */
+  private value(b: Uint8Array, s: number, e: number, prob: boolean): number {
+    let i = s;
+    let neg = false;
+    if (b[i] === 45) { neg = true; i++; }
+    let int = 0;
+    let digits = 0;
+    while (i < e && b[i] >= 48 && b[i] <= 57 && digits < 3) { int = int * 10 + b[i] - 48; i++; digits++; }
+    let ok = digits > 0;
+    let frac = 0;
+    let nd = 0;
+    if (ok && i < e && b[i] === 46) {
+      i++;
+      while (i < e && b[i] >= 48 && b[i] <= 57 && nd < 8) { frac = frac * 10 + b[i] - 48; i++; nd++; }
+    }
+    if (ok && i === e) {
+      const m = int * 1e8 + frac * POW10[8 - nd];
+      const q = neg ? -m : m;
+      if (prob && q > 0) this.fail(`log10 probability ${this.dec.decode(b.subarray(s, e))} is above 0`);
+      if (q <= -99e8) return Q_NEG_INF;
+      if (q >= Q_REG_MIN && q <= 0x7fffffff) return q;
+      ok = false;
+    }
+    const str = this.dec.decode(b.subarray(s, e));
+    const what = prob ? 'probability' : 'back-off';
+    const v = str === '-inf' || str === '-Infinity' ? -Infinity : this.num(str, what);
+    if (prob && v > 0) this.fail(`log10 probability ${str} is above 0`);
+    return this.coder.code(v <= -99 ? -Infinity : v);
+  }
+
+  /** one line b[s…e) (without its \n) */
+  bytesLine(b: Uint8Array, s: number, e: number): void {
+    if (this.state !== 'entries') {
+      this.line(this.dec.decode(b.subarray(s, e)));
+      return;
+    }
+    this.lineNo++;
+    const k = this.k;
+    const f = this.fs;
+    let n = 0;
+    let start = -1;
+    for (let i = s; i <= e; i++) {
+      const c = i < e ? b[i] : 32;
+      if (c === 32 || c === 9 || c === 13) {
+        if (start >= 0) {
+          if (n < 24) { f[n] = start; f[n + 1] = i; }
+          n += 2;
+          start = -1;
+        }
+      } else if (start < 0) start = i;
+    }
+    n >>= 1;
+    if (n === 0) this.fail(`blank line: ${this.i} of ${this.counts[k - 1]} ${k}-grams read (header count wrong?)`);
+    if (n !== k + 1 && n !== k + 2) this.fail(`expected a log10 probability, ${k} word${k > 1 ? 's' : ''} and an optional back-off, found ${n} fields`);
+    const p = this.value(b, f[0], f[1], true);
+    const bo = n === k + 2 ? this.value(b, f[2 * k + 2], f[2 * k + 3], false) : Q_NONE;
+    const i = this.i;
+    if (k === 1) {
+      const ws = f[2];
+      const we = f[3];
+      let id = this.wordId(b, ws, we);
+      if (id >= 0 && (id > 2 || this.seen[id])) this.fail(`unigram '${this.dec.decode(b.subarray(ws, we))}' is listed twice`);
+      if (id >= 0) this.seen[id] = 1;
+      else id = this.addToken(b, ws, we);
+      this.uniP[id] = p;
+      this.uniBo[id] = bo;
+    } else {
+      const ids = this.ids;
+      for (let j = 0; j < k; j++) {
+        const id = this.wordId(b, f[2 * j + 2], f[2 * j + 3]);
+        if (id < 0 || (id <= 2 && !this.seen[id])) this.fail(`word '${this.dec.decode(b.subarray(f[2 * j + 2], f[2 * j + 3]))}' is not among the unigrams`);
+        ids[j] = id;
+      }
+      let lo = SEED_LO;
+      let hi = SEED_HI;
+      for (let j = k - 1; j >= 1; j--) { lo = stepLo(lo, ids[j]); hi = stepHi(hi, ids[j]); }
+      if (this.closed && k > 2 && findKey(this.tables[k - 1]!, 4, lo, hi) < 0) this.closed = false;
+      lo = stepLo(lo, ids[0]);
+      hi = stepHi(hi, ids[0]);
+      const S = k === this.counts.length ? 3 : 4;
+      const o = i * S;
+      const ent = this.ent;
+      ent[o] = lo;
+      ent[o + 1] = hi;
+      ent[o + 2] = p;
+      if (S === 4) ent[o + 3] = bo;
+    }
+    if (++this.i === this.counts[k - 1]) this.closeSection();
+  }
+
+  finishHashed(): HashedData {
+    super.finish();
+    return {
+      order: this.counts.length, tokens: this.words, uniP: this.uniP, uniBo: this.uniBo, tables: this.tables,
+      exceptions: Float64Array.from(this.coder.exceptions), closed: this.closed, seedLo: SEED_LO, seedHi: SEED_HI,
+    };
+  }
+}
+
+const POW10 = [1, 10, 100, 1000, 1e4, 1e5, 1e6, 1e7, 1e8];
+
+/** offset of key (lo, hi) in a finished table of stride S, or -1 */
+function findKey(t: OrderTable, S: number, lo: number, hi: number): number {
+  const b = bucketOf(hi, 32 - t.bits);
+  for (let i = t.dir[b], e = t.dir[b + 1]; i < e; i++) {
+    const o = i * S;
+    if (t.ent[o] === lo && t.ent[o + 1] === hi) return o;
+  }
+  return -1;
+}
+
+/**
+ * Read ARPA bytes into a `HashedModel`'s data. Errors: "NAME:LINE: what is
+ * wrong", as `readArpa`.
+ */
+export async function readArpaHashed(src: AsyncIterable<Uint8Array | string>, name = 'ARPA file'): Promise<HashedData> {
+  const parser = new HashedArpaParser(name);
+  const enc = new TextEncoder();
+  let carry: Uint8Array | null = null;
+  for await (const chunk of src) {
+    const b: Uint8Array = typeof chunk === 'string' ? enc.encode(chunk) : chunk;
+    let start = 0;
+    let nl = b.indexOf(10);
+    if (carry) {
+      if (nl < 0) { carry = concat(carry, b); continue; }
+      const line = concat(carry, b.subarray(0, nl));
+      carry = null;
+      parser.bytesLine(line, 0, line.length);
+      start = nl + 1;
+      nl = b.indexOf(10, start);
+    }
+    while (nl >= 0) {
+      parser.bytesLine(b, start, nl);
+      start = nl + 1;
+      nl = b.indexOf(10, start);
+    }
+    if (start < b.length) carry = b.slice(start);
+  }
+  if (carry && carry.length > 0) parser.bytesLine(carry, 0, carry.length);
+  return parser.finishHashed();
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
 }

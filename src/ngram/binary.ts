@@ -1,0 +1,166 @@
+/**
+ * The binary n-gram model format (`.lmb`): a `HashedModel`'s arrays as they
+ * are in memory, so loading is one read and typed-array views (no parsing,
+ * no per-entry objects). Pure logic on bytes (no Node imports): the file is
+ * read and written at the edges (src/ngram/load.ts, the CLI).
+ *
+ * Layout (little-endian; every section starts at a multiple of 8):
+ *   0   8 bytes  magic 89 4C 4D 42 0D 0A 1A 0A ("\x89LMB\r\n\x1a\n": a
+ *                text-mode copy or a truncated first line is detected)
+ *   8   u32[38]  header: version, byte-order mark 0x01020304, order N,
+ *                flags (1 = suffix-closed), seedLo, seedHi, vocabulary size
+ *                V, vocabulary bytes, exceptions, total file size (low, high
+ *                32 bits), then per order k = 1 … 10: n-gram count, bucket bits
+ *   160          vocabulary: the tokens in id order, UTF-8, each ended by \n
+ *                unigrams: i32[V] log10 p codes, i32[V] back-off codes
+ *                per order k = 2 … N: u32[2^bits + 1] directory, i32[n·S] entries
+ *                f64[exceptions]
+ */
+import { type HashedData, type OrderTable } from './hashed-model.js';
+
+export const BINARY_MAGIC = Uint8Array.of(0x89, 0x4c, 0x4d, 0x42, 0x0d, 0x0a, 0x1a, 0x0a);
+export const BINARY_VERSION = 1;
+const HEADER_WORDS = 38;
+const HEADER_BYTES = 8 + HEADER_WORDS * 4;
+const MAX_ORDER = 10;
+
+/** true when the bytes start with the binary model's magic */
+export function isBinaryModel(head: Uint8Array): boolean {
+  if (head.length < BINARY_MAGIC.length) return false;
+  for (let i = 0; i < BINARY_MAGIC.length; i++) if (head[i] !== BINARY_MAGIC[i]) return false;
+  return true;
+}
+
+const align8 = (x: number) => (x + 7) & ~7;
+
+interface Plan {
+  vocab: Uint8Array;
+  size: number;
+  offsets: { vocab: number; uniP: number; uniBo: number; dir: number[]; ent: number[]; exc: number };
+}
+
+function plan(d: HashedData): Plan {
+  const vocab = new TextEncoder().encode(d.tokens.map((t) => t + '\n').join(''));
+  const V = d.tokens.length;
+  let off = HEADER_BYTES;
+  const o = { vocab: off, uniP: 0, uniBo: 0, dir: [] as number[], ent: [] as number[], exc: 0 };
+  off = align8(off + vocab.length);
+  o.uniP = off;
+  off = align8(off + 4 * V);
+  o.uniBo = off;
+  off = align8(off + 4 * V);
+  for (let k = 2; k <= d.order; k++) {
+    const t = d.tables[k]!;
+    o.dir[k] = off;
+    off = align8(off + 4 * t.dir.length);
+    o.ent[k] = off;
+    off = align8(off + 4 * t.ent.length);
+  }
+  o.exc = off;
+  off += 8 * d.exceptions.length;
+  return { vocab, size: off, offsets: o };
+}
+
+/**
+ * The file's bytes as a list of pieces to write in order (the big arrays are
+ * views of the model's own memory, not copies).
+ */
+export function serializeBinary(d: HashedData): Uint8Array[] {
+  if (d.order > MAX_ORDER) throw new Error(`order ${d.order} is above the maximum ${MAX_ORDER}`);
+  const p = plan(d);
+  const head = new Uint8Array(HEADER_BYTES);
+  head.set(BINARY_MAGIC);
+  const h = new Uint32Array(head.buffer, 8, HEADER_WORDS);
+  h[0] = BINARY_VERSION;
+  h[1] = 0x01020304;
+  h[2] = d.order;
+  h[3] = d.closed ? 1 : 0;
+  h[4] = d.seedLo >>> 0;
+  h[5] = d.seedHi >>> 0;
+  h[6] = d.tokens.length;
+  h[7] = p.vocab.length;
+  h[8] = d.exceptions.length;
+  h[9] = p.size % 2 ** 32;
+  h[10] = Math.floor(p.size / 2 ** 32);
+  h[11] = d.tokens.length;
+  h[12] = 0;
+  for (let k = 2; k <= d.order; k++) {
+    h[9 + 2 * k] = d.tables[k]!.n;
+    h[10 + 2 * k] = d.tables[k]!.bits;
+  }
+  const pieces: Uint8Array[] = [head, p.vocab];
+  let at = HEADER_BYTES + p.vocab.length;
+  const pad = (to: number) => {
+    if (to > at) pieces.push(new Uint8Array(to - at));
+    at = to;
+  };
+  const put = (to: number, a: ArrayBufferView) => {
+    pad(to);
+    pieces.push(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+    at += a.byteLength;
+  };
+  put(p.offsets.uniP, d.uniP);
+  put(p.offsets.uniBo, d.uniBo);
+  for (let k = 2; k <= d.order; k++) {
+    put(p.offsets.dir[k], d.tables[k]!.dir);
+    put(p.offsets.ent[k], d.tables[k]!.ent);
+  }
+  put(p.offsets.exc, d.exceptions);
+  pad(p.size);
+  return pieces;
+}
+
+/**
+ * The model in a binary file's bytes (views into `bytes`, which must not
+ * change afterwards). Errors name `name` and the problem: not a model,
+ * another version, another byte order, truncated or damaged.
+ */
+export function deserializeBinary(bytes: Uint8Array, name = 'binary model'): HashedData {
+  if (!isBinaryModel(bytes)) throw new Error(`${name}: not an lmstream binary model (no magic number)`);
+  if (bytes.length < HEADER_BYTES) throw new Error(`${name}: truncated (${bytes.length} bytes, the header alone is ${HEADER_BYTES})`);
+  if (bytes.byteOffset % 8 !== 0) bytes = bytes.slice();
+  const buf = bytes.buffer;
+  const base = bytes.byteOffset;
+  const h = new Uint32Array(buf, base + 8, HEADER_WORDS);
+  if (h[1] !== 0x01020304) throw new Error(`${name}: written on a machine of another byte order`);
+  if (h[0] !== BINARY_VERSION) throw new Error(`${name}: binary model version ${h[0]} is not supported (this lmstream reads version ${BINARY_VERSION}; rebuild it with lmstream ngram binary)`);
+  const order = h[2];
+  const V = h[6];
+  if (!(order >= 1 && order <= MAX_ORDER) || h[11] !== V) throw new Error(`${name}: damaged header`);
+  const size = h[9] + h[10] * 2 ** 32;
+  if (bytes.length < size) throw new Error(`${name}: truncated (${bytes.length} bytes of ${size})`);
+  if (bytes.length > size) throw new Error(`${name}: ${bytes.length - size} bytes of trailing garbage after the model`);
+  const vocabBytes = h[7];
+  const text = new TextDecoder('utf-8', { fatal: true });
+  let tokens: string[];
+  try {
+    tokens = text.decode(bytes.subarray(HEADER_BYTES, HEADER_BYTES + vocabBytes)).split('\n');
+  } catch {
+    throw new Error(`${name}: damaged vocabulary (not UTF-8)`);
+  }
+  if (tokens.pop() !== '' || tokens.length !== V) throw new Error(`${name}: damaged vocabulary (expected ${V} tokens)`);
+  let off = align8(HEADER_BYTES + vocabBytes);
+  const take = <T>(make: (o: number, n: number) => T, n: number, width: number): T => {
+    if (off + n * width > size) throw new Error(`${name}: damaged header (sections overrun the file)`);
+    const a = make(base + off, n);
+    off = align8(off + n * width);
+    return a;
+  };
+  const i32 = (o: number, n: number) => new Int32Array(buf, o, n);
+  const u32 = (o: number, n: number) => new Uint32Array(buf, o, n);
+  const uniP = take(i32, V, 4);
+  const uniBo = take(i32, V, 4);
+  const tables: (OrderTable | undefined)[] = [];
+  for (let k = 2; k <= order; k++) {
+    const n = h[9 + 2 * k];
+    const bits = h[10 + 2 * k];
+    if (!(bits >= 1 && bits <= 31)) throw new Error(`${name}: damaged header (order ${k})`);
+    const dir = take(u32, 2 ** bits + 1, 4);
+    const ent = take(i32, n * (k === order ? 3 : 4), 4);
+    if (dir[dir.length - 1] !== n || dir[0] !== 0) throw new Error(`${name}: damaged ${k}-gram table`);
+    tables[k] = { n, bits, dir, ent };
+  }
+  const exceptions = take((o, n) => new Float64Array(buf, o, n), h[8], 8);
+  if (off !== align8(size)) throw new Error(`${name}: damaged header (sections do not fill the file)`);
+  return { order, tokens, uniP, uniBo, tables, exceptions, closed: (h[3] & 1) === 1, seedLo: h[4] | 0, seedHi: h[5] | 0 };
+}
