@@ -7,11 +7,16 @@ import {
 import { MAX_ORDER, buildArpaFromCorpus, buildArpaFromCounts, type NgramBuildOptions } from '../../src/ngram/build.js';
 import { ORDER_OPTIONS, SMOOTHING_OPTIONS, markerMode, memoryOption, ngramOrder, smoothingOptions } from './options.js';
 import { readCountFiles } from './output.js';
+import { promises as fsp } from 'node:fs';
+import { fileSink, type ByteSink } from '../../src/ngram/arpa-write.js';
+import { HashedArpaReader } from '../../src/ngram/arpa-read.js';
+import { writeBinaryModel } from '../../src/ngram/load.js';
 
-export const HELP = `usage: lmstream ngram build --order N [--smoothing S] [--arpa OUT] [--prune] [options] [FILE... | --counts F...]
+export const HELP = `usage: lmstream ngram build --order N [--smoothing S] [--arpa OUT] [--binary OUT.lmb] [--prune] [options] [FILE... | --counts F...]
 
 Builds an n-gram model from a corpus (files or stdin) or from count files and
-writes it in ARPA format (to OUT, atomically, or to stdout).
+writes it in ARPA format (to OUT, atomically, or to stdout) and/or, with
+--binary, in the binary format of 'lmstream ngram binary' (atomically).
   --order N              highest order, 1…${MAX_ORDER} (required)
   --smoothing S          mkn (default: interpolated modified Kneser-Ney exactly
                          as KenLM's lmplz), kn, mle, add-delta, stupid-backoff
@@ -53,7 +58,7 @@ writes it in ARPA format (to OUT, atomically, or to stdout).
 
 export async function main(argv: string[]): Promise<number> {
   const p = parseCommand(argv, {
-    ...ORDER_OPTIONS, ...SMOOTHING_OPTIONS, arpa: { type: 'string' },
+    ...ORDER_OPTIONS, ...SMOOTHING_OPTIONS, arpa: { type: 'string' }, binary: { type: 'string' },
     counts: { type: 'string', multiple: true }, memory: { type: 'string' }, 'temp-dir': { type: 'string' },
     prune: { type: 'boolean' }, 'skip-symbols': { type: 'boolean' }, quiet: { type: 'boolean' },
   }, HELP);
@@ -73,7 +78,8 @@ export async function main(argv: string[]): Promise<number> {
   const countFiles = (p.values.counts as string[] | undefined) ?? [];
   if (countFiles.length && p.positionals.length) throw new UsageError('give either corpus files or --counts, not both');
   const arpa = str(p, 'arpa');
-  const run = async (out: string | NodeJS.WritableStream) => {
+  const binary = str(p, 'binary');
+  const run = async (out: string | NodeJS.WritableStream | ByteSink) => {
     try {
       if (countFiles.length) {
         const c = await readCountFiles(countFiles, order, mode);
@@ -86,7 +92,24 @@ export async function main(argv: string[]): Promise<number> {
       throw new UserError((e as Error).message);
     }
   };
-  if (arpa) await atomicWrite(arpa, async (tmp) => run(tmp));
+  if (binary) {
+    // the ARPA text goes straight into the binary model's reader (and to --arpa too when given)
+    const reader = new HashedArpaReader('the built model');
+    const toBinary = reader.sink();
+    if (arpa) {
+      await atomicWrite(arpa, async (tmp) => {
+        const fh = await fsp.open(tmp, 'w');
+        try {
+          const file = fileSink(fh);
+          await run({ write: async (c: Buffer) => { await file.write(c); await toBinary.write(c); } });
+          await fh.sync();
+        } finally {
+          await fh.close();
+        }
+      });
+    } else await run(toBinary as ByteSink);
+    await writeBinaryModel(binary, reader.end());
+  } else if (arpa) await atomicWrite(arpa, async (tmp) => run(tmp));
   else await run(process.stdout);
   return 0;
 }

@@ -1,5 +1,5 @@
 /**
- * `lmstream ngram count|merge|build|ppl`: n-gram counting, count merging,
+ * `lmstream ngram count|merge|build|ppl|binary`: n-gram counting, count merging,
  * model building (ARPA) and perplexity, KenLM-compatible. One module per
  * subcommand; the n-gram options are parsed once, in options.ts.
  */
@@ -8,6 +8,7 @@ import * as count from './count.js';
 import * as merge from './merge.js';
 import * as build from './build.js';
 import * as ppl from './ppl.js';
+import * as binary from './binary.js';
 
 const HELP = `usage: lmstream ngram SUBCOMMAND [options]   (lmstream ngram SUBCOMMAND --help)
 
@@ -15,6 +16,7 @@ const HELP = `usage: lmstream ngram SUBCOMMAND [options]   (lmstream ngram SUBCO
   merge   sum count files (the reducer of a map/reduce count)
   build   build a smoothed model and write it as an ARPA file
   ppl     perplexity of an ARPA model on text, as KenLM's query
+  binary  convert an ARPA model to the binary format (loads in one read)
 
 Map/reduce recipe (e.g. Hadoop Streaming: mapper = count, reducer = merge --sorted):
   lmstream ngram count --order 3 shard1.txt > c1
@@ -30,6 +32,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'merge': return merge.main(rest);
     case 'build': return build.main(rest);
     case 'ppl': return ppl.main(rest);
+    case 'binary': return binary.main(rest);
     case undefined:
       process.stdout.write(HELP);
       return 2;
@@ -39,6 +42,6 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(HELP);
       return 0;
     default:
-      throw new UsageError(`ngram: unknown subcommand '${sub}' (count, merge, build, ppl)`);
+      throw new UsageError(`ngram: unknown subcommand '${sub}' (count, merge, build, ppl, binary)`);
   }
 }

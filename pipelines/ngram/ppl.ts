@@ -4,8 +4,8 @@
 import { promises as fsp } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { UsageError, UserError, inputBytes, parseCommand, str } from '../../src/cli/common.js';
-import { loadArpaModel } from '../../src/ngram/arpa-read.js';
-import type { ArpaModel } from '../../src/ngram/arpa-model.js';
+import { loadNgramModel } from '../../src/ngram/load.js';
+import type { HashedModel } from '../../src/ngram/hashed-model.js';
 import { PplScorer, formatSummary } from '../../src/ngram/ppl.js';
 import { formatLog10 } from '../../src/ngram/arpa-write.js';
 import { lines } from '../../src/io/lines.js';
@@ -15,7 +15,8 @@ import { writeOut } from './output.js';
 
 export const HELP = `usage: lmstream ngram ppl --model M [--per-token] [--mode sentence|stream] [FILE...]
 
-Scores text (files or stdin) with an ARPA model as KenLM's query does and
+Scores text (files or stdin) with an ARPA or binary model (lmstream ngram
+binary) as KenLM's query does and
 prints the summary: perplexity including and excluding OOVs, OOVs, tokens
 (</s> counted). Tokens of probability 0 (possible with mle and katz; -99 in
 an ARPA file) are zeroprobs, as in SRILM: counted on a "Zeroprobs:" line and
@@ -29,14 +30,14 @@ export async function main(argv: string[]): Promise<number> {
   const modelPath = str(p, 'model');
   if (!modelPath) throw new UsageError('--model is required');
   const mode = markerMode(p);
-  let model: ArpaModel;
+  let model: HashedModel;
   try {
     await fsp.access(modelPath);
   } catch {
     throw new UserError(`${modelPath}: no such file`);
   }
   try {
-    model = await loadArpaModel(modelPath);
+    model = await loadNgramModel(modelPath);
   } catch (e) {
     throw new UserError((e as Error).message);
   }

@@ -3,7 +3,8 @@
  * directory, as a TokenSource plus how its text is tokenized and joined.
  *
  * Input: a path. Output: `LoadedModel`.
- * - ARPA file (src/ngram readArpa → ArpaModel): prompts split on whitespace,
+ * - ARPA file (src/ngram readArpa → ArpaModel) or binary n-gram model
+ *   (src/ngram/load.ts → HashedModel): prompts split on whitespace,
  *   output detokenized at word level; sentence mode (`<s>` first) unless
  *   `mode: 'stream'`.
  * - checkpoint directory (src/train/checkpoint.ts): `vocab.json`,
@@ -17,6 +18,8 @@ import path from 'node:path';
 import { UserError } from '../cli/common.js';
 import { readArpa } from '../ngram/arpa-read.js';
 import { ArpaModel } from '../ngram/arpa-model.js';
+import { loadNgramModel, ngramFileKind } from '../ngram/load.js';
+import type { NgramModel } from '../ngram/api.js';
 import type { NeuralLM } from '../neural/api.js';
 import { readCheckpoint } from '../train/checkpoint.js';
 import { corpusSpec } from '../train/corpus.js';
@@ -58,13 +61,14 @@ export async function loadForGeneration(path: string, opts: LoadOptions = {}): P
 }
 
 async function loadArpa(file: string, mode: MarkerMode): Promise<LoadedModel> {
-  let data;
+  let model: NgramModel;
   try {
-    data = await readArpa(createReadStream(file), file);
+    // a binary model loads in one read; an ARPA file keeps ArpaModel, whose next-word distributions are cheaper
+    if ((await ngramFileKind(file)) === 'binary') model = await loadNgramModel(file);
+    else model = new ArpaModel(await readArpa(createReadStream(file), file));
   } catch (e) {
     throw new UserError((e as Error).message);
   }
-  const model = new ArpaModel(data);
   const vocab = model.vocab;
   return {
     kind: 'ngram',

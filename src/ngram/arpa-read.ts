@@ -450,21 +450,29 @@ function findKey(t: OrderTable, S: number, lo: number, hi: number): number {
 }
 
 /**
- * Read ARPA bytes into a `HashedModel`'s data. Errors: "NAME:LINE: what is
- * wrong", as `readArpa`.
+ * Push-style ARPA bytes → `HashedData`: `push` chunks (any split; a line
+ * across chunks is joined), then `end()`. Usable as the `ByteSink` of the
+ * ARPA writer, so a model being built goes to the binary format without a
+ * temporary file.
  */
-export async function readArpaHashed(src: AsyncIterable<Uint8Array | string>, name = 'ARPA file'): Promise<HashedData> {
-  const parser = new HashedArpaParser(name);
-  const enc = new TextEncoder();
-  let carry: Uint8Array | null = null;
-  for await (const chunk of src) {
-    const b: Uint8Array = typeof chunk === 'string' ? enc.encode(chunk) : chunk;
+export class HashedArpaReader {
+  private readonly parser: HashedArpaParser;
+  private carry: Uint8Array | null = null;
+  private readonly enc = new TextEncoder();
+
+  constructor(name = 'ARPA file') {
+    this.parser = new HashedArpaParser(name);
+  }
+
+  push(chunk: Uint8Array | string): void {
+    const b: Uint8Array = typeof chunk === 'string' ? this.enc.encode(chunk) : chunk;
+    const parser = this.parser;
     let start = 0;
     let nl = b.indexOf(10);
-    if (carry) {
-      if (nl < 0) { carry = concat(carry, b); continue; }
-      const line = concat(carry, b.subarray(0, nl));
-      carry = null;
+    if (this.carry) {
+      if (nl < 0) { this.carry = concat(this.carry, b); return; }
+      const line = concat(this.carry, b.subarray(0, nl));
+      this.carry = null;
       parser.bytesLine(line, 0, line.length);
       start = nl + 1;
       nl = b.indexOf(10, start);
@@ -474,10 +482,29 @@ export async function readArpaHashed(src: AsyncIterable<Uint8Array | string>, na
       start = nl + 1;
       nl = b.indexOf(10, start);
     }
-    if (start < b.length) carry = b.slice(start);
+    if (start < b.length) this.carry = b.slice(start);
   }
-  if (carry && carry.length > 0) parser.bytesLine(carry, 0, carry.length);
-  return parser.finishHashed();
+
+  /** a sink for the ARPA writer (`writeArpa`, `buildArpaFromCorpus`'s `out`) */
+  sink(): { write(chunk: Uint8Array): Promise<void> } {
+    return { write: async (chunk) => this.push(chunk) };
+  }
+
+  end(): HashedData {
+    if (this.carry && this.carry.length > 0) this.parser.bytesLine(this.carry, 0, this.carry.length);
+    this.carry = null;
+    return this.parser.finishHashed();
+  }
+}
+
+/**
+ * Read ARPA bytes into a `HashedModel`'s data. Errors: "NAME:LINE: what is
+ * wrong", as `readArpa`.
+ */
+export async function readArpaHashed(src: AsyncIterable<Uint8Array | string>, name = 'ARPA file'): Promise<HashedData> {
+  const r = new HashedArpaReader(name);
+  for await (const chunk of src) r.push(chunk);
+  return r.end();
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {

@@ -1,0 +1,57 @@
+/**
+ * Opening and saving n-gram models at the file system's edge: a binary model
+ * (recognized by its magic bytes) is read in one piece into typed arrays; an
+ * ARPA file is streamed through the byte-level reader. Both give a
+ * `HashedModel`; the format code itself (hashed-model.ts, binary.ts) has no
+ * Node imports.
+ */
+import { createReadStream, promises as fsp } from 'node:fs';
+import { atomicWrite } from '../cli/common.js';
+import { readArpaHashed } from './arpa-read.js';
+import { deserializeBinary, isBinaryModel, serializeBinary } from './binary.js';
+import { HashedModel, type HashedData } from './hashed-model.js';
+
+/** 'binary' or 'arpa' by the file's first bytes; a missing file is reported by name */
+export async function ngramFileKind(file: string): Promise<'binary' | 'arpa'> {
+  let fh;
+  try {
+    fh = await fsp.open(file, 'r');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new Error(`${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not an n-gram model' : (e as Error).message}`);
+  }
+  try {
+    const head = new Uint8Array(8);
+    const { bytesRead } = await fh.read(head, 0, 8, 0);
+    return isBinaryModel(head.subarray(0, bytesRead)) ? 'binary' : 'arpa';
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The data of an n-gram model file, binary or ARPA. Errors name the file. */
+export async function loadNgramData(file: string): Promise<HashedData> {
+  if ((await ngramFileKind(file)) === 'binary') {
+    const bytes = await fsp.readFile(file);
+    return deserializeBinary(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), file);
+  }
+  return readArpaHashed(createReadStream(file, { highWaterMark: 1 << 20 }), file);
+}
+
+/** An n-gram model file (binary or ARPA) as a scoring model. */
+export async function loadNgramModel(file: string): Promise<HashedModel> {
+  return new HashedModel(await loadNgramData(file));
+}
+
+/** Write a model as a binary file, atomically (a temporary name renamed when complete). */
+export async function writeBinaryModel(file: string, data: HashedData): Promise<void> {
+  await atomicWrite(file, async (tmp) => {
+    const fh = await fsp.open(tmp, 'w');
+    try {
+      await fh.writev(serializeBinary(data));
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  });
+}
