@@ -20,7 +20,8 @@ options:
                       (a top-level array, JSON Lines or concatenated values)
   --field a.b         JSON: dotted path of the text in each object record;
                       records without it are skipped and counted on stderr
-  --tokenizer T       whitespace (default), word (Unicode words, punctuation,
+  --tokenizer T       whitespace (default), kenlm (KenLM's: space, tab, CR,
+                      NUL only), word (Unicode words, punctuation,
                       clitics, numbers, URLs) or char (code points)
   --char-newline      char tokenizer: keep line breaks as the token \\n
   --char-spaces       char tokenizer: keep whitespace as the token \\s

@@ -22,7 +22,7 @@ options:
   --out FILE          write the JSON to FILE atomically (default: stdout)
   --format F          text (default), json or jsonl
   --field a.b         JSON: dotted path of the text in each object record
-  --tokenizer T       whitespace (default), word or char
+  --tokenizer T       whitespace (default), kenlm, word or char
   --char-newline      char tokenizer: keep line breaks as the token \\n
   --char-spaces       char tokenizer: keep whitespace as the token \\s
   --markers M         none (default; also called stream) or sentence

@@ -44,7 +44,7 @@ t.test('errors: exit code and one clear line', async (t) => {
   t.equal(missing.stdout, '');
   const bad = lmstream(['tokenize', '--tokenizer', 'bpe']);
   t.equal(bad.code, 2);
-  t.equal(bad.stderr, "lmstream: --tokenizer: 'bpe' is not one of whitespace, word, char\n");
+  t.equal(bad.stderr, "lmstream: --tokenizer: 'bpe' is not one of whitespace, kenlm, word, char\n");
   const field = lmstream(['tokenize', '--field', 'x']);
   t.equal(field.code, 2);
   t.match(field.stderr, /--field applies to JSON input only/);

@@ -1,7 +1,8 @@
 /**
  * `lmstream ngram merge`: sums count files (the reducer of a map/reduce count).
  */
-import { createReadStream, promises as fsp } from 'node:fs';
+import { promises as fsp } from 'node:fs';
+import { openInput } from '../../src/io/open-input.js';
 import { UserError, parseCommand } from '../../src/cli/common.js';
 import { countLines } from '../../src/ngram/counts.js';
 import { lines } from '../../src/io/lines.js';
@@ -25,7 +26,7 @@ export async function main(argv: string[]): Promise<number> {
     for (const f of files) {
       if (f !== '-') await fsp.access(f).catch(() => { throw new UserError(`${f}: no such file`); });
     }
-    const inputs = files.map((f) => ({ name: f === '-' ? 'stdin' : f, lines: lines(f === '-' ? process.stdin : createReadStream(f)) }));
+    const inputs = files.map((f) => ({ name: f === '-' ? 'stdin' : f, lines: lines(openInput(f)) }));
     try {
       await writeOut(mergeSortedCounts(inputs));
     } catch (e) {

@@ -1,5 +1,5 @@
 /** Output and count-file input shared by the `lmstream ngram` subcommands. */
-import { createReadStream } from 'node:fs';
+import { openInput } from '../../src/io/open-input.js';
 import { UserError } from '../../src/cli/common.js';
 import type { MarkerMode } from '../../src/types.js';
 import type { NgramCounts } from '../../src/ngram/api.js';
@@ -30,7 +30,7 @@ export async function readCountFiles(files: string[], order: number | undefined,
   const r = new CountFileReader(MAX_ORDER);
   const list = files.length ? files : ['-'];
   for (const f of list) {
-    const src = f === '-' ? process.stdin : createReadStream(f);
+    const src = openInput(f);
     const name = f === '-' ? 'stdin' : f;
     let n = 0;
     try {

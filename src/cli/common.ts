@@ -4,8 +4,9 @@
  * stdin, atomic output files, and quiet handling of a closed stdout (`| head`).
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { createReadStream, promises as fsp } from 'node:fs';
-import { PassThrough, type Readable } from 'node:stream';
+import { promises as fsp } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { openInputs } from '../io/open-input.js';
 import path from 'node:path';
 
 /** An error whose message is meant for the user as it is (no stack trace). */
@@ -91,24 +92,11 @@ export function oneOf<T extends string>(p: Parsed, name: string, choices: readon
 
 /**
  * The bytes of the named files, one after another, or of stdin when there are
- * none (or the name is `-`). A missing file is reported by name.
+ * none (or the name is `-`), each decompressed when it is gzip, bzip2 or xz
+ * (src/io/open-input.ts). A missing file is reported by name.
  */
 export function inputBytes(files: string[]): Readable {
-  if (files.length === 0 || (files.length === 1 && files[0] === '-')) return process.stdin;
-  const out = new PassThrough();
-  (async () => {
-    for (const f of files) {
-      const src = f === '-' ? process.stdin : createReadStream(f);
-      await new Promise<void>((resolve, reject) => {
-        src.on('error', (e: NodeJS.ErrnoException) =>
-          reject(new UserError(`${f}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`)));
-        src.on('end', resolve);
-        src.pipe(out, { end: false });
-      });
-    }
-    out.end();
-  })().catch((e) => out.destroy(e));
-  return out;
+  return openInputs(files);
 }
 
 /**

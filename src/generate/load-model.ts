@@ -13,7 +13,8 @@
  *   weights via `loadModel(dir)` of src/neural. Char models in stream mode
  *   start after a `\n` token when their vocabulary has one.
  */
-import { createReadStream, promises as fsp } from 'node:fs';
+import { promises as fsp } from 'node:fs';
+import { openInput } from '../io/open-input.js';
 import path from 'node:path';
 import { UserError } from '../cli/common.js';
 import { readArpa } from '../ngram/arpa-read.js';
@@ -65,7 +66,7 @@ async function loadArpa(file: string, mode: MarkerMode): Promise<LoadedModel> {
   try {
     // a binary model loads in one read; an ARPA file keeps ArpaModel, whose next-word distributions are cheaper
     if ((await ngramFileKind(file)) === 'binary') model = await loadNgramModel(file);
-    else model = new ArpaModel(await readArpa(createReadStream(file), file));
+    else model = new ArpaModel(await readArpa(openInput(file), file));
   } catch (e) {
     throw new UserError((e as Error).message);
   }

@@ -1,16 +1,17 @@
 /**
  * Documents from files (or stdin), one reader per file so that messages name
  * the file and a file without a final newline does not run into the next.
+ * Files are opened by `openInput` (gzip, bzip2, xz read directly).
  *
  *   output: async iterable of `Batch<Doc>` (string[]), in file order
  *
  * `text` reads lines (text reader); `json` and `jsonl` read JSON records
  * (JSON reader: a top-level array, JSON Lines or concatenated values).
  */
-import { createReadStream } from 'node:fs';
 import { pipeline, type Readable, type Transform } from 'node:stream';
 import { textReader } from './text-reader.js';
 import { jsonReader } from './json-reader.js';
+import { openInput } from './open-input.js';
 
 export const FORMATS = ['text', 'json', 'jsonl'] as const;
 export type InputFormat = (typeof FORMATS)[number];
@@ -42,12 +43,10 @@ export function documentReader(source: string, opts: DocumentOptions = {}): Tran
 export async function* readDocuments(files: string[], opts: DocumentOptions = {}, stdin: Readable = process.stdin): AsyncGenerator<string[]> {
   const list = files.length === 0 ? ['-'] : files;
   for (const f of list) {
-    const input = f === '-' ? stdin : createReadStream(f, { highWaterMark: 256 * 1024 });
+    // opened (and decompressed) by the one input-opening function
+    const input = openInput(f, { stdin, name: f });
     const reader = documentReader(f === '-' ? '<stdin>' : f, opts);
-    input.on('error', (e: NodeJS.ErrnoException) => {
-      const msg = e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'is a directory' : e.message;
-      reader.destroy(Object.assign(new Error(`${f}: ${msg}`), { code: 'EINPUT' }));
-    });
+    input.on('error', (e: Error) => reader.destroy(e));
     // destroys the input too when the reader fails or the consumer stops early
     pipeline(input, reader, () => {});
     yield* reader as AsyncIterable<string[]>;

@@ -228,9 +228,9 @@ export async function readArpa(src: AsyncIterable<Buffer | string>, name = 'ARPA
 
 /** Read an ARPA file into a queryable model (errors name the file and line). */
 export async function loadArpaModel(file: string): Promise<import('./arpa-model.js').ArpaModel> {
-  const { createReadStream } = await import('node:fs');
+  const { openInput } = await import('../io/open-input.js');
   const { ArpaModel } = await import('./arpa-model.js');
-  return new ArpaModel(await readArpa(createReadStream(file, { highWaterMark: 1 << 20 }), file));
+  return new ArpaModel(await readArpa(openInput(file, { highWaterMark: 1 << 20 }), file));
 }
 
 /**

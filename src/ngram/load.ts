@@ -5,7 +5,8 @@
  * `HashedModel`; the format code itself (hashed-model.ts, binary.ts) has no
  * Node imports.
  */
-import { createReadStream, promises as fsp } from 'node:fs';
+import { promises as fsp } from 'node:fs';
+import { openInput } from '../io/open-input.js';
 import { atomicWrite } from '../cli/common.js';
 import { readArpaHashed } from './arpa-read.js';
 import { deserializeBinary, isBinaryModel, serializeBinary } from './binary.js';
@@ -35,7 +36,7 @@ export async function loadNgramData(file: string): Promise<HashedData> {
     const bytes = await fsp.readFile(file);
     return deserializeBinary(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), file);
   }
-  return readArpaHashed(createReadStream(file, { highWaterMark: 1 << 20 }), file);
+  return readArpaHashed(openInput(file, { highWaterMark: 1 << 20 }), file);
 }
 
 /** An n-gram model file (binary or ARPA) as a scoring model. */

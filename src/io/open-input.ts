@@ -1,0 +1,148 @@
+/**
+ * The one way to open an input (a corpus, a count file, an ARPA file): a file
+ * name or `-` (stdin) → a byte stream, decompressed when the first bytes say
+ * so (as KenLM's util/read_compressed does: by magic bytes, not by name).
+ *
+ *   output: Readable of Buffers (the decompressed bytes)
+ *
+ * - gzip (1f 8b): node:zlib (concatenated members are read as one stream).
+ * - bzip2 ("BZh") and xz (fd 37 7a 58 5a 00): the system tools `bzip2 -dc`
+ *   and `xz -dc` as child processes (Debian packages bzip2 and xz-utils),
+ *   fed through their stdin; a missing tool is one clear error.
+ * - zstd, lz4, zip, 7z, compress (.Z): an error naming the format.
+ * Errors (missing file, a directory, corrupt compressed data) name the input
+ * and carry `code: 'EINPUT'`, so commands print them as one line. Memory: the
+ * stream buffers only (a few chunks); the child's pipes are bounded too.
+ */
+import { spawn } from 'node:child_process';
+import { createReadStream } from 'node:fs';
+import { PassThrough, Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+
+export type Compression = 'none' | 'gzip' | 'bzip2' | 'xz';
+
+const UNSUPPORTED: [string, number[]][] = [
+  ['zstd', [0x28, 0xb5, 0x2f, 0xfd]],
+  ['lz4', [0x04, 0x22, 0x4d, 0x18]],
+  ['zip', [0x50, 0x4b, 0x03, 0x04]],
+  ['7z', [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c]],
+  ['compress (.Z)', [0x1f, 0x9d]],
+];
+
+const startsWith = (b: Buffer, magic: number[]) => b.length >= magic.length && magic.every((x, i) => b[i] === x);
+
+/** The compression of data that starts with `head` (at least 6 bytes unless the data is shorter). */
+export function detectCompression(head: Buffer): Compression | { unsupported: string } {
+  if (startsWith(head, [0x1f, 0x8b])) return 'gzip';
+  if (startsWith(head, [0x42, 0x5a, 0x68])) return 'bzip2';
+  if (startsWith(head, [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00])) return 'xz';
+  for (const [name, magic] of UNSUPPORTED) if (startsWith(head, magic)) return { unsupported: name };
+  return 'none';
+}
+
+/** An error about an input, meant for the user as it is. */
+export function inputError(name: string, what: string): Error {
+  return Object.assign(new Error(`${name}: ${what}`), { code: 'EINPUT' });
+}
+
+function fsMessage(e: NodeJS.ErrnoException): string {
+  if (e.code === 'ENOENT') return 'no such file';
+  if (e.code === 'EISDIR') return 'is a directory';
+  if (e.code === 'EACCES') return 'permission denied';
+  return e.message;
+}
+
+/** `tool -dc` as a child process: `src` into its stdin, its stdout out. */
+function decompressWithTool(tool: string, name: string, src: Readable): Readable {
+  const child = spawn(tool, ['-dc'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const out = new PassThrough();
+  let stderr = '';
+  let failed = false;
+  const fail = (e: Error) => { if (!failed) { failed = true; out.destroy(e); } };
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (s: string) => { if (stderr.length < 1000) stderr += s; });
+  child.on('error', (e: NodeJS.ErrnoException) => {
+    fail(inputError(name, e.code === 'ENOENT' ? `${tool}-compressed, but the ${tool} program is not installed` : `${tool}: ${e.message}`));
+  });
+  child.stdin.on('error', () => { /* the child ended early: its exit code says why */ });
+  src.pipe(child.stdin);
+  child.stdout.pipe(out, { end: false });
+  child.on('close', (code) => {
+    if (code === 0) out.end();
+    else fail(inputError(name, `corrupt ${tool} data (${stderr.trim().split('\n')[0] || `${tool} exit ${code}`})`));
+  });
+  out.on('close', () => { if (child.exitCode === null) child.kill(); src.destroy(); });
+  return out;
+}
+
+/**
+ * Open one input (`-` = `stdin`): its bytes, decompressed when it is gzip,
+ * bzip2 or xz. `name` is used in messages (default: the file name, or
+ * `<stdin>`).
+ */
+export function openInput(file: string, opts: { stdin?: Readable; name?: string; highWaterMark?: number } = {}): Readable {
+  const name = opts.name ?? (file === '-' ? '<stdin>' : file);
+  const raw: Readable = file === '-' ? (opts.stdin ?? process.stdin) : createReadStream(file, { highWaterMark: opts.highWaterMark ?? 256 * 1024 });
+  const out = new PassThrough({ highWaterMark: opts.highWaterMark ?? 256 * 1024 });
+  let head: Buffer[] = [];
+  let headLen = 0;
+  let decided = false;
+  const onRawError = (e: NodeJS.ErrnoException) => out.destroy(e.code === 'EINPUT' ? e : inputError(name, fsMessage(e)));
+  raw.on('error', onRawError);
+
+  let ended = false;
+  const decide = () => {
+    decided = true;
+    raw.off('data', onData);
+    raw.off('end', onEnd);
+    const first = Buffer.concat(head);
+    head = [];
+    const c = detectCompression(first);
+    if (typeof c === 'object') {
+      raw.destroy();
+      out.destroy(inputError(name, `${c.unsupported}-compressed input is not supported (gzip, bzip2 and xz are): decompress it first`));
+      return;
+    }
+    // the sniffed bytes back in front of the rest
+    const rest = new PassThrough({ highWaterMark: 256 * 1024 });
+    if (ended) rest.end(first);
+    else {
+      if (first.length > 0) rest.write(first);
+      raw.pipe(rest);
+      raw.resume();
+    }
+    let bytes: Readable = rest;
+    if (c === 'gzip') {
+      const z = createGunzip();
+      z.on('error', (e) => out.destroy(inputError(name, `corrupt gzip data (${e.message})`)));
+      bytes = rest.pipe(z);
+    } else if (c !== 'none') {
+      bytes = decompressWithTool(c, name, rest);
+      bytes.on('error', (e) => out.destroy(e));
+    }
+    bytes.pipe(out);
+    out.on('close', () => { raw.destroy(); });
+  };
+  const onData = (chunk: Buffer) => {
+    head.push(chunk);
+    headLen += chunk.length;
+    if (headLen >= 6) { raw.pause(); decide(); }
+  };
+  const onEnd = () => { ended = true; if (!decided) decide(); };
+  raw.on('data', onData);
+  raw.on('end', onEnd);
+  return out;
+}
+
+/**
+ * The bytes of several inputs one after another (stdin when none, or for
+ * `-`), each opened by `openInput` (so each may be compressed on its own).
+ */
+export function openInputs(files: readonly string[], opts: { stdin?: Readable } = {}): Readable {
+  const list = files.length === 0 ? ['-'] : files;
+  if (list.length === 1) return openInput(list[0], opts);
+  async function* all(): AsyncGenerator<Buffer> {
+    for (const f of list) yield* openInput(f, opts) as AsyncIterable<Buffer>;
+  }
+  return Readable.from(all(), { objectMode: false });
+}
