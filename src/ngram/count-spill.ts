@@ -19,6 +19,7 @@ import { countsFromAdjusted, countLines } from './counts.js';
 import { adjustCounts } from './adjust.js';
 import { lineBatches, lines } from '../io/lines.js';
 import { mergeSortedCounts } from './merge.js';
+import { compareCodePoints } from '../text/code-point-order.js';
 
 /** how a corpus is counted in parts */
 export interface SpillOptions {
@@ -86,7 +87,7 @@ export async function countCorpusToFile(src: AsyncIterable<Buffer | string>, o: 
       ls.pop();
       for (const l of ls) all.push(l);
     }
-    all.sort();
+    all.sort(compareCodePoints); // LC_ALL=C order (UTF-8 bytes), as merge expects
     dir ??= await fsp.mkdtemp(path.join(o.tempDir ?? os.tmpdir(), 'lmstream-count-'));
     const file = path.join(dir, `run-${runs.length}.txt`);
     const fh = await fsp.open(file, 'w');

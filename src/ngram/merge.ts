@@ -3,10 +3,13 @@
  * map/reduce count). Constant memory.
  *
  * Input: several streams of count-file lines `n-gram<TAB>count`, each sorted
- * by `LC_ALL=C sort` (byte order; equal n-grams adjacent). Output: count-file
+ * by `LC_ALL=C sort` (UTF-8 byte order, compared as code points:
+ * compareCodePoints; equal n-grams adjacent). Output: count-file
  * lines in the same order with equal n-grams summed. An input out of order or
  * a malformed line raises an Error naming the input and line.
  */
+import { compareCodePoints } from '../text/code-point-order.js';
+
 export interface NamedLines {
   name: string;
   lines: AsyncIterable<string>;
@@ -39,7 +42,7 @@ async function advance(h: Head): Promise<void> {
     h.lineNo++;
     if (r.value === '') continue;
     const { key, count } = parseCountLine(r.value, `${h.name}:${h.lineNo}`);
-    if (h.lineNo > 1 && key + '\t' < h.key + '\t') {
+    if (h.lineNo > 1 && compareCodePoints(key + '\t', h.key + '\t') < 0) {
       throw new Error(`${h.name}:${h.lineNo}: not sorted ('${key}' after '${h.key}'); sort with LC_ALL=C sort, or merge without --sorted`);
     }
     h.key = key;
@@ -54,7 +57,7 @@ export async function* mergeSortedCounts(inputs: NamedLines[]): AsyncGenerator<s
   let buf = '';
   for (;;) {
     let min: string | undefined;
-    for (const h of heads) if (!h.done && (min === undefined || h.key + '\t' < min + '\t')) min = h.key;
+    for (const h of heads) if (!h.done && (min === undefined || compareCodePoints(h.key + '\t', min + '\t') < 0)) min = h.key;
     if (min === undefined) break;
     let sum = 0;
     for (const h of heads) {
