@@ -2,11 +2,15 @@
  * lmstream's public API: every stage is a factory returning a standard Node
  * stream (or an async generator usable in `stream.pipeline`), plus the pure
  * logic behind them. Deep imports (`lmstream/io/text-reader`, …) also work.
+ *
+ * Importing this module loads no TensorFlow.js: the neural entry points
+ * (`initBackend`, `loadTf`, `createModel`, `loadModel`) import it on first
+ * call, so n-gram and text-processing users never pay for it.
  */
 
 // record types and reserved tokens
 export * from './types.js';
-export { initBackend, tf, type BackendName, type BackendChoice } from './backend.js';
+export type { BackendName, BackendChoice } from './backend.js';
 
 // front end: read → tokenize → markers → vocabulary → encode / decode → detokenize
 export { textReader, DEFAULT_MAX_LINE_LENGTH, type TextReaderOptions } from './io/text-reader.js';
@@ -37,10 +41,39 @@ export { readArpa, loadArpaModel } from './ngram/arpa-read.js';
 export { writeArpa } from './ngram/arpa-write.js';
 export { ArpaModel } from './ngram/arpa-model.js';
 export { PplScorer, formatSummary, type PplSummary } from './ngram/ppl.js';
+export { NgramLM, type FullScore, type NextWord, type SentenceOptions } from './ngram/ngram-lm.js';
+export { loadNgram, loadNgramModel, writeBinaryModel } from './ngram/load.js';
+export { HashedModel, type HashedData } from './ngram/hashed-model.js';
+export { serializeBinary, deserializeBinary, isBinaryModel } from './ngram/binary.js';
 
 // neural models and streaming training
 export type { NeuralConfig, NeuralLM, SeqBatch, WindowBatch, Batch as NeuralBatch } from './neural/api.js';
-export { createModel, loadModel, defaultConfig } from './neural/index.js';
+export { defaultConfig, validateConfig } from './neural/config.js';
+
+type Backend = typeof import('./backend.js');
+type Neural = typeof import('./neural/index.js');
+
+/** Choose and start the TensorFlow.js backend (loads TensorFlow.js). */
+export async function initBackend(...args: Parameters<Backend['initBackend']>): ReturnType<Backend['initBackend']> {
+  return (await import('./backend.js')).initBackend(...args);
+}
+
+/** TensorFlow.js itself, its backend started (loaded on first call). */
+export async function loadTf(): Promise<Backend['tf']> {
+  const b = await import('./backend.js');
+  await b.initBackend();
+  return b.tf;
+}
+
+/** A freshly initialised neural model (loads TensorFlow.js). */
+export async function createModel(...args: Parameters<Neural['createModel']>): ReturnType<Neural['createModel']> {
+  return (await import('./neural/index.js')).createModel(...args);
+}
+
+/** A neural model saved by `save(dir)` (loads TensorFlow.js). */
+export async function loadModel(...args: Parameters<Neural['loadModel']>): ReturnType<Neural['loadModel']> {
+  return (await import('./neural/index.js')).loadModel(...args);
+}
 export { windowBatches, createWindowStage } from './train/window.js';
 export { sentenceLanes, streamLanes, arraySource } from './train/lanes.js';
 export { trainer, createTrainer } from './train/trainer.js';

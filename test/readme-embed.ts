@@ -7,11 +7,11 @@ import t from 'tap';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { root } from './helpers/cli.js';
+import { lmstream, root } from './helpers/cli.js';
 
-export function embeddedExample(readme: string): string {
-  const m = /<!-- embed:start -->([\s\S]*?)<!-- embed:end -->/.exec(readme);
-  if (!m) throw new Error('README.md has no embed markers');
+export function embeddedExample(readme: string, marker = 'embed'): string {
+  const m = new RegExp(`<!-- ${marker}:start -->([\\s\\S]*?)<!-- ${marker}:end -->`).exec(readme);
+  if (!m) throw new Error(`README.md has no ${marker} markers`);
   const code = /```js\n([\s\S]*?)```/.exec(m[1]);
   if (!code) throw new Error('no ```js block between the embed markers');
   return code[1];
@@ -32,4 +32,20 @@ t.test('README embedding example runs and prints what it says', async (t) => {
   // and the comment in the README shows that same output
   const printed = code.split('// prints:\n')[1].split('\n').filter((l) => l.startsWith('// ')).map((l) => l.slice(3));
   t.equal(printed.join('\n') + '\n', r.stdout);
+});
+
+t.test('README n-gram scoring example runs and prints what it says', async (t) => {
+  const code = embeddedExample(readFileSync(path.join(root, 'README.md'), 'utf8'), 'embed-ngram');
+  t.match(code, /from 'lmstream'/, 'imports the package by name');
+  const dir = t.testdir({});
+  const built = lmstream(['ngram', 'build', '--order', '3', '--quiet', '--binary', path.join(dir, 'tiny.lmb'), 'fixtures/brown/tiny/train.txt']);
+  t.equal(built.code, 0, built.stderr);
+  const file = path.join(dir, 'example.mjs');
+  writeFileSync(file, code);
+  const r = spawnSync(process.execPath, [file], { encoding: 'utf8', cwd: dir });
+  t.equal(r.stderr, '');
+  t.equal(r.status, 0);
+  const printed = code.split('// prints:\n')[1].split('\n').filter((l) => l.startsWith('// ')).map((l) => l.slice(3));
+  t.equal(r.stdout, printed.join('\n') + '\n');
+  t.equal(printed.length, 8);
 });

@@ -11,6 +11,7 @@ import { atomicWrite } from '../cli/common.js';
 import { readArpaHashed } from './arpa-read.js';
 import { deserializeBinary, isBinaryModel, serializeBinary } from './binary.js';
 import { HashedModel, type HashedData } from './hashed-model.js';
+import { NgramLM } from './ngram-lm.js';
 
 /** 'binary' or 'arpa' by the file's first bytes; a missing file is reported by name */
 export async function ngramFileKind(file: string): Promise<'binary' | 'arpa'> {
@@ -55,4 +56,12 @@ export async function writeBinaryModel(file: string, data: HashedData): Promise<
       await fh.close();
     }
   });
+}
+
+/**
+ * The scoring API on a model file (binary or ARPA):
+ * `const lm = await loadNgram('m.lmb'); lm.score('the cat sat')`.
+ */
+export async function loadNgram(file: string): Promise<NgramLM> {
+  return new NgramLM(await loadNgramModel(file));
 }

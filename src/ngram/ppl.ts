@@ -75,9 +75,14 @@ export class PplScorer {
     return { token, log10, ngramLength, oov, zeroprob };
   }
 
-  /** Score one document; returns the scores of its tokens (and `</s>` in sentence mode). */
-  document(tokens: readonly string[]): TokenScore[] {
+  /**
+   * Score one document; returns the scores of its tokens (and `</s>` in
+   * sentence mode). Sentence mode: `bos: false` scores the first token with
+   * no context instead of after `<s>`, `eos: false` leaves `</s>` out.
+   */
+  document(tokens: readonly string[], opts: { bos?: boolean; eos?: boolean } = {}): TokenScore[] {
     if (this.mode === 'sentence' || !this.started) this.start();
+    if (this.mode === 'sentence' && opts.bos === false) this.ctx = [];
     const v = this.model.vocab;
     const out: TokenScore[] = [];
     const unkWord = v.has(UNK_WORD) ? v.id(UNK_WORD) : -1;
@@ -87,7 +92,7 @@ export class PplScorer {
       const known = v.has(t) && t !== '<unk>';
       out.push(this.score(t, known ? v.id(t) : v.unkId, !known));
     }
-    if (this.mode === 'sentence') out.push(this.score('</s>', v.eosId, false));
+    if (this.mode === 'sentence' && opts.eos !== false) out.push(this.score('</s>', v.eosId, false));
     return out;
   }
 
