@@ -7,7 +7,9 @@
  * `LMSTREAM_BACKEND` environment variable override the choice. The backend in
  * use is reported once on stderr; a fall back to `cpu` is never silent.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+// registers the pure-JS 'cpu' backend (the wasm one is imported on demand)
+import '@tensorflow/tfjs-backend-cpu';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export const BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
