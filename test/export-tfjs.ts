@@ -2,10 +2,12 @@ import t from 'tap';
 import { mkdtempSync, rmSync, promises as fsp } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import * as tfjs from '@tensorflow/tfjs';
+import * as tfc from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { tf } from '../src/backend.js';
 import { exportTfjsLayers } from '../src/export/export.js';
 import { registerLmstreamLayers } from '../src/export/custom-layers.js';
+import { layersTf } from '../src/export/tf.js';
 import { ExportedModel, decodeWeights } from '../src/export/runtime.js';
 import { checkMeta } from '../src/export/meta.js';
 import type { NeuralLM } from '../src/neural/api.js';
@@ -16,7 +18,7 @@ const dir = mkdtempSync(path.join(tmpdir(), 'lmstream-export-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 
 /** what tf.loadLayersModel('http://…/model.json') does, from files: model.json + its shards */
-function fileHandler(out: string): tfjs.io.IOHandler {
+function fileHandler(out: string): tfc.io.IOHandler {
   return {
     async load() {
       const mj = JSON.parse(await fsp.readFile(path.join(out, 'model.json'), 'utf8'));
@@ -25,7 +27,7 @@ function fileHandler(out: string): tfjs.io.IOHandler {
       const all = Buffer.concat(bufs);
       return {
         modelTopology: mj.modelTopology,
-        weightSpecs: mj.weightsManifest.flatMap((g: { weights: tfjs.io.WeightsManifestEntry[] }) => g.weights),
+        weightSpecs: mj.weightsManifest.flatMap((g: { weights: tfc.io.WeightsManifestEntry[] }) => g.weights),
         weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength),
       };
     },
@@ -60,8 +62,9 @@ const CASES: [string, FixtureOptions][] = [
   ['gru class, word level', { arch: 'gru', softmax: 'class', level: 'word' }],
 ];
 
-// the plain @tensorflow/tfjs namespace (what a web page has), not lmstream's backend wrapper
-t.equal(tf, tfjs, 'lmstream uses the plain @tensorflow/tfjs namespace');
+// a web page's tf (@tensorflow/tfjs = tfjs-core + tfjs-layers + …): plain tfjs-core, the one lmstream uses, and plain tfjs-layers
+t.equal(tf, tfc, 'lmstream uses the plain @tensorflow/tfjs-core namespace');
+const tfjs = layersTf(tfc, tfl);
 
 for (const [name, o] of CASES) {
   t.test(`export round trip: ${name}`, async (t) => {
@@ -95,11 +98,11 @@ for (const [name, o] of CASES) {
       ids.forEach((id, i) => {
         ctx.push(id);
         ctx.shift();
-        const p = tfjs.tidy(() => (lm.predict(tfjs.tensor2d([ctx], [1, N], 'int32')) as tfjs.Tensor).dataSync());
+        const p = tfjs.tidy(() => (lm.predict(tfjs.tensor2d([ctx], [1, N], 'int32')) as tfc.Tensor).dataSync());
         d = Math.max(d, maxDiff(p, want[i]));
       });
     } else {
-      const p = tfjs.tidy(() => (lm.predict(tfjs.tensor2d([ids], [1, ids.length], 'int32')) as tfjs.Tensor).dataSync());
+      const p = tfjs.tidy(() => (lm.predict(tfjs.tensor2d([ids], [1, ids.length], 'int32')) as tfc.Tensor).dataSync());
       t.equal(p.length, ids.length * V, 'one distribution per position');
       ids.forEach((_, i) => { d = Math.max(d, maxDiff(p.subarray(i * V, (i + 1) * V), want[i])); });
     }

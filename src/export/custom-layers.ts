@@ -20,9 +20,9 @@
  * the caller passes the tf it already has), once per namespace. Call it before
  * `tf.loadLayersModel` on a GRU or class-softmax export.
  */
-import type * as TF from '@tensorflow/tfjs';
+import type * as TF from './tf.js';
 
-type Tf = typeof TF;
+type Tf = TF.Tf;
 type Tensor = TF.Tensor;
 type Shape = (number | null)[];
 
@@ -69,7 +69,7 @@ export function registerLmstreamLayers(tf: Tf): { gru: string; classSoftmax: str
         const x = first(inputs) as TF.Tensor3D;
         const [B, T, I] = x.shape;
         const H = this.units;
-        const zx = tf.add(tf.matMul(tf.reshape(x, [B * T, I]), this.kernel.read()), this.inputBias.read()).reshape([B, T, 3 * H]);
+        const zx = tf.reshape(tf.add(tf.matMul(tf.reshape(x, [B * T, I]), this.kernel.read()), this.inputBias.read()), [B, T, 3 * H]);
         const Wh = this.recurrentKernel.read();
         const bh = this.recurrentBias.read();
         let h: Tensor = tf.zeros([B, H]);

@@ -15,7 +15,9 @@
  */
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { tf } from '../backend.js';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { tf as tfc } from '../backend.js';
+import { layersTf } from './tf.js';
 import { atomicWrite } from '../cli/common.js';
 import { loadModel } from '../neural/index.js';
 import type { BaseLM } from '../neural/model-base.js';
@@ -27,6 +29,8 @@ import { streamStartIds } from '../generate/prompt.js';
 import { buildLayersModel, layersArtifacts } from './layers.js';
 import { EXPORT_FORMAT, EXPORT_VERSION, type ExportMeta } from './meta.js';
 import { curveFromLines } from './metrics.js';
+
+const tf = layersTf(tfc, tfl);
 
 export const SHARD_BYTES = 4 * 1024 * 1024;
 

@@ -26,11 +26,11 @@
  * Dropout is a training device and is left out. Needs TensorFlow.js (the
  * caller passes its namespace).
  */
-import type * as TF from '@tensorflow/tfjs';
+import type * as TF from './tf.js';
 import type { NeuralConfig } from '../neural/api.js';
 import { registerLmstreamLayers } from './custom-layers.js';
 
-type Tf = typeof TF;
+type Tf = TF.Tf;
 
 /** [rows, cols] row-major → its transpose [cols, rows] */
 export function transpose(a: Float32Array, rows: number, cols: number): Float32Array {
