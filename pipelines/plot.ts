@@ -5,9 +5,10 @@
  *   metrics file → lines (src/io/lines.ts) → MetricsCollector (src/plot/metrics.ts)
  *   → lossChart (src/plot/loss-chart.ts) → FILE (atomic) or stdout
  */
-import { createReadStream, promises as fsp } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import path from 'node:path';
-import { atomicWrite, num, parseCommand, str, UsageError, UserError } from '../src/cli/common.js';
+import { num, parseCommand, str, UsageError, UserError } from '../src/cli/common.js';
+import { atomicWriteFile } from '../src/util/atomic-write.js';
 import { lineBatches } from '../src/io/lines.js';
 import { MetricsCollector } from '../src/plot/metrics.js';
 import { lossChart } from '../src/plot/loss-chart.js';
@@ -63,7 +64,7 @@ export async function main(argv: string[]): Promise<number> {
   if (out === undefined || out === '-') {
     process.stdout.write(svg);
   } else {
-    await atomicWrite(out, (tmp) => fsp.writeFile(tmp, svg));
+    await atomicWriteFile(out, svg);
     process.stderr.write(`plot: ${out} (${series.train.length} training points, ${series.valid.length} validation points)\n`);
   }
   return 0;

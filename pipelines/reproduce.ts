@@ -4,9 +4,9 @@
  * evaluates the requested models, prints the markdown table on stdout and
  * writes it with the metrics (JSON) into --out. Progress goes to stderr.
  */
-import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { atomicWrite, log, num, parseCommand, str, UsageError, UserError } from '../src/cli/common.js';
+import { log, num, parseCommand, str, UsageError, UserError } from '../src/cli/common.js';
+import { atomicWriteFile } from '../src/util/atomic-write.js';
 import {
   formatTable, loadProtocol, parseDuration, parseModelList, prepareBrownBengio, runBengio2003,
   type NeuralFactory, type NgramBuilder, type ResultRow,
@@ -157,8 +157,8 @@ export async function main(argv: string[]): Promise<number> {
       rows,
       table,
     };
-    await atomicWrite(path.join(out, 'results.json'), (tmp) => fsp.writeFile(tmp, JSON.stringify(json, null, 2) + '\n'));
-    await atomicWrite(path.join(out, 'results.md'), (tmp) => fsp.writeFile(tmp, table));
+    await atomicWriteFile(path.join(out, 'results.json'), JSON.stringify(json, null, 2) + '\n');
+    await atomicWriteFile(path.join(out, 'results.md'), table);
   };
   await runBengio2003({
     models,

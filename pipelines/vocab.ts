@@ -3,9 +3,9 @@
  * vocabulary as JSON (format "lmstream-vocab", version 1), written atomically
  * to --out or to stdout.
  */
-import { promises as fsp } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { parseCommand, str, num, log, atomicWrite, UsageError } from '../src/cli/common.js';
+import { parseCommand, str, num, log, UsageError } from '../src/cli/common.js';
+import { atomicWriteFile } from '../src/util/atomic-write.js';
 import { readDocuments } from '../src/io/documents.js';
 import { vocabCount } from '../src/vocab/vocab-count.js';
 import { INPUT_OPTIONS, inputSettings } from './tokenize.js';
@@ -48,7 +48,7 @@ export async function main(argv: string[]): Promise<number> {
   if (out === undefined) {
     process.stdout.write(json);
   } else {
-    await atomicWrite(out, (tmp) => fsp.writeFile(tmp, json));
+    await atomicWriteFile(out, json);
   }
   log(`vocab: ${counter.documents} documents, ${counter.tokens} tokens, ${counter.counts.size} types → ${vocab.size} entries${out ? ` in ${out}` : ''}`);
   return 0;

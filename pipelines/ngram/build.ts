@@ -2,8 +2,9 @@
  * `lmstream ngram build`: a smoothed n-gram model of a corpus or of count files, written as an ARPA file.
  */
 import {
-  UsageError, UserError, atomicWrite, inputBytes, log, parseCommand, str,
+  UsageError, UserError, inputBytes, log, parseCommand, str,
 } from '../../src/cli/common.js';
+import { atomicWrite } from '../../src/util/atomic-write.js';
 import { MAX_ORDER, buildArpaFromCorpus, buildArpaFromCounts, type NgramBuildOptions } from '../../src/ngram/build.js';
 import { ORDER_OPTIONS, SMOOTHING_OPTIONS, markerMode, memoryOption, ngramOrder, smoothingOptions } from './options.js';
 import { readCountFiles } from './output.js';
@@ -102,14 +103,15 @@ export async function main(argv: string[]): Promise<number> {
         try {
           const file = fileSink(fh);
           await run({ write: async (c: Buffer) => { await file.write(c); await toBinary.write(c); } });
-          await fh.sync();
         } finally {
           await fh.close();
         }
       });
     } else await run(toBinary as ByteSink);
     await writeBinaryModel(binary, reader.end());
-  } else if (arpa) await atomicWrite(arpa, async (tmp) => run(tmp));
-  else await run(process.stdout);
+  } else {
+    // --arpa: buildArpaFrom* write the file atomically and durably themselves
+    await run(arpa ?? process.stdout);
+  }
   return 0;
 }

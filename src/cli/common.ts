@@ -1,29 +1,15 @@
 /**
  * Shared plumbing for the command-line programs: argument parsing with
- * `--help`, clear one-line errors with a non-zero exit, input from files or
- * stdin, atomic output files, and quiet handling of a closed stdout (`| head`).
+ * `--help`, clear one-line errors with a non-zero exit, and quiet handling of
+ * a closed stdout (`| head`). Logic lives in src/ (atomic writes and errors in
+ * src/util/, input bytes in src/io/open-input.ts).
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { promises as fsp } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { openInputs } from '../io/open-input.js';
-import path from 'node:path';
+import { UserError, UsageError } from '../util/errors.js';
 
-/** An error whose message is meant for the user as it is (no stack trace). */
-export class UserError extends Error {
-  constructor(message: string, readonly exitCode = 1) {
-    super(message);
-    this.name = 'UserError';
-  }
-}
-
-/** Exit code 2: the command line itself is wrong. */
-export class UsageError extends UserError {
-  constructor(message: string) {
-    super(message, 2);
-    this.name = 'UsageError';
-  }
-}
+export { UserError, UsageError } from '../util/errors.js';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -97,27 +83,6 @@ export function oneOf<T extends string>(p: Parsed, name: string, choices: readon
  */
 export function inputBytes(files: string[]): Readable {
   return openInputs(files);
-}
-
-/**
- * Write a file atomically: the content goes to a temporary name beside the
- * target and is renamed over it only when complete, so a failure never leaves
- * a half-written file.
- */
-export async function atomicWrite(
-  target: string,
-  write: (tmpPath: string) => Promise<void>,
-): Promise<void> {
-  const dir = path.dirname(path.resolve(target));
-  await fsp.mkdir(dir, { recursive: true });
-  const tmp = path.join(dir, `.${path.basename(target)}.${process.pid}.${Date.now()}.tmp`);
-  try {
-    await write(tmp);
-    await fsp.rename(tmp, target);
-  } catch (e) {
-    await fsp.rm(tmp, { force: true, recursive: true });
-    throw e;
-  }
 }
 
 /** True for the error a write to a closed pipe raises (reader went away). */

@@ -1,11 +1,13 @@
 /**
  * Sink stage: writes each split's pieces as lines of space-separated tokens
- * to its own file, atomically (temporary names, renamed when all are complete;
- * removed on error).
+ * to its own file, atomically and durably (util/atomic-write.ts: temporary
+ * names, fsynced and renamed when all are complete; removed on error or signal).
  * Input (objectMode Writable): SplitPiece {split, tokens}.
  * Output: the files `paths[split]`; `lines()` gives the lines written per split.
  */
-import { createWriteStream, promises as fsp, type WriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { commitTemp, ensureDir } from '../util/atomic-write.js';
+import { registerTemp, tempNameBeside } from '../util/temp.js';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { once } from 'node:events';
@@ -13,10 +15,6 @@ import type { SplitPiece } from './split-cut.js';
 
 export interface SplitWriter extends Writable {
   lines(): number[];
-}
-
-function tmpName(p: string): string {
-  return path.join(path.dirname(p), `.${path.basename(p)}.${process.pid}.${Date.now()}.tmp`);
 }
 
 async function closeStream(s: WriteStream): Promise<void> {
@@ -27,13 +25,13 @@ async function closeStream(s: WriteStream): Promise<void> {
 }
 
 export function splitWriter(paths: readonly string[]): SplitWriter {
-  const tmps = paths.map(tmpName);
+  const tmps = paths.map((p) => registerTemp(tempNameBeside(p)));
   let outs: WriteStream[] | undefined;
   const counts = paths.map(() => 0);
   const open = async (): Promise<WriteStream[]> => {
     if (!outs) {
-      await Promise.all(paths.map((p) => fsp.mkdir(path.dirname(path.resolve(p)), { recursive: true })));
-      outs = tmps.map((t) => createWriteStream(t));
+      for (const p of paths) await ensureDir(path.dirname(path.resolve(p)));
+      outs = tmps.map((t) => createWriteStream(t.path));
     }
     return outs;
   };
@@ -60,13 +58,13 @@ export function splitWriter(paths: readonly string[]): SplitWriter {
         const o = await open();
         await Promise.all(o.map(closeStream));
         for (const s of o) if (s.errored) throw s.errored;
-        for (let i = 0; i < paths.length; i++) await fsp.rename(tmps[i], paths[i]);
+        for (let i = 0; i < paths.length; i++) await commitTemp(tmps[i], paths[i]);
       })().then(() => cb(), cb);
     },
     destroy(err, cb) {
       const cleanup = async () => {
         if (outs) for (const s of outs) s.destroy();
-        if (err) await Promise.all(tmps.map((t) => fsp.rm(t, { force: true })));
+        if (err) await Promise.all(tmps.map((t) => t.remove()));
       };
       cleanup().then(() => cb(err), () => cb(err));
     },

@@ -18,7 +18,7 @@ import path from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { tf as tfc } from '../backend.js';
 import { layersTf } from './tf.js';
-import { atomicWrite } from '../cli/common.js';
+import { atomicWriteFile } from '../util/atomic-write.js';
 import { loadModel } from '../neural/index.js';
 import type { BaseLM } from '../neural/model-base.js';
 import { MLP_PAD_ID } from '../neural/mlp.js';
@@ -42,10 +42,6 @@ export interface ExportOptions {
 export interface ExportResult {
   files: string[];
   meta: ExportMeta;
-}
-
-async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
-  await atomicWrite(file, (tmp) => fsp.writeFile(tmp, data));
 }
 
 export async function exportTfjsLayers(ckptDir: string, outDir: string, opts: ExportOptions = {}): Promise<ExportResult> {
@@ -104,15 +100,15 @@ export async function exportTfjsLayers(ckptDir: string, outDir: string, opts: Ex
   for (let i = 0; i < n; i++) {
     const name = `group1-shard${i + 1}of${n}.bin`;
     paths.push(name);
-    await writeFileAtomic(path.join(outDir, name), bytes.subarray(i * SHARD_BYTES, Math.min(bytes.byteLength, (i + 1) * SHARD_BYTES)));
+    await atomicWriteFile(path.join(outDir, name), bytes.subarray(i * SHARD_BYTES, Math.min(bytes.byteLength, (i + 1) * SHARD_BYTES)));
     files.push(name);
   }
   if (curve) {
     meta.metrics = 'metrics.json';
-    await writeFileAtomic(path.join(outDir, 'metrics.json'), JSON.stringify(curve) + '\n');
+    await atomicWriteFile(path.join(outDir, 'metrics.json'), JSON.stringify(curve) + '\n');
     files.push('metrics.json');
   }
-  await writeFileAtomic(path.join(outDir, 'lmstream.json'), JSON.stringify(meta) + '\n');
+  await atomicWriteFile(path.join(outDir, 'lmstream.json'), JSON.stringify(meta) + '\n');
   files.push('lmstream.json');
   const modelJson = {
     format: 'layers-model',
@@ -122,7 +118,7 @@ export async function exportTfjsLayers(ckptDir: string, outDir: string, opts: Ex
     weightsManifest: [{ paths, weights: artifacts.weightSpecs }],
     userDefinedMetadata: { lmstream: 'lmstream.json' },
   };
-  await writeFileAtomic(path.join(outDir, 'model.json'), JSON.stringify(modelJson) + '\n');
+  await atomicWriteFile(path.join(outDir, 'model.json'), JSON.stringify(modelJson) + '\n');
   files.push('model.json');
   return { files, meta };
 }

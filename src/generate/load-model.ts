@@ -16,7 +16,7 @@
 import { promises as fsp } from 'node:fs';
 import { openInput } from '../io/open-input.js';
 import path from 'node:path';
-import { UserError } from '../cli/common.js';
+import { UserError } from '../util/errors.js';
 import { readArpa } from '../ngram/arpa-read.js';
 import { ArpaModel } from '../ngram/arpa-model.js';
 import { loadNgramModel, ngramFileKind } from '../ngram/load.js';

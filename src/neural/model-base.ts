@@ -17,7 +17,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { Batch, GenState, NeuralConfig, NeuralLM, StepResult } from './api.js';
-import { atomicWrite } from '../cli/common.js';
+import { atomicWriteFile } from '../util/atomic-write.js';
 import { Optimizer, type OptimState } from './optim.js';
 import type { OutputLayer } from './output.js';
 import { fillUniform, type Param } from './params.js';
@@ -90,10 +90,6 @@ export function unpackWeights(buf: Uint8Array, specs: WeightSpec[], file: string
   }
   if (o * 4 !== buf.byteLength) throw new Error(`${file}: ${buf.byteLength} bytes, manifest describes ${o * 4}`);
   return out;
-}
-
-async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
-  await atomicWrite(file, (tmp) => fsp.writeFile(tmp, data));
 }
 
 export abstract class BaseLM implements NeuralLM {
@@ -250,7 +246,7 @@ export abstract class BaseLM implements NeuralLM {
     await fsp.mkdir(dir, { recursive: true });
     this.syncWeights();
     const w = packWeights(this.params.map((p) => ({ name: p.name, shape: p.shape, data: p.data })));
-    await writeFileAtomic(path.join(dir, 'weights.bin'), w.buf);
+    await atomicWriteFile(path.join(dir, 'weights.bin'), w.buf);
     const mj: ModelJSON = {
       format: MODEL_FORMAT,
       version: FORMAT_VERSION,
@@ -258,7 +254,7 @@ export abstract class BaseLM implements NeuralLM {
       ...this.extraJSON(),
       weightsManifest: [{ paths: ['weights.bin'], weights: w.specs }],
     };
-    await writeFileAtomic(path.join(dir, 'model.json'), JSON.stringify(mj, null, 1) + '\n');
+    await atomicWriteFile(path.join(dir, 'model.json'), JSON.stringify(mj, null, 1) + '\n');
     const st = this.optimizer.exportState();
     const arrs: NamedArray[] = [];
     for (const [slot, list] of Object.entries(st.slots)) {
@@ -266,7 +262,7 @@ export abstract class BaseLM implements NeuralLM {
     }
     arrs.push(...this.carriedState());
     const o = packWeights(arrs);
-    await writeFileAtomic(path.join(dir, 'optimizer.bin'), o.buf);
+    await atomicWriteFile(path.join(dir, 'optimizer.bin'), o.buf);
     const oj: OptimizerJSON = {
       format: OPTIM_FORMAT,
       version: FORMAT_VERSION,
@@ -277,7 +273,7 @@ export abstract class BaseLM implements NeuralLM {
       workerRng: this.workerRng.state,
       weightsManifest: [{ paths: ['optimizer.bin'], weights: o.specs }],
     };
-    await writeFileAtomic(path.join(dir, 'optimizer.json'), JSON.stringify(oj, null, 1) + '\n');
+    await atomicWriteFile(path.join(dir, 'optimizer.json'), JSON.stringify(oj, null, 1) + '\n');
   }
 
   /**

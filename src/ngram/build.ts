@@ -7,8 +7,7 @@
  * src/ngram/smoothing (`buildSmoothed` over `NgramCounts`).
  */
 import { open } from 'node:fs/promises';
-import path from 'node:path';
-import { promises as fsp } from 'node:fs';
+import { atomicWrite } from '../util/atomic-write.js';
 import type { Writable } from 'node:stream';
 import type { NgramCounts, NgramModel, Smoothing } from './api.js';
 import type { MarkerMode } from '../types.js';
@@ -146,18 +145,14 @@ export type ArpaTarget = string | ByteSink | Writable;
 
 async function writeTo(target: ArpaTarget, b: Built): Promise<void> {
   if (typeof target === 'string') {
-    const dir = path.dirname(path.resolve(target));
-    const tmp = path.join(dir, `.${path.basename(target)}.${process.pid}.${Date.now()}.tmp`);
-    const fh = await open(tmp, 'w');
-    try {
-      await writeArpa(fileSink(fh), b.tokens, b.counts, b.blocks);
-      await fh.close();
-      await fsp.rename(tmp, target);
-    } catch (e) {
-      await fh.close().catch(() => {});
-      await fsp.rm(tmp, { force: true });
-      throw e;
-    }
+    await atomicWrite(target, async (tmp) => {
+      const fh = await open(tmp, 'w');
+      try {
+        await writeArpa(fileSink(fh), b.tokens, b.counts, b.blocks);
+      } finally {
+        await fh.close();
+      }
+    });
   } else if (typeof (target as Writable).write === 'function' && typeof (target as Writable).on === 'function') {
     await writeArpa(streamSink(target as Writable), b.tokens, b.counts, b.blocks);
   } else {

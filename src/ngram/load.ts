@@ -7,7 +7,7 @@
  */
 import { promises as fsp } from 'node:fs';
 import { openInput } from '../io/open-input.js';
-import { atomicWrite } from '../cli/common.js';
+import { atomicWrite } from '../util/atomic-write.js';
 import { readArpaHashed } from './arpa-read.js';
 import { deserializeBinary, isBinaryModel, serializeBinary } from './binary.js';
 import { HashedModel, type HashedData } from './hashed-model.js';
@@ -45,13 +45,12 @@ export async function loadNgramModel(file: string): Promise<HashedModel> {
   return new HashedModel(await loadNgramData(file));
 }
 
-/** Write a model as a binary file, atomically (a temporary name renamed when complete). */
+/** Write a model as a binary file, atomically and durably (util/atomic-write.ts). */
 export async function writeBinaryModel(file: string, data: HashedData): Promise<void> {
   await atomicWrite(file, async (tmp) => {
     const fh = await fsp.open(tmp, 'w');
     try {
       await fh.writev(serializeBinary(data));
-      await fh.sync();
     } finally {
       await fh.close();
     }

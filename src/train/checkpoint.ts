@@ -21,14 +21,16 @@
  * `rngState`, ignored). A resumed run rebuilds the epoch's batches from the id
  * cache and skips `batch` of them.
  *
- * Atomic: everything is written to DIR.tmp-XXXX, then DIR (if any) is renamed
- * to DIR.old-XXXX, DIR.tmp-XXXX to DIR, and the old one removed. A crash
- * between the two renames leaves DIR.old-XXXX, which `readCheckpoint` falls
- * back to. An existing DIR that is not a checkpoint is never replaced.
+ * Atomic and durable (util/atomic-write.ts atomicReplaceDir): everything is
+ * written to DIR.tmp-XXXX and fsynced, then DIR (if any) is renamed to
+ * DIR.old-XXXX, DIR.tmp-XXXX to DIR, and the old one removed. A crash between
+ * the two renames leaves DIR.old-XXXX, which `readCheckpoint` falls back to.
+ * An existing DIR that is not a checkpoint is never replaced.
  */
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { nanoid } from 'nanoid';
+import { atomicReplaceDir, OLD_DIR_INFIX } from '../util/atomic-write.js';
 import { Vocabulary } from '../vocab/vocabulary.js';
 import type { NeuralConfig, NeuralLM } from '../neural/api.js';
 import type { MarkerMode } from '../types.js';
@@ -110,18 +112,15 @@ export interface CheckpointParts {
 /** Write a checkpoint to `dir` atomically (replacing an older checkpoint there). */
 export async function writeCheckpoint(dir: string, parts: CheckpointParts): Promise<void> {
   dir = path.resolve(dir);
-  if (await exists(dir)) {
+  const st = await fsp.stat(dir).catch(() => undefined);
+  if (st && !st.isDirectory()) throw new Error(`${dir}: exists and is not a directory; not replacing it`);
+  if (st) {
     const entries = await fsp.readdir(dir);
     if (entries.length > 0 && !entries.includes('state.json')) {
       throw new Error(`${dir}: exists and is not an lmstream checkpoint (no state.json); not replacing it`);
     }
   }
-  const tag = nanoid(8).replace(/[^A-Za-z0-9]/g, 'x');
-  const tmp = `${dir}.tmp-${tag}`;
-  const old = `${dir}.old-${tag}`;
-  await fsp.mkdir(path.dirname(dir), { recursive: true });
-  try {
-    await fsp.mkdir(tmp);
+  await atomicReplaceDir(dir, async (tmp) => {
     await parts.model.save(tmp);
     await fsp.writeFile(path.join(tmp, 'vocab.json'), JSON.stringify(parts.vocab.toJSON()) + '\n');
     await fsp.writeFile(path.join(tmp, 'config.json'), JSON.stringify(parts.config, null, 2) + '\n');
@@ -138,14 +137,7 @@ export async function writeCheckpoint(dir: string, parts: CheckpointParts): Prom
     }
     const state: TrainState = { format: STATE_FORMAT, version: 1, ...parts.state, carried, savedAt: new Date().toISOString() };
     await fsp.writeFile(path.join(tmp, 'state.json'), JSON.stringify(state, null, 2) + '\n');
-    const had = await exists(dir);
-    if (had) await fsp.rename(dir, old);
-    await fsp.rename(tmp, dir);
-    if (had) await fsp.rm(old, { recursive: true, force: true });
-  } catch (e) {
-    await fsp.rm(tmp, { recursive: true, force: true });
-    throw e;
-  }
+  });
 }
 
 export interface LoadedCheckpoint {
@@ -176,7 +168,7 @@ export async function resolveCheckpointDir(dir: string): Promise<string> {
   if (await exists(path.join(dir, 'state.json'))) return dir;
   const parent = path.dirname(dir);
   const base = path.basename(dir);
-  const olds = (await fsp.readdir(parent).catch(() => [] as string[])).filter((f) => f.startsWith(`${base}.old-`));
+  const olds = (await fsp.readdir(parent).catch(() => [] as string[])).filter((f) => f.startsWith(`${base}${OLD_DIR_INFIX}`));
   for (const o of olds) if (await exists(path.join(parent, o, 'state.json'))) return path.join(parent, o);
   if (!(await exists(dir))) throw new Error(`${dir}: no such checkpoint directory`);
   throw new Error(`${dir}: not an lmstream checkpoint (no state.json)`);

@@ -9,6 +9,7 @@
 import { promises as fsp } from 'node:fs';
 import { BOS, EOS, UNK } from '../types.js';
 import { TokenIndex } from './token-index.js';
+import { atomicWriteFile } from '../util/atomic-write.js';
 
 export const VOCAB_FORMAT = 'lmstream-vocab';
 export const VOCAB_VERSION = 1;
@@ -121,9 +122,7 @@ export class Vocabulary {
   }
 
   async save(path: string): Promise<void> {
-    const tmp = `${path}.${process.pid}.tmp`;
-    await fsp.writeFile(tmp, JSON.stringify(this.toJSON()) + '\n');
-    await fsp.rename(tmp, path);
+    await atomicWriteFile(path, JSON.stringify(this.toJSON()) + '\n');
   }
 
   static async load(path: string): Promise<Vocabulary> {
