@@ -9,6 +9,7 @@ import { atomicWriteFile } from '../src/util/atomic-write.js';
 import { readDocuments } from '../src/io/documents.js';
 import { vocabCount } from '../src/vocab/vocab-count.js';
 import { INPUT_OPTIONS, inputSettings } from './tokenize.js';
+import { corpusHelp } from './corpus-options.js';
 
 export const HELP = `usage: lmstream vocab [options] [FILE...]
 
@@ -20,15 +21,8 @@ options:
   --min-count N       keep tokens seen at least N times (default 1)
   --max-size N        keep at most N entries, reserved ones included (min 3)
   --out FILE          write the JSON to FILE atomically (default: stdout)
-  --format F          text (default), json or jsonl
-  --field a.b         JSON: dotted path of the text in each object record
-  --tokenizer T       whitespace (default), kenlm, word or char
-  --char-newline      char tokenizer: keep line breaks as the token \\n
-  --char-spaces       char tokenizer: keep whitespace as the token \\s
-  --markers M         none (default; also called stream) or sentence
+${corpusHelp('whitespace')}  --markers M         none (default; also called stream) or sentence
                       (counts <s> and </s>)
-  --max-line-length N text: longest line in bytes (default 16777216)
-  --skip-long-lines   text: skip longer lines with a warning instead of failing
   -h, --help          show this help
 `;
 

@@ -6,6 +6,7 @@
  * (src/ngram/adjust.ts, src/ngram/mkn.ts); the other smoothings come from
  * src/ngram/smoothing (`buildSmoothed` over `NgramCounts`).
  */
+import type { LineOptions } from '../io/lines.js';
 import { open } from 'node:fs/promises';
 import { atomicWrite } from '../util/atomic-write.js';
 import type { Writable } from 'node:stream';
@@ -59,6 +60,8 @@ export interface NgramBuildOptions {
   tempDir?: string;
   /** Kneser-Ney: drop n-grams of the highest order seen once (KenLM's --prune 0 … 0 1); their mass backs off */
   prune?: boolean;
+  /** how a byte corpus is cut into lines (the long-line guard, src/io/lines.ts) */
+  lines?: LineOptions;
   /** warnings (discount fallback, special tokens in the corpus) */
   warn?: (msg: string) => void;
   /** progress and statistics */
@@ -161,8 +164,8 @@ async function writeTo(target: ArpaTarget, b: Built): Promise<void> {
 }
 
 /** Encode a corpus (bytes, lines or token arrays) for counting. */
-export function encodeCorpus(source: CorpusSource, o: Pick<NgramBuildOptions, 'order' | 'mode' | 'warn' | 'unk'>): Promise<PaddedCorpus> {
-  return readCorpus(source, { order: o.order, mode: o.mode, warn: o.warn, unkAsWord: (o.unk ?? 'word') === 'word' });
+export function encodeCorpus(source: CorpusSource, o: Pick<NgramBuildOptions, 'order' | 'mode' | 'warn' | 'unk' | 'lines'>): Promise<PaddedCorpus> {
+  return readCorpus(source, { order: o.order, mode: o.mode, warn: o.warn, unkAsWord: (o.unk ?? 'word') === 'word', lines: o.lines });
 }
 
 /**
@@ -173,7 +176,7 @@ export async function buildArpaFromCorpus(source: CorpusSource, o: NgramBuildOpt
   checkBuildOptions(o);
   if (o.memory !== undefined) {
     if (typeof (source as { pipe?: unknown }).pipe !== 'function') throw new Error('memory: give the corpus as a byte stream (a Readable) to count it in bounded memory');
-    const co = { order: o.order, mode: o.mode, memory: o.memory, tempDir: o.tempDir, unk: o.unk, warn: o.warn };
+    const co = { order: o.order, mode: o.mode, memory: o.memory, tempDir: o.tempDir, unk: o.unk, warn: o.warn, lines: o.lines };
     const s = o.smoothing ?? 'mkn';
     // Kneser-Ney needs only the N-grams and the <s>-initial shorter ones; the other smoothings every table
     const { input, runs } = s === 'mkn' || s === 'kn'

@@ -17,7 +17,7 @@ import type { MarkerMode } from '../types.js';
 import { CorpusEncoder, type PaddedCorpus } from './corpus.js';
 import { countsFromAdjusted, countLines } from './counts.js';
 import { adjustCounts } from './adjust.js';
-import { lineBatches, lines } from '../io/lines.js';
+import { lineBatches, lines, type LineOptions } from '../io/lines.js';
 import { mergeSortedCounts } from './merge.js';
 import { compareCodePoints } from '../text/code-point-order.js';
 
@@ -30,6 +30,8 @@ export interface SpillOptions {
   tempDir?: string;
   unk?: 'word' | 'skip';
   warn?: (msg: string) => void;
+  /** how the text is cut into lines (the long-line guard) */
+  lines?: LineOptions;
 }
 
 export interface CountToFileOptions extends SpillOptions {
@@ -63,9 +65,10 @@ export async function readParts(
   enc: CorpusEncoder,
   maxIds: number,
   spill: (part: PaddedCorpus) => Promise<void>,
+  lineOptions?: LineOptions,
 ): Promise<PaddedCorpus | undefined> {
   let any = false;
-  for await (const batch of lineBatches(src)) {
+  for await (const batch of lineBatches(src, lineOptions)) {
     any = true;
     for (const line of batch) {
       enc.addLine(line);
@@ -99,7 +102,7 @@ export async function countCorpusToFile(src: AsyncIterable<Buffer | string>, o: 
     runs.push(file);
   };
   try {
-    const last = await readParts(src, enc, maxIds, spill);
+    const last = await readParts(src, enc, maxIds, spill, o.lines);
     if (!last) return { empty: true, runs: 0 };
     if (runs.length === 0) {
       const c = countsFromAdjusted(adjustCounts(last, last.tokens.length, { raw: true }), last.tokens, last.mode);

@@ -116,7 +116,7 @@ export async function countPaddedRuns(src: AsyncIterable<Buffer | string>, o: Sp
     files.push(file);
   };
   try {
-    const last = await readParts(src, enc, maxIds, spill);
+    const last = await readParts(src, enc, maxIds, spill, o.lines);
     if (!last) throw new Error('empty corpus: there is nothing to count');
     const out = new PaddedBuilder(N);
     if (files.length === 0) {

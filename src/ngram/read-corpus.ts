@@ -6,7 +6,7 @@
  * (async) iterable of lines (string) or documents as token arrays. Output:
  * the encoder's `PaddedCorpus`.
  */
-import { LineSplitter } from '../io/lines.js';
+import { LineSplitter, type LineOptions } from '../io/lines.js';
 import { CorpusEncoder, type PaddedCorpus } from './corpus.js';
 import type { MarkerMode } from '../types.js';
 
@@ -22,6 +22,8 @@ export interface ReadCorpusOptions {
   bytes?: boolean;
   /** keep `<unk>` tokens as a word (a corpus already mapped to a vocabulary) */
   unkAsWord?: boolean;
+  /** how a byte stream is cut into lines (the long-line guard) */
+  lines?: LineOptions;
 }
 
 export async function readCorpus(source: CorpusSource, opts: ReadCorpusOptions): Promise<PaddedCorpus> {
@@ -30,7 +32,7 @@ export async function readCorpus(source: CorpusSource, opts: ReadCorpusOptions):
   const isStream = typeof (source as { pipe?: unknown }).pipe === 'function' || opts.bytes;
   if (isStream) {
     // the fused fast path: bytes → lines → ids, one await per chunk
-    const sp = new LineSplitter();
+    const sp = new LineSplitter(opts.lines);
     const add = (line: string) => enc.addLine(line);
     for await (const chunk of source as AsyncIterable<Buffer | string>) sp.push(chunk, add);
     sp.end(add);

@@ -74,7 +74,7 @@ export async function countTableRuns(src: AsyncIterable<Buffer | string>, o: Spi
     parts++;
   };
   try {
-    const last = await readParts(src, enc, maxIds, spill);
+    const last = await readParts(src, enc, maxIds, spill, o.lines);
     if (!last) throw new Error('empty corpus: there is nothing to count');
     if (parts === 0) return { counts: countsOf(last), runs: 1 };
     await spill(last);
