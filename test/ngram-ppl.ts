@@ -80,16 +80,21 @@ t.test('nextDistribution of a model read from ARPA: <s> excluded, back-off appli
   t.ok(Math.abs(d[v.id('a')] - Math.pow(10, -0.05 - 0.1 - 0.7)) < 1e-12);
 });
 
-t.test('ppl stage in a pipeline: token scores out, summary on the scorer', async (t) => {
+t.test('ppl stage in a pipeline: document scores (with token scores) out, summary on the scorer', async (t) => {
   const { pipeline } = await import('node:stream/promises');
   const { pplStage } = await import('../src/ngram/ppl-stage.js');
+  type Doc = import('../src/ngram/ppl-stage.js').DocumentScore;
   const m = await model();
-  const stage = pplStage(m, 'sentence');
+  const stage = pplStage(m, 'sentence', { perToken: true });
   const got: string[] = [];
-  await pipeline(Readable.from(['a b', 'zzz']), stage, async (src: AsyncIterable<{ token: string; ngramLength: number }>) => {
-    for await (const s of src) got.push(`${s.token}/${s.ngramLength}`);
+  const docs: Doc[] = [];
+  await pipeline(Readable.from(['a b', [['zzz']]]), stage, async (src: AsyncIterable<Doc[]>) => {
+    for await (const batch of src) for (const d of batch) { docs.push(d); for (const s of d.scores!) got.push(`${s.token}/${s.ngramLength}`); }
   });
   t.same(got, ['a/2', 'b/3', '</s>/2', 'zzz/1', '</s>/1']);
+  t.same(docs.map((d) => [d.doc, d.tokens, d.oovs]), [[1, 3, 0], [2, 2, 1]]);
+  t.ok(Math.abs(docs[0].log10 - docs[0].scores!.reduce((a, s) => a + s.log10, 0)) < 1e-12);
+  t.ok(Math.abs(docs[0].ppl - Math.pow(10, -docs[0].log10 / 3)) < 1e-9);
   t.equal(stage.scorer.summary().tokens, 5);
   t.equal(stage.scorer.summary().oovs, 1);
 });

@@ -6,7 +6,7 @@ import {
 } from '../../src/cli/common.js';
 import { atomicWrite } from '../../src/util/atomic-write.js';
 import { MAX_ORDER, buildArpaFromCorpus, buildArpaFromCounts, type NgramBuildOptions } from '../../src/ngram/build.js';
-import { ORDER_OPTIONS, SMOOTHING_OPTIONS, markerMode, memoryOption, ngramOrder, smoothingOptions } from './options.js';
+import { CORPUS_OPTIONS, NGRAM_CORPUS_HELP, ngramCorpus, ORDER_OPTIONS, SMOOTHING_OPTIONS, markerMode, memoryOption, ngramOrder, smoothingOptions } from './options.js';
 import { readCountFiles } from './output.js';
 import { promises as fsp } from 'node:fs';
 import { fileSink, type ByteSink } from '../../src/ngram/arpa-write.js';
@@ -55,11 +55,12 @@ writes it in ARPA format (to OUT, atomically, or to stdout) and/or, with
                          (the model's own <unk> keeps the mass for unseen
                          words); 'ngram ppl' scores a test <unk> as that word.
   --quiet                no statistics on stderr
-`;
+corpus (FILEs or stdin; gzip, bzip2, xz read directly):
+${NGRAM_CORPUS_HELP}`;
 
 export async function main(argv: string[]): Promise<number> {
   const p = parseCommand(argv, {
-    ...ORDER_OPTIONS, ...SMOOTHING_OPTIONS, arpa: { type: 'string' }, binary: { type: 'string' },
+    ...ORDER_OPTIONS, ...SMOOTHING_OPTIONS, ...CORPUS_OPTIONS, arpa: { type: 'string' }, binary: { type: 'string' },
     counts: { type: 'string', multiple: true }, memory: { type: 'string' }, 'temp-dir': { type: 'string' },
     prune: { type: 'boolean' }, 'skip-symbols': { type: 'boolean' }, quiet: { type: 'boolean' },
   }, HELP);
@@ -78,6 +79,9 @@ export async function main(argv: string[]): Promise<number> {
   };
   const countFiles = (p.values.counts as string[] | undefined) ?? [];
   if (countFiles.length && p.positionals.length) throw new UsageError('give either corpus files or --counts, not both');
+  const corpusOpt = Object.keys(CORPUS_OPTIONS).find((k) => p.values[k] !== undefined);
+  if (countFiles.length && corpusOpt) throw new UsageError(`--${corpusOpt} applies to a corpus, not to --counts`);
+  const corpus = countFiles.length ? undefined : ngramCorpus(p, log);
   const arpa = str(p, 'arpa');
   const binary = str(p, 'binary');
   const run = async (out: string | NodeJS.WritableStream | ByteSink) => {
@@ -86,7 +90,7 @@ export async function main(argv: string[]): Promise<number> {
         const c = await readCountFiles(countFiles, order, mode);
         await buildArpaFromCounts(c, { ...opts, out: out as string });
       } else {
-        await buildArpaFromCorpus(inputBytes(p.positionals), { ...opts, out: out as string });
+        await buildArpaFromCorpus(corpus!.bytes, { ...opts, lines: corpus!.lines, out: out as string });
       }
     } catch (e) {
       if (e instanceof UserError || (e as NodeJS.ErrnoException).code === 'EPIPE') throw e;

@@ -4,13 +4,14 @@
 import { UserError, inputBytes, log, parseCommand, str } from '../../src/cli/common.js';
 import { countCorpusToFile } from '../../src/ngram/count-spill.js';
 import { MAX_ORDER } from '../../src/ngram/build.js';
-import { ORDER_OPTIONS, markerMode, memoryOption, ngramOrder } from './options.js';
+import { CORPUS_OPTIONS, NGRAM_CORPUS_HELP, ngramCorpus, ORDER_OPTIONS, markerMode, memoryOption, ngramOrder } from './options.js';
 import { writeOut } from './output.js';
 
 export const HELP = `usage: lmstream ngram count --order N [--mode sentence|stream] [--memory SIZE] [--skip-symbols] [FILE...]
 
-Counts every n-gram of orders 1…N of the text (files or stdin; tokens split
-on spaces and tabs, as KenLM) and writes "w1 … wk<TAB>count" lines to stdout.
+Counts every n-gram of orders 1…N of the text (files or stdin, gzip, bzip2 or
+xz read directly; tokens split by the kenlm tokenizer: space, tab, CR, NUL,
+as KenLM's lmplz) and writes "w1 … wk<TAB>count" lines to stdout.
   --order N        highest order, 1…${MAX_ORDER} (required)
   --mode M         sentence (default): each line is <s> … </s>;
                    stream: the whole input is one stream (one <s>, one </s>)
@@ -21,19 +22,21 @@ on spaces and tabs, as KenLM) and writes "w1 … wk<TAB>count" lines to stdout.
   --skip-symbols   drop <unk> tokens (KenLM --skip_symbols); by default <unk>
                    is counted as a word. <s> and </s> are always dropped.
 Output is sorted by ids, not by text: use LC_ALL=C sort before merge --sorted.
-`;
+corpus:
+${NGRAM_CORPUS_HELP}`;
 
 export async function main(argv: string[]): Promise<number> {
   const p = parseCommand(argv, {
-    ...ORDER_OPTIONS, memory: { type: 'string' },
+    ...ORDER_OPTIONS, ...CORPUS_OPTIONS, memory: { type: 'string' },
     'temp-dir': { type: 'string' }, 'skip-symbols': { type: 'boolean' },
   }, HELP);
   if (!p) return 0;
   const order = ngramOrder(p);
   const mode = markerMode(p);
   const memory = memoryOption(p);
-  const stats = await countCorpusToFile(inputBytes(p.positionals), {
-    order, mode, memory, tempDir: str(p, 'temp-dir'),
+  const corpus = ngramCorpus(p, log);
+  const stats = await countCorpusToFile(corpus.bytes, {
+    order, mode, memory, tempDir: str(p, 'temp-dir'), lines: corpus.lines,
     unk: p.values['skip-symbols'] ? 'skip' : 'word',
     warn: log,
     write: writeOut,

@@ -8,6 +8,25 @@ import { UsageError, num, oneOf, str, type Options, type Parsed } from '../../sr
 import type { MarkerMode } from '../../src/types.js';
 import type { Smoothing } from '../../src/ngram/api.js';
 import { MAX_ORDER, SMOOTHINGS, type NgramBuildOptions } from '../../src/ngram/build.js';
+import { ngramCorpusBytes } from '../../src/io/corpus-input.js';
+import type { LineOptions } from '../../src/io/lines.js';
+import type { Readable } from 'node:stream';
+import { CORPUS_OPTIONS, corpusHelp, corpusInput } from '../corpus-options.js';
+
+export { CORPUS_OPTIONS };
+
+/** Help lines of the corpus options of the n-gram commands (default tokenizer: kenlm). */
+export const NGRAM_CORPUS_HELP = corpusHelp('kenlm');
+
+/**
+ * The corpus of an n-gram command (FILEs or stdin, with the corpus options:
+ * --format, --field, --tokenizer (default kenlm), --max-line-length,
+ * --skip-long-lines): the bytes for the encoder and how to cut them into lines.
+ */
+export function ngramCorpus(p: Parsed, warn?: (msg: string) => void): { bytes: Readable; lines: LineOptions } {
+  return ngramCorpusBytes(p.positionals, corpusInput(p, 'kenlm', warn));
+}
+
 
 /** --order and --mode */
 export const ORDER_OPTIONS = { order: { type: 'string' }, mode: { type: 'string' } } as const satisfies Options;

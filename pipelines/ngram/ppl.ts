@@ -2,34 +2,55 @@
  * `lmstream ngram ppl`: perplexity of an ARPA model on text, as KenLM's query.
  */
 import { promises as fsp } from 'node:fs';
-import type { Readable } from 'node:stream';
-import { UsageError, UserError, inputBytes, parseCommand, str } from '../../src/cli/common.js';
+import { UsageError, UserError, log, parseCommand, str } from '../../src/cli/common.js';
 import { loadNgramModel } from '../../src/ngram/load.js';
 import type { HashedModel } from '../../src/ngram/hashed-model.js';
-import { PplScorer, formatSummary } from '../../src/ngram/ppl.js';
+import { formatSummary } from '../../src/ngram/ppl.js';
+import { pplStage, type DocumentScore } from '../../src/ngram/ppl-stage.js';
+import { corpusTokens } from '../../src/io/corpus-input.js';
 import { formatLog10 } from '../../src/ngram/arpa-write.js';
-import { lines } from '../../src/io/lines.js';
-import { tokenizeKenlm } from '../../src/text/tokenize-kenlm.js';
-import { ORDER_OPTIONS, markerMode } from './options.js';
+import { CORPUS_OPTIONS, NGRAM_CORPUS_HELP, ORDER_OPTIONS, markerMode } from './options.js';
+import { corpusInput } from '../corpus-options.js';
 import { writeOut } from './output.js';
 
-export const HELP = `usage: lmstream ngram ppl --model M [--per-token] [--mode sentence|stream] [FILE...]
+export const HELP = `usage: lmstream ngram ppl --model M [--per-token | --per-sentence [--json]] [--mode sentence|stream] [options] [FILE...]
 
 Scores text (files or stdin) with an ARPA or binary model (lmstream ngram
-binary) as KenLM's query does and
+binary; ARPA files may be gzip, bzip2 or xz) as KenLM's query does and
 prints the summary: perplexity including and excluding OOVs, OOVs, tokens
 (</s> counted). Tokens of probability 0 (possible with mle and katz; -99 in
 an ARPA file) are zeroprobs, as in SRILM: counted on a "Zeroprobs:" line and
-left out of both perplexities. With --per-token, first one line per token:
-"token<TAB>log10 p<TAB>n-gram length" (log10 p is -inf for a zeroprob).
-`;
+left out of both perplexities.
+  --per-token      first one line per token: "token<TAB>log10 p<TAB>n-gram
+                   length" (log10 p is -inf for a zeroprob)
+  --per-sentence   first one line per input line (document): "log10<TAB>
+                   tokens<TAB>OOVs<TAB>perplexity", the total log10
+                   probability and the token count with </s> (KenLM query's
+                   per-sentence "Total:" and "OOV:"); sentence mode only
+  --json           with --per-sentence: JSON Lines {"line", "log10",
+                   "tokens", "oovs", "zeroprobs", "ppl"} (ppl null for an
+                   all-zeroprob line); the summary goes to stderr
+  --mode M         sentence (default): each line is <s> … </s>; stream: the
+                   whole text is one stream
+corpus:
+${NGRAM_CORPUS_HELP}`;
 
 export async function main(argv: string[]): Promise<number> {
-  const p = parseCommand(argv, { model: { type: 'string' }, 'per-token': { type: 'boolean' }, mode: ORDER_OPTIONS.mode }, HELP);
+  const p = parseCommand(argv, {
+    model: { type: 'string' }, 'per-token': { type: 'boolean' }, 'per-sentence': { type: 'boolean' }, json: { type: 'boolean' },
+    mode: ORDER_OPTIONS.mode, ...CORPUS_OPTIONS,
+  }, HELP);
   if (!p) return 0;
   const modelPath = str(p, 'model');
   if (!modelPath) throw new UsageError('--model is required');
   const mode = markerMode(p);
+  const perToken = Boolean(p.values['per-token']);
+  const perSentence = Boolean(p.values['per-sentence']);
+  const json = Boolean(p.values.json);
+  if (perToken && perSentence) throw new UsageError('--per-token and --per-sentence exclude each other');
+  if (json && !perSentence) throw new UsageError('--json applies to --per-sentence');
+  if (perSentence && mode !== 'sentence') throw new UsageError('--per-sentence needs --mode sentence (in stream mode the text is one sentence)');
+  const input = corpusInput(p, 'kenlm', log);
   let model: HashedModel;
   try {
     await fsp.access(modelPath);
@@ -41,23 +62,33 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     throw new UserError((e as Error).message);
   }
-  const sc = new PplScorer(model, mode);
-  const perToken = Boolean(p.values['per-token']);
-  async function* out(): AsyncGenerator<string> {
+  const stage = pplStage(model, mode, { perToken });
+  const sc = stage.scorer;
+  async function* format(batches: AsyncIterable<DocumentScore[]>): AsyncGenerator<string> {
     let buf = '';
-    const emit = (scores: { token: string; log10: number; ngramLength: number }[]) => {
-      if (!perToken) return;
-      for (const s of scores) buf += `${s.token}\t${s.log10 === -Infinity ? '-inf' : formatLog10(s.log10)}\t${s.ngramLength}\n`;
-    };
-    for await (const line of lines(inputBytes(p!.positionals) as Readable)) {
-      const toks = tokenizeKenlm(line);
-      emit(sc.document(toks));
+    for await (const docs of batches) {
+      for (const d of docs) {
+        if (perToken) {
+          for (const s of d.scores!) buf += `${s.token}\t${s.log10 === -Infinity ? '-inf' : formatLog10(s.log10)}\t${s.ngramLength}\n`;
+        } else if (json) {
+          buf += `{"line":${d.doc},"log10":${round(d.log10, 6)},"tokens":${d.tokens},"oovs":${d.oovs},"zeroprobs":${d.zeroprobs},"ppl":${Number.isFinite(d.ppl) ? round(d.ppl, 4) : 'null'}}\n`;
+        } else if (perSentence) {
+          buf += `${d.log10.toFixed(6)}\t${d.tokens}\t${d.oovs}\t${Number.isFinite(d.ppl) ? d.ppl.toFixed(4) : 'nan'}\n`;
+        }
+      }
       if (buf.length > 1 << 16) { yield buf; buf = ''; }
     }
-    emit(sc.finish());
     if (sc.tokens === 0) throw new UserError('no text to score');
-    yield buf + formatSummary(sc.summary());
+    if (json) {
+      yield buf;
+      log(formatSummary(sc.summary()).trimEnd());
+    } else yield buf + formatSummary(sc.summary());
   }
-  await writeOut(out());
+  await writeOut(format(stage(corpusTokens(p.positionals, input))));
   return 0;
+}
+
+/** x rounded to d decimals, as a JSON number */
+function round(x: number, d: number): string {
+  return String(Number(x.toFixed(d)));
 }
