@@ -94,5 +94,11 @@ export { NgramSource } from './generate/ngram-source.js';
 export { NeuralSource } from './generate/neural-source.js';
 export { loadForGeneration } from './generate/load-model.js';
 
+// one API for every model: load(path) → score, logprobs, next, generate (tfjs only for a checkpoint)
+export {
+  load, type LanguageModel, type LoadModelOptions, type TokenLogprob, type ScoreResult, type NextToken,
+  type ModelGenerateOptions, type GenerationToken, type GenerationStream,
+} from './api/load.js';
+
 // corpora
 export { brownSentences } from './corpus/brown.js';

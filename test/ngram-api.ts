@@ -1,10 +1,10 @@
 import t from 'tap';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadNgram } from '../src/ngram/load.js';
 import { NgramLM } from '../src/ngram/ngram-lm.js';
 import { formatLog10 } from '../src/ngram/arpa-write.js';
+import { moduleLogger } from './helpers/module-log.js';
 import { lmstream, root } from './helpers/cli.js';
 
 const train = path.join(root, 'fixtures/brown/tiny/train.txt');
@@ -58,23 +58,15 @@ t.test('scoring API: the numbers of ngram ppl, from an ARPA file and a binary mo
 });
 
 t.test("importing lmstream and scoring with an n-gram model loads no TensorFlow.js module", async (t) => {
-  const dir = t.testdir({
-    'hooks.mjs': `import { appendFileSync } from 'node:fs';
-export async function resolve(spec, ctx, next) { const r = await next(spec, ctx); appendFileSync(process.env.MODULE_LOG, r.url + '\\n'); return r; }
-`,
-    'register.mjs': `import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n`,
-  });
+  const dir = t.testdir({});
   const lmb = path.join(dir, 'm.lmb');
   t.equal(lmstream(['ngram', 'build', '--order', '2', '--quiet', '--binary', lmb, train]).code, 0);
   const index = path.join(root, 'dist/src/index.js');
+  const logged = moduleLogger(dir);
   const run = (code: string) => {
-    const log = path.join(dir, `modules-${Math.random().toString(36).slice(2)}.txt`);
-    writeFileSync(log, '');
-    const file = path.join(dir, `main-${Math.random().toString(36).slice(2)}.mjs`);
-    writeFileSync(file, code);
-    const r = spawnSync(process.execPath, ['--import', path.join(dir, 'register.mjs'), file], { encoding: 'utf8', env: { ...process.env, MODULE_LOG: log } });
-    t.equal(r.status, 0, r.stderr);
-    return { out: r.stdout, modules: readFileSync(log, 'utf8').split('\n').filter(Boolean) };
+    const r = logged(code);
+    t.equal(r.status, 0, r.err);
+    return r;
   };
   const light = run(`const lm = await import(${JSON.stringify(index)});
 const m = await lm.loadNgram(${JSON.stringify(lmb)});

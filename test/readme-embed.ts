@@ -4,7 +4,7 @@
  * what the README says it prints.
  */
 import t from 'tap';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { lmstream, root } from './helpers/cli.js';
@@ -45,6 +45,22 @@ t.test('README n-gram scoring example runs and prints what it says', async (t) =
   const r = spawnSync(process.execPath, [file], { encoding: 'utf8', cwd: dir });
   t.equal(r.stderr, '');
   t.equal(r.status, 0);
+  const printed = code.split('// prints:\n')[1].split('\n').filter((l) => l.startsWith('// ')).map((l) => l.slice(3));
+  t.equal(r.stdout, printed.join('\n') + '\n');
+  t.equal(printed.length, 8);
+});
+
+t.test('README load() example runs and prints what it says', async (t) => {
+  const code = embeddedExample(readFileSync(path.join(root, 'README.md'), 'utf8'), 'embed-load');
+  t.match(code, /from 'lmstream'/, 'imports the package by name');
+  const dir = t.testdir({});
+  const built = lmstream(['ngram', 'build', '--order', '3', '--quiet', '--arpa', path.join(dir, 'tiny.arpa'), 'fixtures/train/tiny.txt']);
+  t.equal(built.code, 0, built.stderr);
+  cpSync(path.join(root, 'fixtures/train/v1/mlp'), path.join(dir, 'mlp'), { recursive: true });
+  const file = path.join(dir, 'example.mjs');
+  writeFileSync(file, code);
+  const r = spawnSync(process.execPath, [file], { encoding: 'utf8', cwd: dir });
+  t.equal(r.status, 0, r.stderr);
   const printed = code.split('// prints:\n')[1].split('\n').filter((l) => l.startsWith('// ')).map((l) => l.slice(3));
   t.equal(r.stdout, printed.join('\n') + '\n');
   t.equal(printed.length, 8);

@@ -24,7 +24,7 @@ import type { NgramModel } from '../ngram/api.js';
 import type { NeuralLM } from '../neural/api.js';
 import { readCheckpoint } from '../train/checkpoint.js';
 import { corpusSpec } from '../train/corpus.js';
-import { TOKENIZERS, type TokenizerName } from '../text/tokenizers.js';
+import { getTokenizer, TOKENIZERS, type TokenizerName } from '../text/tokenizers.js';
 import { tokenizeKenlm } from '../text/tokenize-kenlm.js';
 import { promptTokenizer, streamStartIds } from './prompt.js';
 import { NgramSource } from './ngram-source.js';
@@ -38,6 +38,10 @@ export interface LoadedModel {
   source: TokenSource<unknown>;
   /** splits a prompt into tokens as the training corpus was split */
   tokenize: (text: string) => string[];
+  /** splits one document (line) as the training corpus was split (for scoring; a prompt drops a char model's final `\n`) */
+  corpusTokenize: (text: string) => string[];
+  /** sentence (`<s> … </s>` per line) or stream (one text) */
+  mode: MarkerMode;
   /** token → id (`<unk>`'s id when unknown) */
   id: (token: string) => number;
   level: DetokenizeLevel;
@@ -75,6 +79,8 @@ async function loadArpa(file: string, mode: MarkerMode): Promise<LoadedModel> {
     kind: 'ngram',
     source: new NgramSource(model, mode),
     tokenize: tokenizeKenlm,
+    corpusTokenize: tokenizeKenlm,
+    mode,
     id: (t) => vocab.id(t),
     level: 'word',
     dispose: () => {},
@@ -115,6 +121,8 @@ async function loadNeural(dir: string): Promise<LoadedModel> {
     kind: 'neural',
     source,
     tokenize,
+    corpusTokenize: getTokenizer(spec.tokenizer, spec.tokenizerOptions),
+    mode,
     id: (t) => vocab.id(t),
     level: level === 'char' ? 'char' : 'word',
     dispose: () => model.dispose(),

@@ -1,0 +1,236 @@
+/**
+ * One API for every model: `const m = await load(path)` opens an n-gram model
+ * (ARPA or binary file) or a neural checkpoint directory of train-stream, and
+ * gives the same methods for both:
+ *
+ *   m.logprobs(text)   per token: { token, logprob (ln), log10, oov }
+ *   m.score(text)      totals: { logprob, log10, tokens, oovs, perplexity }
+ *   m.next(context, k) the k most probable next tokens { token, prob, logprob }
+ *   m.generate(opts)   a Readable (and async iterable) of { token, id, text }
+ *   m.dispose()        frees the weights (neural)
+ *
+ * Text: each line is a document, split as the model's training corpus was
+ * (n-gram: KenLM's rule; neural: the tokenizer and options in config.json).
+ * Scoring follows `lmstream ngram ppl` for n-gram models (the same scorer:
+ * OOVs scored as `<unk>`, tokens of probability 0 left out of perplexity) and
+ * `lmstream eval` for checkpoints: sentence mode scores every token of a line
+ * after `<s>` and then `</s>`; stream mode scores the lines as one text after
+ * `<s>` (every token a target). `next` and `generate` start as `lmstream
+ * generate` does (after `<s>`; a stream-mode char model after `\n`).
+ *
+ * TensorFlow.js: only a checkpoint loads it (on its `load`); n-gram models
+ * never do. Memory: the model; `logprobs` returns one record per token of the
+ * text it is given; `generate` computes one token ahead of its reader.
+ */
+import { Readable } from 'node:stream';
+import { loadForGeneration, type LoadedModel } from '../generate/load-model.js';
+import { generateStream, type StopReason } from '../generate/generate.js';
+import { IncrementalDetokenizer } from '../generate/detokenize-stage.js';
+import type { NgramSource } from '../generate/ngram-source.js';
+import type { NeuralSource } from '../generate/neural-source.js';
+import { PplScorer } from '../ngram/ppl.js';
+import { addMarkers } from '../text/markers.js';
+import { BOS, EOS, type MarkerMode } from '../types.js';
+
+export interface TokenLogprob {
+  /** the token as the text has it (an OOV keeps its spelling) */
+  token: string;
+  /** ln P(token | history); -Infinity for probability 0 */
+  logprob: number;
+  /** log10 P (KenLM's unit) */
+  log10: number;
+  /** not in the vocabulary: scored as `<unk>` */
+  oov: boolean;
+}
+
+export interface ScoreResult {
+  /** sum of ln P over the tokens (tokens of probability 0 left out) */
+  logprob: number;
+  log10: number;
+  /** tokens scored (`</s>` included in sentence mode) */
+  tokens: number;
+  oovs: number;
+  /** exp(-logprob / tokens), OOVs included; tokens of probability 0 left out */
+  perplexity: number;
+}
+
+export interface NextToken {
+  token: string;
+  prob: number;
+  logprob: number;
+}
+
+export interface ModelGenerateOptions {
+  /** text to continue (split as the training corpus) */
+  prompt?: string;
+  /** tokens at most (default 100; 0 = until `</s>`) */
+  maxTokens?: number;
+  temperature?: number;
+  topK?: number;
+  topP?: number;
+  greedy?: boolean;
+  /** default 0 */
+  seed?: number;
+  /** never sample `<unk>` */
+  noUnk?: boolean;
+  /** tokens that end the generation (not emitted) */
+  stop?: readonly string[];
+}
+
+/** A token of a generation: `text` is what to append to the text so far (spacing included). */
+export interface GenerationToken {
+  token: string;
+  id: number;
+  text: string;
+}
+
+/** The generation stream: objectMode Readable of `GenerationToken`; `stopReason` after 'end'. */
+export type GenerationStream = Readable & AsyncIterable<GenerationToken> & { readonly stopReason: StopReason | undefined };
+
+export interface LoadModelOptions {
+  /** n-gram models: sentence (default) or stream; a checkpoint records its own */
+  mode?: MarkerMode;
+}
+
+export interface LanguageModel {
+  readonly kind: 'ngram' | 'neural';
+  readonly path: string;
+  readonly mode: MarkerMode;
+  /** id → token */
+  readonly vocabulary: readonly string[];
+  logprobs(text: string): TokenLogprob[];
+  score(text: string): ScoreResult;
+  next(context: string, k?: number): NextToken[];
+  generate(opts?: ModelGenerateOptions): GenerationStream;
+  dispose(): void;
+}
+
+/** The lines of a text: a final line break ends the last line, it does not start an empty one. */
+function linesOf(text: string): string[] {
+  const lines = text.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+  if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}
+
+function record(token: string, lnP: number, oov: boolean): TokenLogprob {
+  return { token, logprob: lnP, log10: lnP / Math.LN10, oov };
+}
+
+/** n-gram: `lmstream ngram ppl`'s scorer, per line. */
+function ngramLogprobs(lm: LoadedModel, text: string): TokenLogprob[] {
+  const scorer = new PplScorer((lm.source as NgramSource).model, lm.mode);
+  const out: TokenLogprob[] = [];
+  const push = (s: { token: string; log10: number; oov: boolean }) => out.push({ token: s.token, logprob: s.log10 * Math.LN10, log10: s.log10, oov: s.oov });
+  for (const line of linesOf(text)) for (const s of scorer.document(lm.corpusTokenize(line))) push(s);
+  for (const s of scorer.finish()) push(s);
+  return out;
+}
+
+/** neural: the model's own step, from a fresh state per document (sentence) or once (stream), after `<s>`. */
+function neuralLogprobs(lm: LoadedModel, text: string): TokenLogprob[] {
+  const src = lm.source as NeuralSource;
+  const model = src.model;
+  const has = new Set(src.tokens);
+  const out: TokenLogprob[] = [];
+  const docs = linesOf(text).map((l) => addMarkers(lm.corpusTokenize(l), lm.mode));
+  const seqs = lm.mode === 'sentence' ? docs : [[BOS, ...docs.flat()]];
+  for (const seq of seqs) {
+    let r = model.step(model.initialState(), src.bosId);
+    for (let i = 1; i < seq.length; i++) {
+      const t = seq[i];
+      const oov = t !== EOS && !has.has(t);
+      out.push(record(t, Math.log(r.probs[lm.id(t)]), oov));
+      if (i + 1 < seq.length) r = model.step(r.state, lm.id(t));
+    }
+  }
+  return out;
+}
+
+class Model implements LanguageModel {
+  readonly kind: 'ngram' | 'neural';
+  readonly mode: MarkerMode;
+  readonly vocabulary: readonly string[];
+  private disposed = false;
+
+  constructor(readonly path: string, private readonly lm: LoadedModel) {
+    this.kind = lm.kind;
+    this.mode = lm.mode;
+    this.vocabulary = lm.source.tokens;
+  }
+
+  private live(): LoadedModel {
+    if (this.disposed) throw new Error(`${this.path}: the model was disposed`);
+    return this.lm;
+  }
+
+  logprobs(text: string): TokenLogprob[] {
+    const lm = this.live();
+    return lm.kind === 'ngram' ? ngramLogprobs(lm, text) : neuralLogprobs(lm, text);
+  }
+
+  score(text: string): ScoreResult {
+    let sum = 0;
+    let tokens = 0;
+    let oovs = 0;
+    let zero = 0;
+    for (const r of this.logprobs(text)) {
+      tokens++;
+      if (r.oov) oovs++;
+      if (r.logprob === -Infinity) zero++;
+      else sum += r.logprob;
+    }
+    return { logprob: sum, log10: sum / Math.LN10, tokens, oovs, perplexity: Math.exp(-sum / (tokens - zero)) };
+  }
+
+  next(context: string, k = 10): NextToken[] {
+    const lm = this.live();
+    const src = lm.source;
+    let s = src.begin();
+    for (const t of lm.tokenize(context)) s = src.advance(s, lm.id(t));
+    const dist = src.next(s);
+    // the model's probabilities; stupid back-off scores are renormalised, as the sampler does
+    let total = 1;
+    if (lm.kind === 'ngram' && !(src as NgramSource).model.normalized) {
+      total = 0;
+      for (let i = 0; i < dist.length; i++) total += dist[i];
+    }
+    const ids: number[] = [];
+    for (let i = 0; i < dist.length; i++) if (dist[i] > 0 && i !== src.bosId) ids.push(i);
+    ids.sort((a, b) => dist[b] - dist[a] || (src.tokens[a] < src.tokens[b] ? -1 : 1));
+    return ids.slice(0, Math.max(0, k)).map((i) => ({ token: src.tokens[i], prob: dist[i] / total, logprob: Math.log(dist[i] / total) }));
+  }
+
+  generate(opts: ModelGenerateOptions = {}): GenerationStream {
+    const lm = this.live();
+    const promptTokens = lm.tokenize(opts.prompt ?? '');
+    const vocab = new Set(lm.source.tokens);
+    const stopIds = (opts.stop ?? []).map((t) => {
+      if (!vocab.has(t)) throw new Error(`stop token '${t}' is not in the model's vocabulary`);
+      return lm.id(t);
+    });
+    const inner = generateStream(lm.source, {
+      prompt: promptTokens.map((t) => lm.id(t)),
+      maxTokens: opts.maxTokens, temperature: opts.temperature, topK: opts.topK, topP: opts.topP, greedy: opts.greedy,
+      seed: opts.seed, noUnk: opts.noUnk, stopIds,
+    });
+    const detok = new IncrementalDetokenizer(lm.level);
+    detok.prime(promptTokens);
+    async function* tokens(): AsyncGenerator<GenerationToken> {
+      for await (const g of inner) yield { token: g.token, id: g.id, text: detok.push(g.token) };
+    }
+    const out = Readable.from(tokens(), { objectMode: true, highWaterMark: 1 });
+    Object.defineProperty(out, 'stopReason', { get: () => inner.stopReason });
+    return out as GenerationStream;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.lm.dispose();
+  }
+}
+
+/** Open a model file or checkpoint directory (see the file comment). */
+export async function load(path: string, opts: LoadModelOptions = {}): Promise<LanguageModel> {
+  return new Model(path, await loadForGeneration(path, { mode: opts.mode }));
+}
