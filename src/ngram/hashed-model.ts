@@ -182,10 +182,11 @@ export class HashedModel implements NgramModel {
   private readonly stWords: Int32Array;
   private stQ = -1;
   private stR = 0;
-  private readonly stBo: Float64Array;
-  /** scratch: back-offs of the context being scored (index j = context length j) */
+  private stBo: Float64Array;
+  /** back-offs of the context being scored (index j = context length j): stBo or cBo */
+  private ctxBo: Float64Array;
   private readonly cBo: Float64Array;
-  private readonly nBo: Float64Array;
+  private nBo: Float64Array;
   private cR = 0;
 
   constructor(readonly data: HashedData) {
@@ -214,6 +215,7 @@ export class HashedModel implements NgramModel {
     this.stBo = new Float64Array(N + 1);
     this.cBo = new Float64Array(N + 1);
     this.nBo = new Float64Array(N + 1);
+    this.ctxBo = this.cBo;
     const unk = this.uniP[this.vocab.unkId];
     this.unkLog10 = unk === Q_NONE ? OOV_LOG10 : this.val(unk);
   }
@@ -265,9 +267,8 @@ export class HashedModel implements NgramModel {
       let ok = true;
       for (let i = 0; i < need; i++) if (context[L - 1 - i] !== this.stWords[i]) { ok = false; break; }
       if (ok && (q >= m || this.stR < q)) {
-        const r = this.stR < m ? this.stR : m;
-        for (let j = 1; j <= r; j++) this.cBo[j] = this.stBo[j];
-        this.cR = r;
+        this.ctxBo = this.stBo;
+        this.cR = this.stR < m ? this.stR : m;
         return;
       }
     }
@@ -289,6 +290,7 @@ export class HashedModel implements NgramModel {
       r = j;
     }
     this.cR = r;
+    this.ctxBo = this.cBo;
   }
 
   /**
@@ -331,7 +333,8 @@ export class HashedModel implements NgramModel {
     if (w !== raw) nR = 0;
     // the back-offs of the contexts longer than the n-gram found, longest first (ArpaModel's order)
     let acc = 0;
-    for (let j = this.cR; j >= len; j--) acc += this.cBo[j];
+    const cb = this.ctxBo;
+    for (let j = this.cR; j >= len; j--) acc += cb[j];
     out.log10 = p + acc;
     out.ngramLength = len;
     return nR;
@@ -356,7 +359,9 @@ export class HashedModel implements NgramModel {
     const q = Math.min(m + 1, N - 1);
     this.stWords[0] = w;
     for (let i = 1; i < q; i++) this.stWords[i] = context[L - i];
-    for (let j = 1; j <= nR; j++) this.stBo[j] = this.nBo[j];
+    const t = this.stBo;
+    this.stBo = this.nBo;
+    this.nBo = t;
     this.stQ = q;
     this.stR = nR < q ? nR : q;
   }

@@ -41,6 +41,7 @@ export interface PplSummary {
 
 export class PplScorer {
   private ctx: number[] = [];
+  private unkWord: number | undefined;
   private started = false;
   log10Total = 0;
   oovLog10Total = 0;
@@ -85,12 +86,13 @@ export class PplScorer {
     if (this.mode === 'sentence' && opts.bos === false) this.ctx = [];
     const v = this.model.vocab;
     const out: TokenScore[] = [];
-    const unkWord = v.has(UNK_WORD) ? v.id(UNK_WORD) : -1;
+    const unkWord = this.unkWord ??= v.has(UNK_WORD) ? v.id(UNK_WORD) : -1;
     for (const t of tokens) {
       if (t === '') continue;
       if (t === '<unk>' && unkWord >= 0) { out.push(this.score(t, unkWord, false)); continue; }
-      const known = v.has(t) && t !== '<unk>';
-      out.push(this.score(t, known ? v.id(t) : v.unkId, !known));
+      // one lookup: only '<unk>' itself has <unk>'s id
+      const id = v.id(t);
+      out.push(this.score(t, id, id === v.unkId));
     }
     if (this.mode === 'sentence' && opts.eos !== false) out.push(this.score('</s>', v.eosId, false));
     return out;
