@@ -16,6 +16,7 @@ export const COMMANDS: Record<string, Command> = {
   ngram: { summary: 'n-gram models: count, merge, build (ARPA), ppl', load: () => import('../../pipelines/ngram/index.js') },
   train: { summary: 'train any model from a corpus on stdin (same as train-stream)', load: () => import('../../pipelines/train-stream.js') },
   eval: { summary: 'perplexity of a trained model on a corpus', load: () => import('../../pipelines/eval.js') },
+  mix: { summary: 'interpolate n-gram and neural models: weights tuned by EM on a validation text', load: () => import('../../pipelines/mix.js') },
   generate: { summary: 'sample text from a model, streamed to stdout', load: () => import('../../pipelines/generate.js') },
   export: { summary: 'write a neural checkpoint as a tfjs Layers model for the browser', load: () => import('../../pipelines/export.js') },
   plot: { summary: 'draw training curves (loss, perplexity, learning rate) from a metrics file as SVG', load: () => import('../../pipelines/plot.js') },
