@@ -6,7 +6,8 @@
  */
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { UsageError, UserError, atomicWrite, log, parseCommand, str } from '../src/cli/common.js';
+import { UsageError, UserError, log, parseCommand, str } from '../src/cli/common.js';
+import { atomicWriteFile } from '../src/util/atomic-write.js';
 import { mixturePerplexityOf, tuneMixtureWeights } from '../src/corpus/mixture.js';
 import { lines as readLines } from '../src/io/lines.js';
 import { openInput } from '../src/io/open-input.js';
@@ -124,7 +125,7 @@ export async function main(argv: string[]): Promise<number> {
       models: models.map((m, k) => ({ path: path.relative(dir, path.resolve(m)) || '.', weight: tuned.weights[k] })),
       tuned: { valid, tokens: s[0].probs.length, ppl: tuned.ppl, iterations: tuned.iterations },
     };
-    await atomicWrite(out, (tmp) => fsp.writeFile(tmp, JSON.stringify(obj, null, 2) + '\n'));
+    await atomicWriteFile(out, JSON.stringify(obj, null, 2) + '\n');
     log(`mix: weights saved to ${out}`);
   }
   if (p.positionals.length) process.stdout.write(await score(models, tuned.weights, p.positionals));
