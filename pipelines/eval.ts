@@ -8,12 +8,12 @@
  *
  * An ARPA file is handed to `lmstream ngram ppl`.
  */
+import { DOCUMENT_OPTIONS, documentOptions } from './corpus-options.js';
 import { promises as fsp, type Stats } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { parseCommand, str, num, oneOf, UsageError, UserError } from '../src/cli/common.js';
-import { FORMATS, type InputFormat } from '../src/io/documents.js';
 import type { TokenizerName } from '../src/text/tokenizers.js';
 import { BOS, EOS } from '../src/types.js';
 import { charCount, documents, tokenStages, type CorpusSpec } from '../src/train/corpus.js';
@@ -40,12 +40,14 @@ options:
                   scores it as one sequence, as it was trained
   --json          one JSON object instead of lines
   --format F      text (default), json or jsonl; --field a.b for JSON
+  --max-line-length N  longest line in bytes (default 16777216);
+  --skip-long-lines    skip longer lines with a warning instead of failing
   --backend NAME  tfjs backend (tensorflow, wasm, cpu)
 `;
 
 const OPTIONS = {
   model: { type: 'string' }, batch: { type: 'string' }, json: { type: 'boolean' },
-  format: { type: 'string' }, field: { type: 'string' }, backend: { type: 'string' }, mode: { type: 'string' },
+  ...DOCUMENT_OPTIONS, backend: { type: 'string' }, mode: { type: 'string' },
 } as const;
 
 export async function main(argv: string[]): Promise<number> {
@@ -60,14 +62,18 @@ export async function main(argv: string[]): Promise<number> {
     throw new UserError(`${modelPath}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`);
   }
   if (!st.isDirectory()) {
-    const other = ['batch', 'json', 'format', 'field', 'backend'].find((k) => p.values[k] !== undefined);
+    const other = ['batch', 'json', 'backend'].find((k) => p.values[k] !== undefined);
     if (other) throw new UsageError(`--${other} applies to checkpoint directories, not to ARPA files`);
     const mode = oneOf(p, 'mode', ['sentence', 'stream'] as const, 'sentence');
     const ppl = await import('./ngram/ppl.js');
-    return (await ppl.main(['--model', modelPath, '--mode', mode, ...p.positionals])) ?? 0;
+    const corpus = Object.keys(DOCUMENT_OPTIONS).flatMap((k) => {
+      const v = p.values[k];
+      return v === undefined ? [] : v === true ? [`--${k}`] : [`--${k}`, String(v)];
+    });
+    return (await ppl.main(['--model', modelPath, '--mode', mode, ...corpus, '--', ...p.positionals])) ?? 0;
   }
   if (p.values.mode !== undefined) throw new UsageError('--mode applies to ARPA files (a checkpoint records its mode)');
-  const format = oneOf(p, 'format', FORMATS, 'text') as InputFormat;
+  const input = documentOptions(p);
   let ck;
   try {
     ck = await readCheckpoint(modelPath);
@@ -99,7 +105,7 @@ export async function main(argv: string[]): Promise<number> {
       }
     };
     const { train: data } = await pipeline(
-      documents(p.positionals, { format, field: str(p, 'field') }), ...tokenStages(spec), count, idCacheSink({ dir: tmp, vocab, trainName: 'eval' }),
+      documents(p.positionals, input), ...tokenStages(spec), count, idCacheSink({ dir: tmp, vocab, trainName: 'eval' }),
     );
     const r = await validate(model, data, {
       arch: config.model.arch, mode: config.mode, batch: config.model.arch === 'mlp' ? Math.max(batch, 256) : batch,

@@ -13,10 +13,9 @@ import { promises as fsp, createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { parseCommand, str, num, oneOf, inputBytes, UsageError, UserError, log, type Parsed } from '../src/cli/common.js';
+import { parseCommand, str, num, oneOf, UsageError, UserError, log, type Parsed } from '../src/cli/common.js';
 import type { Arch, NeuralConfig, NeuralLM, OptimizerName, InitName, SoftmaxKind } from '../src/neural/api.js';
 import { TOKENIZERS, type TokenizerName } from '../src/text/tokenizers.js';
-import { FORMATS, type InputFormat } from '../src/io/documents.js';
 import type { MarkerMode } from '../src/types.js';
 import type { Vocabulary } from '../src/vocab/vocabulary.js';
 import { corpusSpec, documents, tokenStages, type CorpusSpec, type InputSpec } from '../src/train/corpus.js';
@@ -25,7 +24,8 @@ import { readCheckpoint, newRunId, type CheckpointConfig, type Level, type Loade
 import { runTraining, type RunRecord, type RunState } from '../src/train/run.js';
 import { targetCount } from '../src/train/batches.js';
 import { Progress } from '../src/train/progress.js';
-import { SMOOTHING_OPTIONS, markerMode, ngramOrder, smoothingOptions } from './ngram/options.js';
+import { SMOOTHING_OPTIONS, markerMode, ngramCorpus, ngramOrder, smoothingOptions } from './ngram/options.js';
+import { DOCUMENT_OPTIONS, documentOptions } from './corpus-options.js';
 
 export const HELP = `usage: cat corpus | train-stream --model KIND --out DIR [options] [FILE...]
        lmstream train ...   (the same command)
@@ -37,7 +37,7 @@ on disk; later epochs replay the cache, so memory stays bounded.
 model:
   --model KIND        mlp, rnn, lstm, gru or ngram (required)
   --level L           word (default) or char
-  --tokenizer T       whitespace (word default), word, or char (char default;
+  --tokenizer T       whitespace (word default), kenlm, word, or char (char default;
                       keeps spaces as \\s, and line ends as \\n in stream mode)
   --mode M            sentence (<s> … </s> per line, state reset per line;
                       word default) or stream (one continuous text, context
@@ -90,6 +90,8 @@ training:
   --progress SEC      seconds between progress lines when stderr is not a
                       terminal (default 5; a bar is drawn on a terminal)
   --format F          text (default), json or jsonl; --field a.b for JSON
+  --max-line-length N longest line in bytes (default 16777216)
+  --skip-long-lines   skip longer lines with a warning instead of failing
   --threads N         data-parallel training threads, 1 (default) or 2
                       (a worker computes half of each batch's gradient;
                       plain SGD updates only the touched rows on one thread,
@@ -110,7 +112,7 @@ const OPTIONS = {
   'valid-fraction': { type: 'string' }, 'lr-decay': { type: 'string' }, 'max-tokens': { type: 'string' },
   'checkpoint-every': { type: 'string' }, 'max-steps': { type: 'string' }, out: { type: 'string' }, resume: { type: 'string' }, cache: { type: 'string' },
   'keep-cache': { type: 'boolean' }, metrics: { type: 'string' }, progress: { type: 'string' },
-  format: { type: 'string' }, field: { type: 'string' }, backend: { type: 'string' }, threads: { type: 'string' },
+  ...DOCUMENT_OPTIONS, backend: { type: 'string' }, threads: { type: 'string' },
 } as const;
 
 /** Options that fix the model or the data: not accepted with --resume. */
@@ -206,7 +208,7 @@ export async function main(argv: string[]): Promise<number> {
 
   const out = str(p, 'out') ?? resumeDir;
   if (!out) throw new UsageError('--out DIR is required (where checkpoints go)');
-  const input: InputSpec = { format: oneOf(p, 'format', FORMATS, 'text') as InputFormat, field: str(p, 'field') };
+  const input: InputSpec = documentOptions(p);
   const level: Level = ck ? ck.config.level : oneOf(p, 'level', ['word', 'char'] as const, 'word');
   const mode: MarkerMode = ck ? ck.config.mode : oneOf(p, 'mode', ['sentence', 'stream'] as const, level === 'char' ? 'stream' : 'sentence');
   const spec: CorpusSpec = ck
@@ -368,9 +370,9 @@ function estimateBatches(train: IdCache, config: CheckpointConfig): number {
 async function trainNgram(p: Parsed): Promise<number> {
   const out = str(p, 'out');
   if (!out) throw new UsageError('--out FILE is required (the ARPA file to write)');
-  const neuralOnly = ['resume', 'level', 'tokenizer', 'embed', 'hidden', 'layers', 'direct', 'tie', 'dropout', 'l2', 'clip', 'optimizer', 'lr',
+  const neuralOnly = ['resume', 'level', 'embed', 'hidden', 'layers', 'direct', 'tie', 'dropout', 'l2', 'clip', 'optimizer', 'lr',
     'init', 'init-scale', 'softmax', 'classes', 'epochs', 'batch', 'bptt', 'valid', 'valid-fraction', 'lr-decay', 'max-tokens',
-    'checkpoint-every', 'max-steps', 'shuffle', 'pack', 'threads', 'cache', 'keep-cache', 'metrics', 'min-count', 'max-vocab', 'format', 'field', 'backend'];
+    'checkpoint-every', 'max-steps', 'shuffle', 'pack', 'threads', 'cache', 'keep-cache', 'metrics', 'min-count', 'max-vocab', 'backend'];
   const bad = neuralOnly.find((k) => p.values[k] !== undefined);
   if (bad) throw new UsageError(`--${bad} does not apply to --model ngram (see lmstream ngram build --help)`);
   const { buildArpaFromCorpus } = await import('../src/ngram/build.js');
@@ -382,7 +384,8 @@ async function trainNgram(p: Parsed): Promise<number> {
   const warn = (m: string) => log(`train-stream: ${m}`);
   let r;
   try {
-    r = await buildArpaFromCorpus(inputBytes(p.positionals), { order, mode, ...sm, out, warn, log: (m: string) => log(`train-stream: ${m}`) });
+    const corpus = ngramCorpus(p, warn);
+    r = await buildArpaFromCorpus(corpus.bytes, { order, mode, ...sm, lines: corpus.lines, out, warn, log: (m: string) => log(`train-stream: ${m}`) });
   } catch (e) {
     if (e instanceof UserError) throw e;
     throw new UserError((e as Error).message);

@@ -12,7 +12,7 @@
  * word level uses the whitespace tokenizer unless told otherwise.
  */
 import type { Transform } from 'node:stream';
-import { readDocuments, type InputFormat } from '../io/documents.js';
+import { readDocuments, type DocumentOptions } from '../io/documents.js';
 import { tokenizer, type TokenizerName, type TokenizerOptions } from '../text/tokenizers.js';
 import { markers } from '../text/markers.js';
 import { NEWLINE_TOKEN, SPACE_TOKEN } from '../text/tokenize-char.js';
@@ -26,10 +26,8 @@ export interface CorpusSpec {
   mode: MarkerMode;
 }
 
-export interface InputSpec {
-  format?: InputFormat;
-  field?: string;
-}
+/** where the documents come from: format, field, long-line guard (src/io/documents.ts) */
+export type InputSpec = DocumentOptions;
 
 /** The tokenizer and its options for a level, as recorded in config.json. */
 export function corpusSpec(level: Level, mode: MarkerMode, name?: TokenizerName): CorpusSpec {
@@ -45,7 +43,7 @@ export function tokenStages(spec: CorpusSpec): [Transform, Transform] {
 
 /** Documents of the files (stdin when none), to start a `pipeline`. */
 export function documents(files: string[], input: InputSpec = {}): AsyncIterable<string[]> {
-  return readDocuments(files, { format: input.format, field: input.field });
+  return readDocuments(files, input);
 }
 
 /** Number of characters a document's tokens stand for (bits per character at char level). */
