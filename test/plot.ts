@@ -35,7 +35,7 @@ function metricsText(): string {
 t.test('parseMetrics: step and validation series; bad JSON names the line', async (t) => {
   const s = parseMetrics(metricsText());
   t.equal(s.train.length, 10);
-  t.same(s.train[0], { step: 1, loss: 4.9, lr: 0.1, n: 1 });
+  t.same(s.train[0], { step: 1, loss: 4.9, lr: 0.1, n: 1, w: 10 });
   t.same(s.valid.map((v) => v.step), [5, 10]);
   t.ok(Math.abs(s.valid[1].ppl - Math.exp(3)) < 1e-9);
   t.throws(() => parseMetrics('{"kind":"step","step":1,"loss":1,"lr":1}\n{oops\n', 'm.jsonl'), /^m\.jsonl:2: not JSON/);
@@ -58,7 +58,11 @@ t.test('MetricsCollector keeps at most 2 × maxPoints buckets with exact means',
   t.ok(Math.abs(r.train.reduce((a, p) => a + p.step * p.n, 0) - 231) < 1e-9, 'step means weighted by count');
   t.ok(Math.abs(r.train.reduce((a, p) => a + p.loss * p.n, 0) - sumLoss) < 1e-9, 'loss means weighted by count');
   t.same(r.train.slice(0, -1).map((p) => p.n), r.train.slice(0, -1).map(() => 4), 'equal buckets except the newest');
-  t.same(r.train[0], { step: 2.5, loss: (2 + 4 + 1 + 3) / 4, lr: 2.5, n: 4 });
+  t.same(r.train[0], { step: 2.5, loss: (2 + 4 + 1 + 3) / 4, lr: 2.5, n: 4, w: 4 });
+  // a step's loss counts by its tokens
+  const c2 = new MetricsCollector(1);
+  for (const [loss, tokens] of [[1, 30], [3, 10], [5, 1]]) c2.add({ kind: 'step', step: 1, loss, lr: 0, tokens });
+  t.same(c2.result().train.map((p) => [p.n, p.w, Number(p.loss.toFixed(12))]), [[3, 41, Number((65 / 41).toFixed(12))]]);
 });
 
 t.test('lossChart: paths with one point per record at scaled coordinates, axes labelled', async (t) => {

@@ -73,6 +73,10 @@ export function lossChart(series: MetricsSeries, opts: LossChartOptions = {}): s
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
   out.push(`<rect width="${W}" height="${H}" fill="#fff"/>`);
   if (opts.title) out.push(`<text class="title" x="${px(W / 2)}" y="22" text-anchor="middle" font-size="15">${escapeXml(opts.title)}</text>`);
+  if (train.length === 0 && valid.length === 0) {
+    out.push(`<text class="empty" x="${px(W / 2)}" y="${px(H / 2)}" text-anchor="middle" fill="#666">no training metrics</text>`, '</svg>');
+    return out.join('\n') + '\n';
+  }
 
   // loss panel: grid, ticks, axes
   out.push(`<g class="loss-panel">`);

@@ -11,8 +11,8 @@
  * evaluation.
  *
  * Bounded memory: the step series holds at most 2 × `maxPoints` buckets.
- * When it is full, neighbouring buckets are merged pairwise (their means
- * weighted by step count), so every bucket covers the same number of steps
+ * When it is full, neighbouring buckets are merged pairwise (loss means
+ * weighted by tokens, step and learning-rate means by steps), so every bucket covers the same number of steps
  * (a power of two) except the newest. Validation records are kept (one per
  * evaluation).
  */
@@ -20,12 +20,14 @@
 export interface StepPoint {
   /** mean step of the bucket */
   step: number;
-  /** mean training loss (nats) */
+  /** mean training loss (nats) over the bucket's tokens (steps weighted by their `tokens`, or equally) */
   loss: number;
   /** mean learning rate */
   lr: number;
   /** steps in the bucket */
   n: number;
+  /** weight of the loss: tokens of the bucket's steps (1 per step without a token count) */
+  w: number;
 }
 
 export interface ValidPoint {
@@ -60,11 +62,12 @@ export class MetricsCollector {
     if (o.kind === 'step') {
       const loss = typeof o.loss === 'number' ? o.loss : NaN;
       const lr = typeof o.lr === 'number' ? o.lr : NaN;
+      const w = typeof o.tokens === 'number' && o.tokens > 0 ? o.tokens : 1;
       if (!Number.isFinite(loss)) return; // a diverged step has no point on the curve
-      this.addStep(step, loss, lr);
-    } else if (o.kind === 'epoch' && typeof o.validPpl === 'number') {
+      this.addStep(step, loss, lr, w);
+    } else if (o.kind === 'epoch' && typeof o.validPpl === 'number' && Number.isFinite(o.validPpl)) {
       this.valid.push({ step, ppl: o.validPpl });
-    } else if ((o.kind === 'valid' || o.kind === 'eval') && typeof o.ppl === 'number') {
+    } else if ((o.kind === 'valid' || o.kind === 'eval') && typeof o.ppl === 'number' && Number.isFinite(o.ppl)) {
       this.valid.push({ step, ppl: o.ppl });
     }
   }
@@ -81,18 +84,19 @@ export class MetricsCollector {
     this.add(r);
   }
 
-  private addStep(step: number, loss: number, lr: number): void {
+  private addStep(step: number, loss: number, lr: number, w: number): void {
     const s = this.steps;
     const last = s[s.length - 1];
     if (last && last.n < this.width) {
       const n = last.n + 1;
       last.step += (step - last.step) / n;
-      last.loss += (loss - last.loss) / n;
       last.lr += (lr - last.lr) / n;
+      last.w += w;
+      last.loss += ((loss - last.loss) * w) / last.w;
       last.n = n;
       return;
     }
-    s.push({ step, loss, lr, n: 1 });
+    s.push({ step, loss, lr, n: 1, w });
     if (s.length >= 2 * this.maxPoints) this.halve();
   }
 
@@ -104,11 +108,13 @@ export class MetricsCollector {
       const b = s[i + 1];
       if (!b) { s[j++] = a; break; }
       const n = a.n + b.n;
+      const w = a.w + b.w;
       s[j++] = {
         step: (a.step * a.n + b.step * b.n) / n,
-        loss: (a.loss * a.n + b.loss * b.n) / n,
+        loss: (a.loss * a.w + b.loss * b.w) / w,
         lr: (a.lr * a.n + b.lr * b.n) / n,
         n,
+        w,
       };
     }
     s.length = j;
