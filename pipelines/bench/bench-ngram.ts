@@ -29,8 +29,10 @@ const KENLM: Record<string, { wall: string; rss: string; wallS?: number; rssMB?:
   ppl: { wall: 'n/a', rss: 'n/a' },
 };
 
-async function ensureCorpus(shared: string, tokens: number, seed: number): Promise<string> {
-  const file = path.join(os.tmpdir(), `lmstream-bench-synth-${tokens}-${seed}.txt`);
+/** the synthetic corpus of make-synth-corpus.mjs (cached under the temp directory); `files`: the brown-sentences splits it is fitted on */
+export async function ensureCorpus(shared: string, tokens: number, seed: number, files = ['train.txt', 'test.txt']): Promise<string> {
+  const tag = files.join('+') === 'train.txt+test.txt' ? '' : `-${files.map((f) => f.replace(/\.txt$/, '')).join('+')}`;
+  const file = path.join(os.tmpdir(), `lmstream-bench-synth-${tokens}-${seed}${tag}.txt`);
   try {
     await fsp.access(file);
     return file;
@@ -39,7 +41,7 @@ async function ensureCorpus(shared: string, tokens: number, seed: number): Promi
   process.stderr.write(`generating ${file} …\n`);
   const part = `${file}.${process.pid}.part`;
   await new Promise<void>((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(shared, 'bench/make-synth-corpus.mjs'), String(tokens), String(seed), path.join(ref, 'train.txt'), path.join(ref, 'test.txt')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [path.join(shared, 'bench/make-synth-corpus.mjs'), String(tokens), String(seed), ...files.map((f) => path.join(ref, f))], { stdio: ['ignore', 'pipe', 'inherit'] });
     const out = createWriteStream(part);
     child.stdout.pipe(out);
     child.on('error', reject);
