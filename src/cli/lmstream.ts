@@ -20,6 +20,7 @@ export const COMMANDS: Record<string, Command> = {
   generate: { summary: 'sample text from a model, streamed to stdout', load: () => import('../../pipelines/generate.js') },
   export: { summary: 'write a neural checkpoint as a tfjs Layers model for the browser', load: () => import('../../pipelines/export.js') },
   plot: { summary: 'draw training curves (loss, perplexity, learning rate) from a metrics file as SVG', load: () => import('../../pipelines/plot.js') },
+  web: { summary: 'serve a page that generates text from an exported model', load: () => import('../../pipelines/web.js') },
   reproduce: { summary: 'reproduce published results (bengio2003)', load: () => import('../../pipelines/reproduce.js') },
   demo: { summary: 'train a small model on the bundled corpus and stream generated text', load: () => import('../../pipelines/demo.js') },
 };

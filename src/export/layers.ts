@@ -55,7 +55,9 @@ export function buildLayersModel(tf: Tf, config: NeuralConfig, w: Map<string, Fl
   const recurrent = config.arch !== 'mlp';
   const N = config.order - 1;
   const input = tf.input({ shape: recurrent ? [null] : [N], dtype: 'int32', name: 'ids' });
-  const emb = tf.layers.embedding({ inputDim: V, outputDim: E, name: 'embedding' });
+  // every weight is set below: zero initialisers skip tfjs's costly orthogonal/Glorot draws
+  const z = { kernelInitializer: 'zeros', biasInitializer: 'zeros' } as const;
+  const emb = tf.layers.embedding({ inputDim: V, outputDim: E, name: 'embedding', embeddingsInitializer: 'zeros' });
   sets.push([emb, [need(w, 'embedding', V * E)]]);
   let x = emb.apply(input) as TF.SymbolicTensor;
   let D: number;
@@ -71,10 +73,10 @@ export function buildLayersModel(tf: Tf, config: NeuralConfig, w: Map<string, Fl
         layer = new Ctor({ units: H, name });
         ws = [need(w, `${p}.Wx`, I * 3 * H), need(w, `${p}.Wh`, H * 3 * H), need(w, `${p}.bx`, 3 * H), need(w, `${p}.bh`, 3 * H)];
       } else if (config.arch === 'lstm') {
-        layer = tf.layers.lstm({ units: H, returnSequences: true, recurrentActivation: 'sigmoid', unitForgetBias: false, name });
+        layer = tf.layers.lstm({ units: H, returnSequences: true, recurrentActivation: 'sigmoid', unitForgetBias: false, name, ...z, recurrentInitializer: 'zeros' });
         ws = [need(w, `${p}.Wx`, I * 4 * H), need(w, `${p}.Wh`, H * 4 * H), need(w, `${p}.b`, 4 * H)];
       } else {
-        layer = tf.layers.simpleRNN({ units: H, returnSequences: true, activation: 'tanh', name });
+        layer = tf.layers.simpleRNN({ units: H, returnSequences: true, activation: 'tanh', name, ...z, recurrentInitializer: 'zeros' });
         ws = [need(w, `${p}.Wx`, I * H), need(w, `${p}.Wh`, H * H), need(w, `${p}.b`, H)];
       }
       sets.push([layer, ws]);
@@ -83,7 +85,7 @@ export function buildLayersModel(tf: Tf, config: NeuralConfig, w: Map<string, Fl
     D = H;
   } else {
     const flat = tf.layers.flatten({ name: 'flatten' }).apply(x) as TF.SymbolicTensor;
-    const hidden = tf.layers.dense({ units: H, activation: 'tanh', name: 'hidden' });
+    const hidden = tf.layers.dense({ units: H, activation: 'tanh', name: 'hidden', ...z });
     sets.push([hidden, [need(w, 'hidden.W', N * E * H), need(w, 'hidden.b', H)]]);
     x = hidden.apply(flat) as TF.SymbolicTensor;
     D = H;
@@ -102,7 +104,7 @@ export function buildLayersModel(tf: Tf, config: NeuralConfig, w: Map<string, Fl
     out = new Ctor({ bounds, name: 'output' });
     sets.push([out, [transpose(need(w, 'out.class.W', C * D), C, D), need(w, 'out.class.b', C), transpose(outW, V, D), need(w, 'out.b', V)]]);
   } else {
-    out = tf.layers.dense({ units: V, activation: 'softmax', name: 'output' });
+    out = tf.layers.dense({ units: V, activation: 'softmax', name: 'output', ...z });
     sets.push([out, [transpose(outW, V, D), need(w, 'out.b', V)]]);
   }
   const probs = out.apply(x) as TF.SymbolicTensor;
