@@ -9,6 +9,7 @@ import { exportTfjsLayers } from '../src/export/export.js';
 import { registerLmstreamLayers } from '../src/export/custom-layers.js';
 import { layersTf } from '../src/export/tf.js';
 import { ExportedModel, decodeWeights } from '../src/export/runtime.js';
+import { jsGemv } from '../src/export/gemv.js';
 import { checkMeta } from '../src/export/meta.js';
 import type { NeuralLM } from '../src/neural/api.js';
 import { makeCheckpoint, type FixtureOptions } from './helpers/export-fixture.js';
@@ -112,10 +113,14 @@ for (const [name, o] of CASES) {
 
     // the browser's runtime on the same files
     const bin = await fsp.readFile(path.join(out, 'group1-shard1of1.bin'));
-    const rt = new ExportedModel(meta, decodeWeights(mj.weightsManifest[0].weights, bin));
-    const got = lmProbs(rt as unknown as NeuralLM, ids);
-    const dr = Math.max(...got.map((p, i) => maxDiff(p, want[i])));
-    t.ok(dr <= 1e-6, `runtime probabilities equal lmstream's (max |diff| ${dr.toExponential(2)})`);
+    const weights = decodeWeights(mj.weightsManifest[0].weights, bin);
+    const rt = new ExportedModel(meta, weights);
+    t.equal(rt.gemv, 'wasm', 'Node has wasm SIMD: the kernel the browser uses');
+    for (const m of [rt, new ExportedModel(meta, weights, jsGemv())]) {
+      const got = lmProbs(m as unknown as NeuralLM, ids);
+      const dr = Math.max(...got.map((p, i) => maxDiff(p, want[i])));
+      t.ok(dr <= 1e-6, `runtime (${m.gemv}) probabilities equal lmstream's (max |diff| ${dr.toExponential(2)})`);
+    }
   });
 }
 

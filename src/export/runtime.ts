@@ -7,14 +7,18 @@
  * Input: model.json's weights manifest, the weight bytes (all shards in
  * manifest order), lmstream.json (./meta.ts). Output: P(next | history) as a
  * Float32Array per step.
- * Arithmetic: float32 weights, products accumulated in float32 arrays (as a
- * BLAS sgemm does), soft-max in float64: the probabilities equal lmstream's
- * to float rounding (about 1e-7).
+ * Arithmetic: float32 weights, stored transposed at load so that every
+ * output is one contiguous dot product (for rnn/lstm over [x, h] at once),
+ * by ./gemv.ts (wasm SIMD, else plain JavaScript); soft-max in float64: the
+ * probabilities equal lmstream's to float rounding (about 1e-6).
  * State held: the weights (once) and, per generation, h (and c) of each layer
  * or the mlp's context.
  */
 import type { NeuralConfig } from '../neural/api.js';
 import type { ExportMeta } from './meta.js';
+import { bestGemv, type Gemv } from './gemv.js';
+
+type Product = (x: Float32Array) => Float32Array;
 
 export interface WeightEntry {
   name: string;
@@ -40,16 +44,13 @@ export function decodeWeights(specs: readonly WeightEntry[], data: ArrayBuffer |
   return out;
 }
 
-/** y (n) += x (k) · W (k×n, row-major) */
-function gemvAdd(x: Float32Array, W: Float32Array, y: Float32Array): void {
-  const n = y.length;
-  const k = x.length;
-  for (let i = 0; i < k; i++) {
-    const xi = x[i];
-    if (xi === 0) continue;
-    const o = i * n;
-    for (let j = 0; j < n; j++) y[j] += xi * W[o + j];
-  }
+/** [A (ka×n); B (kb×n)] stacked, transposed: (n×(ka+kb)) */
+function stackT(A: Float32Array, ka: number, B: Float32Array | undefined, kb: number, n: number): Float32Array {
+  const k = ka + kb;
+  const t = new Float32Array(n * k);
+  for (let i = 0; i < ka; i++) for (let j = 0; j < n; j++) t[j * k + i] = A[i * n + j];
+  if (B) for (let i = 0; i < kb; i++) for (let j = 0; j < n; j++) t[j * k + ka + i] = B[i * n + j];
+  return t;
 }
 
 function sigmoid(v: number): number {
@@ -68,11 +69,12 @@ function softmaxInPlace(a: Float32Array, o: number, n: number, logScale = 0): vo
 
 interface Layer {
   kind: 'rnn' | 'lstm' | 'gru';
-  Wx: Float32Array;
-  Wh: Float32Array;
-  b: Float32Array;
-  /** gru: recurrent bias */
-  bh?: Float32Array;
+  /** rnn/lstm: [x, h] → b + [Wx; Wh]ᵀ·[x, h]; gru: x → bx + Wxᵀ·x */
+  mx: Product;
+  /** gru: h → bh + Whᵀ·h */
+  mh?: Product;
+  /** rnn/lstm: the [x, h] input buffer */
+  xh?: Float32Array;
 }
 
 export interface RecurrentRunState {
@@ -86,18 +88,18 @@ export class ExportedModel {
   readonly config: NeuralConfig;
   private readonly emb: Float32Array;
   private readonly layers: Layer[] = [];
-  private readonly hiddenW?: Float32Array;
-  private readonly hiddenB?: Float32Array;
-  private readonly outK: Float32Array;
-  private readonly outB: Float32Array;
-  private readonly classK?: Float32Array;
-  private readonly classB?: Float32Array;
+  private readonly hidden?: Product;
+  private readonly out: Product;
+  private readonly cls?: Product;
+  /** how the products run: 'wasm' (SIMD) or 'js' */
+  readonly gemv: Gemv['kind'];
   private readonly bounds?: number[];
   private readonly N: number;
   private readonly padId: number;
 
-  constructor(readonly meta: ExportMeta, w: Map<string, Float32Array>) {
+  constructor(readonly meta: ExportMeta, w: Map<string, Float32Array>, g: Gemv = bestGemv()) {
     const c = (this.config = meta.config);
+    this.gemv = g.kind;
     const get = (name: string, size: number): Float32Array => {
       const a = w.get(name);
       if (!a) throw new Error(`model.json: no weight ${name}`);
@@ -111,29 +113,29 @@ export class ExportedModel {
     let D = H;
     if (c.arch === 'mlp') {
       const X = this.N * E;
-      this.hiddenW = get('hidden/kernel', X * H);
-      this.hiddenB = get('hidden/bias', H);
+      this.hidden = g.matrix(stackT(get('hidden/kernel', X * H), X, undefined, 0, H), H, X, get('hidden/bias', H));
       if (c.direct) D = H + X;
     } else {
-      const g = c.arch === 'lstm' ? 4 : c.arch === 'gru' ? 3 : 1;
+      const gates = c.arch === 'lstm' ? 4 : c.arch === 'gru' ? 3 : 1;
       for (let l = 0; l < c.layers; l++) {
         const I = l === 0 ? E : H;
         const p = `rnn${l}/`;
         const kind = c.arch as Layer['kind'];
+        const Wx = get(p + 'kernel', I * gates * H);
+        const Wh = get(p + 'recurrent_kernel', H * gates * H);
+        const G = gates * H;
         this.layers.push(kind === 'gru'
-          ? { kind, Wx: get(p + 'kernel', I * g * H), Wh: get(p + 'recurrent_kernel', H * g * H), b: get(p + 'input_bias', g * H), bh: get(p + 'recurrent_bias', g * H) }
-          : { kind, Wx: get(p + 'kernel', I * g * H), Wh: get(p + 'recurrent_kernel', H * g * H), b: get(p + 'bias', g * H) });
+          ? { kind, mx: g.matrix(stackT(Wx, I, undefined, 0, G), G, I, get(p + 'input_bias', G)), mh: g.matrix(stackT(Wh, H, undefined, 0, G), G, H, get(p + 'recurrent_bias', G)) }
+          : { kind, mx: g.matrix(stackT(Wx, I, Wh, H, G), G, I + H, get(p + 'bias', G)), xh: new Float32Array(I + H) });
       }
     }
-    this.outK = get('output/kernel', D * V);
-    this.outB = get('output/bias', V);
+    this.out = g.matrix(stackT(get('output/kernel', D * V), D, undefined, 0, V), V, D, get('output/bias', V));
     if (c.softmax === 'class') {
       const bounds = meta.classBounds;
       if (!bounds || bounds[0] !== 0 || bounds[bounds.length - 1] !== V) throw new Error('lmstream.json: classBounds must run from 0 to the vocabulary size');
       this.bounds = bounds;
       const C = bounds.length - 1;
-      this.classK = get('output/class_kernel', D * C);
-      this.classB = get('output/class_bias', C);
+      this.cls = g.matrix(stackT(get('output/class_kernel', D * C), D, undefined, 0, C), C, D, get('output/class_bias', C));
     }
   }
 
@@ -160,8 +162,7 @@ export class ExportedModel {
       const H = this.config.hidden;
       const X = new Float32Array(this.N * E);
       for (let i = 0; i < this.N; i++) X.set(this.embedding(context[i]), i * E);
-      const A = Float32Array.from(this.hiddenB!);
-      gemvAdd(X, this.hiddenW!, A);
+      const A = Float32Array.from(this.hidden!(X));
       for (let j = 0; j < H; j++) A[j] = Math.tanh(A[j]);
       let Z = A;
       if (this.config.direct) {
@@ -179,10 +180,8 @@ export class ExportedModel {
       const L = this.layers[l];
       const h = st.layers[l][0];
       if (L.kind === 'gru') {
-        const zx = Float32Array.from(L.b);
-        gemvAdd(x, L.Wx, zx);
-        const zh = Float32Array.from(L.bh!);
-        gemvAdd(h, L.Wh, zh);
+        const zx = L.mx(x);
+        const zh = L.mh!(h);
         const hn = new Float32Array(H);
         for (let j = 0; j < H; j++) {
           const r = sigmoid(zx[j] + zh[j]);
@@ -194,9 +193,10 @@ export class ExportedModel {
         x = hn;
         continue;
       }
-      const z = Float32Array.from(L.b);
-      gemvAdd(x, L.Wx, z);
-      gemvAdd(h, L.Wh, z);
+      const xh = L.xh!;
+      xh.set(x);
+      xh.set(h, x.length);
+      const z = L.mx(xh);
       const hn = new Float32Array(H);
       if (L.kind === 'rnn') {
         for (let j = 0; j < H; j++) hn[j] = Math.tanh(z[j]);
@@ -221,15 +221,13 @@ export class ExportedModel {
 
   private output(h: Float32Array): Float32Array {
     const V = this.config.vocabSize;
-    const logits = Float32Array.from(this.outB);
-    gemvAdd(h, this.outK, logits);
+    const logits = Float32Array.from(this.out(h)); // a copy: the probabilities outlive the next product
     if (!this.bounds) {
       softmaxInPlace(logits, 0, V);
       return logits;
     }
     const C = this.bounds.length - 1;
-    const lc = Float32Array.from(this.classB!);
-    gemvAdd(h, this.classK!, lc);
+    const lc = this.cls!(h);
     let mx = -Infinity;
     for (let j = 0; j < C; j++) if (lc[j] > mx) mx = lc[j];
     let s = 0;
