@@ -64,7 +64,9 @@ t.test('the page generates as it opens, the same text as lmstream generate, no c
   t.equal(run.tokens, 200);
   t.equal(shown, want, 'the page shows the text of lmstream generate');
   t.equal(run.text, want);
-  t.match(await page.$eval('#curve', (c) => c.innerHTML), /<svg[^]*<path d="M[^]*<circle/, 'training curve drawn');
+  const svg = await page.$eval('#curve', (c) => c.innerHTML);
+  t.match(svg, /<svg[^]*<path class="train-loss" d="M/, 'training curve drawn');
+  t.equal(svg.match(/<circle class="valid-point"/g)?.length, 3, 'one validation point per epoch');
   t.match(await page.$eval('#model', (c) => c.textContent), /lstm \(1×H=24, E=6\), char level, V=12/);
 
   // the controls: another seed and temperature through the form
