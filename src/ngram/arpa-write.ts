@@ -138,56 +138,103 @@ class ChunkWriter {
   }
 }
 
+/**
+ * The ARPA file written line by line (what a streamed build uses): `header`,
+ * then per order `beginOrder`, `line` per entry (check `full(order)` and
+ * `await flush()` first), `endOrder`; then `end`. Memory: one 4 MiB chunk.
+ */
+export class ArpaWriter {
+  private w: ChunkWriter;
+  private enc: Buffer[];
+  private lineMax = 0;
+  private counts: readonly number[] = [];
+  private expect = 1;
+  private order = 0;
+  private written = 0;
+  private maxTok = 1;
+  constructor(sink: ByteSink, tokens: readonly string[]) {
+    this.w = new ChunkWriter(sink);
+    this.enc = tokens.map((t) => Buffer.from(t, 'utf8'));
+    for (const b of this.enc) if (b.length > this.maxTok) this.maxTok = b.length;
+  }
+  async header(counts: readonly number[]): Promise<void> {
+    this.counts = counts;
+    let header = '\\data\\\n';
+    counts.forEach((c, i) => { header += `ngram ${i + 1}=${c}\n`; });
+    header += '\n';
+    const hb = Buffer.from(header, 'utf8');
+    await this.w.room(hb.length);
+    this.w.bytes(hb);
+  }
+  async beginOrder(k: number, n: number): Promise<void> {
+    if (k !== this.expect) throw new Error(`ARPA writer: got order ${k}, expected ${this.expect}`);
+    if (n !== this.counts[k - 1]) throw new Error(`ARPA writer: order ${k} has ${n} entries, header says ${this.counts[k - 1]}`);
+    this.expect++;
+    this.order = k;
+    this.written = 0;
+    const title = `\\${k}-grams:\n`;
+    await this.w.room(title.length);
+    this.w.ascii(title);
+    this.lineMax = k * (this.maxTok + 1) + 64;
+  }
+  /** true when the chunk may not hold another line of order k */
+  full(k: number): boolean {
+    return this.w.off + k * (this.maxTok + 1) + 64 > this.w.buf.length;
+  }
+  async flush(): Promise<void> {
+    await this.w.room(this.lineMax);
+  }
+  /**
+   * One entry: log10 p, the k ids at words[at …] (newest first when
+   * `reversed`, the default: the order of a streamed build's records), the
+   * log10 back-off (NaN: no field).
+   */
+  line(log10p: number, words: Uint32Array, at: number, k: number, log10bo: number, reversed = true): void {
+    const w = this.w;
+    const enc = this.enc;
+    w.off = writeFixed(w.buf, w.off, log10p);
+    w.byte(9);
+    for (let j = 0; j < k; j++) {
+      if (j) w.byte(32);
+      w.bytes(enc[words[reversed ? at + k - 1 - j : at + j]]);
+    }
+    if (!Number.isNaN(log10bo)) {
+      w.byte(9);
+      w.off = writeFixed(w.buf, w.off, log10bo);
+    }
+    w.byte(10);
+    this.written++;
+  }
+  async endOrder(): Promise<void> {
+    if (this.written !== this.counts[this.order - 1]) throw new Error(`ARPA writer: order ${this.order} got ${this.written} entries, header says ${this.counts[this.order - 1]}`);
+    await this.w.room(1);
+    this.w.byte(10);
+  }
+  async end(): Promise<void> {
+    if (this.expect !== this.counts.length + 1) throw new Error(`ARPA writer: only ${this.expect - 1} of ${this.counts.length} orders were given`);
+    await this.w.room(8);
+    this.w.ascii('\\end\\\n');
+    await this.w.flush();
+  }
+}
+
 export async function writeArpa(
   sink: ByteSink,
   tokens: readonly string[],
   counts: readonly number[],
   blocks: Iterable<ArpaBlock> | AsyncIterable<ArpaBlock>,
 ): Promise<void> {
-  const enc = tokens.map((t) => Buffer.from(t, 'utf8'));
-  let maxTok = 1;
-  for (const b of enc) if (b.length > maxTok) maxTok = b.length;
-  const w = new ChunkWriter(sink);
-  let header = '\\data\\\n';
-  counts.forEach((c, i) => { header += `ngram ${i + 1}=${c}\n`; });
-  header += '\n';
-  const hb = Buffer.from(header, 'utf8');
-  await w.room(hb.length);
-  w.bytes(hb);
-  let expect = 1;
+  const out = new ArpaWriter(sink, tokens);
+  await out.header(counts);
   for await (const blk of blocks as AsyncIterable<ArpaBlock>) {
     const k = blk.order;
-    if (k !== expect) throw new Error(`ARPA writer: got order ${k}, expected ${expect}`);
-    if (blk.n !== counts[k - 1]) throw new Error(`ARPA writer: order ${k} has ${blk.n} entries, header says ${counts[k - 1]}`);
-    expect++;
-    const title = `\\${k}-grams:\n`;
-    await w.room(title.length);
-    w.ascii(title);
-    const lineMax = k * (maxTok + 1) + 64;
+    await out.beginOrder(k, blk.n);
     const { words, ends, log10p, log10bo, n } = blk;
     for (let i = 0; i < n; i++) {
-      if (w.off + lineMax > w.buf.length) await w.room(lineMax);
-      w.off = writeFixed(w.buf, w.off, log10p[i]);
-      w.byte(9);
-      const start = ends ? ends[i] - k + 1 : i * k;
-      for (let j = 0; j < k; j++) {
-        if (j) w.byte(32);
-        w.bytes(enc[words[start + j]]);
-      }
-      if (log10bo) {
-        const b = log10bo[i];
-        if (!Number.isNaN(b)) {
-          w.byte(9);
-          w.off = writeFixed(w.buf, w.off, b);
-        }
-      }
-      w.byte(10);
+      if (out.full(k)) await out.flush();
+      out.line(log10p[i], words, ends ? ends[i] - k + 1 : i * k, k, log10bo ? log10bo[i] : NaN, false);
     }
-    await w.room(1);
-    w.byte(10);
+    await out.endOrder();
   }
-  if (expect !== counts.length + 1) throw new Error(`ARPA writer: only ${expect - 1} of ${counts.length} orders were given`);
-  await w.room(8);
-  w.ascii('\\end\\\n');
-  await w.flush();
+  await out.end();
 }

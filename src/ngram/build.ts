@@ -17,8 +17,8 @@ import { adjustCounts } from './adjust.js';
 import { estimateDiscounts, mknBlocks, orderSizes, type Discount } from './mkn.js';
 import { countsFromAdjusted, paddedFromCounts } from './counts.js';
 import { readCorpus, type CorpusSource } from './read-corpus.js';
-import { countPaddedRuns } from './padded-runs.js';
 import { countTableRuns } from './table-runs.js';
+import { streamKneserNey, type StreamKnResult } from './stream-kn.js';
 import { fileSink, streamSink, writeArpa, type ArpaBlock, type ByteSink } from './arpa-write.js';
 import { ArpaModel, type ArpaData } from './arpa-model.js';
 import { buildSmoothed, toBackoffEntries, type ClassicSmoothing } from './smoothing/index.js';
@@ -146,21 +146,26 @@ function build(input: PaddedCorpus | NgramCounts, o: NgramBuildOptions): Built {
 
 export type ArpaTarget = string | ByteSink | Writable;
 
-async function writeTo(target: ArpaTarget, b: Built): Promise<void> {
+/** Run `write` on a sink over the target: a path (written atomically), a Writable or a ByteSink. */
+async function withSink(target: ArpaTarget, write: (sink: ByteSink) => Promise<void>): Promise<void> {
   if (typeof target === 'string') {
     await atomicWrite(target, async (tmp) => {
       const fh = await open(tmp, 'w');
       try {
-        await writeArpa(fileSink(fh), b.tokens, b.counts, b.blocks);
+        await write(fileSink(fh));
       } finally {
         await fh.close();
       }
     });
   } else if (typeof (target as Writable).write === 'function' && typeof (target as Writable).on === 'function') {
-    await writeArpa(streamSink(target as Writable), b.tokens, b.counts, b.blocks);
+    await write(streamSink(target as Writable));
   } else {
-    await writeArpa(target as ByteSink, b.tokens, b.counts, b.blocks);
+    await write(target as ByteSink);
   }
+}
+
+function writeTo(target: ArpaTarget, b: Built): Promise<void> {
+  return withSink(target, (sink) => writeArpa(sink, b.tokens, b.counts, b.blocks));
 }
 
 /** Encode a corpus (bytes, lines or token arrays) for counting. */
@@ -178,12 +183,18 @@ export async function buildArpaFromCorpus(source: CorpusSource, o: NgramBuildOpt
     if (typeof (source as { pipe?: unknown }).pipe !== 'function') throw new Error('memory: give the corpus as a byte stream (a Readable) to count it in bounded memory');
     const co = { order: o.order, mode: o.mode, memory: o.memory, tempDir: o.tempDir, unk: o.unk, warn: o.warn, lines: o.lines };
     const s = o.smoothing ?? 'mkn';
-    // Kneser-Ney needs only the N-grams and the <s>-initial shorter ones; the other smoothings every table
-    const { input, runs } = s === 'mkn' || s === 'kn'
-      ? await countPaddedRuns(source as AsyncIterable<Buffer | string>, co).then((r) => ({ input: r.padded as PaddedCorpus | NgramCounts, runs: r.runs }))
-      : await countTableRuns(source as AsyncIterable<Buffer | string>, co).then((r) => ({ input: r.counts as PaddedCorpus | NgramCounts, runs: r.runs }));
+    if (s === 'mkn' || s === 'kn') {
+      // every pass bounded: sorted n-gram streams through disk (src/ngram/stream-kn.ts)
+      let r: StreamKnResult | undefined;
+      await withSink(o.out, async (sink) => {
+        r = await streamKneserNey(source as AsyncIterable<Buffer | string>, { ...co, memory: o.memory!, smoothing: s, fallback: o.fallback, prune: o.prune, log: o.log }, sink);
+      });
+      return { counts: r!.counts, discounts: r!.discounts, tokens: r!.tokens, sentences: r!.sentences };
+    }
+    // the other smoothings: every order's table counted in spilled runs, then estimated in memory
+    const { counts, runs } = await countTableRuns(source as AsyncIterable<Buffer | string>, co);
     o.log?.(`counted in ${runs} sorted run${runs === 1 ? '' : 's'} (memory cap ${(o.memory / 2 ** 20).toFixed(0)} MiB)`);
-    const b = build(input, o);
+    const b = build(counts, o);
     await writeTo(o.out, b);
     return b.result;
   }

@@ -1,0 +1,392 @@
+/**
+ * External sort of fixed-width records in bounded memory (pure I/O and
+ * logic, no streams): what `ngram build --memory` streams its n-grams through,
+ * as KenLM's util/stream sorts do.
+ *
+ * A record is `width` uint32 words; its key is `order.length` of them,
+ * compared as unsigned integers in the sequence `order` gives (e.g. [0, 1, 2]
+ * lexicographic, [1, 2, 0] KenLM's context order of a reversed trigram).
+ * Records are added in any order; each time the in-memory buffer is full it is
+ * sorted (LSD counting sort on the key words, `vocab` buckets) and written as
+ * a run file; `merged()` then reads the runs back through buffered readers in a
+ * k-way heap merge (first merging groups of runs into longer runs while there
+ * are more than the memory allows at once), yielding sorted chunks.
+ * `combine`: records with equal keys are merged into one, word `combine` (a
+ * count) summed (to 2^32 - 1; more is an error).
+ *
+ * Memory: the sort buffer (`memory` bytes: the records plus three uint32 per
+ * record for the sort) while adding; while merging, one read buffer per run
+ * (together at most `memory` bytes) and the output chunk.
+ */
+import { promises as fsp } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+
+export interface SortSpec {
+  /** uint32 words per record */
+  width: number;
+  /** key words in comparison order */
+  order: readonly number[];
+  /** every key word is < vocab (counting-sort buckets) */
+  vocab: number;
+  /** sum word `combine` of records with equal keys */
+  combine?: number;
+}
+
+/** a batch of sorted records: `n` records of `width` words in `buf` */
+export interface RecordChunk {
+  buf: Uint32Array;
+  n: number;
+}
+
+/** records per buffered read or write for a given budget */
+export function recordsPerBuffer(bytes: number, width: number): number {
+  return Math.max(16, Math.min(1 << 16, Math.floor(bytes / (4 * width))));
+}
+
+function compare(a: Uint32Array, ia: number, b: Uint32Array, ib: number, order: readonly number[]): number {
+  for (let j = 0; j < order.length; j++) {
+    const x = a[ia + order[j]];
+    const y = b[ib + order[j]];
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+/** Sort n records of buf in place of a permutation (LSD counting sort); returns the permutation. */
+export function sortPermutation(buf: Uint32Array, n: number, s: SortSpec, scratch?: { a: Uint32Array; b: Uint32Array; key: Uint32Array }): Uint32Array {
+  const W = s.width;
+  let a = scratch ? scratch.a : new Uint32Array(n);
+  let b = scratch ? scratch.b : new Uint32Array(n);
+  const key = scratch ? scratch.key : new Uint32Array(n);
+  for (let i = 0; i < n; i++) a[i] = i;
+  const hist = new Uint32Array(s.vocab + 1);
+  for (let j = s.order.length - 1; j >= 0; j--) {
+    const w = s.order[j];
+    hist.fill(0);
+    for (let i = 0; i < n; i++) {
+      const v = buf[a[i] * W + w];
+      key[i] = v;
+      hist[v + 1]++;
+    }
+    for (let v = 1; v < hist.length; v++) hist[v] += hist[v - 1];
+    for (let i = 0; i < n; i++) b[hist[key[i]]++] = a[i];
+    const t = a; a = b; b = t;
+  }
+  return a;
+}
+
+/** writes records to a file through a buffer */
+export class RecordWriter {
+  private out: Uint32Array;
+  private n = 0;
+  count = 0;
+  private constructor(private fh: FileHandle, readonly file: string, readonly width: number, records: number) {
+    this.out = new Uint32Array(records * width);
+  }
+  static async create(file: string, width: number, records: number): Promise<RecordWriter> {
+    return new RecordWriter(await fsp.open(file, 'w'), file, width, records);
+  }
+  /** true when the buffer has no room for another record: `await flush()` before `take()` */
+  get full(): boolean { return (this.n + 1) * this.width > this.out.length; }
+  /** the offset in `buf` of a new record (check `full` first) */
+  take(): number {
+    this.count++;
+    return this.n++ * this.width;
+  }
+  get buf(): Uint32Array { return this.out; }
+  async push(src: Uint32Array, at: number): Promise<void> {
+    if (this.full) await this.flush();
+    const o = this.take();
+    for (let j = 0; j < this.width; j++) this.out[o + j] = src[at + j];
+  }
+  async flush(): Promise<void> {
+    if (this.n === 0) return;
+    const bytes = new Uint8Array(this.out.buffer, this.out.byteOffset, this.n * this.width * 4);
+    let off = 0;
+    while (off < bytes.length) {
+      const { bytesWritten } = await this.fh.write(bytes, off, bytes.length - off);
+      off += bytesWritten;
+    }
+    this.n = 0;
+  }
+  async close(): Promise<void> {
+    await this.flush();
+    await this.fh.close();
+  }
+  async abort(): Promise<void> {
+    await this.fh.close().catch(() => {});
+  }
+}
+
+/** reads a record file back in chunks */
+export class RecordReader {
+  buf: Uint32Array;
+  /** records in the buffer, current record */
+  n = 0;
+  at = 0;
+  private pos = 0;
+  private bytes: Uint8Array;
+  private constructor(private fh: FileHandle, readonly file: string, readonly width: number, records: number) {
+    this.buf = new Uint32Array(records * width);
+    this.bytes = new Uint8Array(this.buf.buffer);
+  }
+  static async open(file: string, width: number, records: number): Promise<RecordReader> {
+    return new RecordReader(await fsp.open(file, 'r'), file, width, records);
+  }
+  /** make the current record available; false at the end of the file */
+  async fill(): Promise<boolean> {
+    if (this.at < this.n) return true;
+    let got = 0;
+    while (got < this.bytes.length) {
+      const { bytesRead } = await this.fh.read(this.bytes, got, this.bytes.length - got, this.pos);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+      this.pos += bytesRead;
+    }
+    if (got % (this.width * 4) !== 0) throw new Error(`${this.file}: truncated record file (${got} bytes is not a whole number of records)`);
+    this.n = got / (this.width * 4);
+    this.at = 0;
+    return this.n > 0;
+  }
+  /** offset of the current record */
+  get off(): number { return this.at * this.width; }
+  async close(): Promise<void> {
+    await this.fh.close();
+  }
+}
+
+/** Read a whole record file in chunks (the chunk's buffer is reused). */
+export async function* readRecords(file: string, width: number, records: number): AsyncGenerator<RecordChunk> {
+  const r = await RecordReader.open(file, width, records);
+  try {
+    while (await r.fill()) {
+      yield { buf: r.buf, n: r.n };
+      r.at = r.n;
+    }
+  } finally {
+    await r.close();
+  }
+}
+
+let runSerial = 0;
+
+/** Sorts records in bounded memory through run files in `dir`. */
+export class ExternalSorter {
+  private buf: Uint32Array;
+  private n = 0;
+  private cap: number;
+  private scratch: { a: Uint32Array; b: Uint32Array; key: Uint32Array } | null = null;
+  readonly runs: string[] = [];
+  /** records added */
+  added = 0;
+  constructor(readonly spec: SortSpec, readonly memory: number, readonly dir: string, readonly name: string) {
+    // per record: the record and three uint32 of sort scratch
+    this.cap = Math.max(64, Math.floor(memory / (4 * spec.width + 12)));
+    this.buf = new Uint32Array(Math.min(this.cap, 1 << 12) * spec.width);
+  }
+
+  /** true when the sort buffer is full: `await spill()` before `take()` */
+  get full(): boolean { return this.n >= this.cap; }
+  /** the offset in `buffer` of a new record (check `full` first; the buffer may grow) */
+  take(): number {
+    const W = this.spec.width;
+    if (this.n * W === this.buf.length) {
+      const next = new Uint32Array(Math.min(this.cap, this.n * 2) * W);
+      next.set(this.buf);
+      this.buf = next;
+    }
+    this.added++;
+    return this.n++ * W;
+  }
+  get buffer(): Uint32Array { return this.buf; }
+
+  async push(src: Uint32Array, at: number): Promise<void> {
+    if (this.full) await this.spill();
+    const o = this.take();
+    const W = this.spec.width;
+    for (let j = 0; j < W; j++) this.buf[o + j] = src[at + j];
+  }
+
+  /** a run the caller writes itself, in key order (e.g. records sorted elsewhere) */
+  async sortedRun(): Promise<RecordWriter> {
+    const file = path.join(this.dir, `${this.name}-${runSerial++}.run`);
+    this.runs.push(file);
+    return RecordWriter.create(file, this.spec.width, recordsPerBuffer(Math.min(1 << 20, this.memory / 16), this.spec.width));
+  }
+
+  /** write what is buffered as a run and free the buffer (before other work that needs the memory) */
+  async release(): Promise<void> {
+    await this.spill();
+    this.buf = new Uint32Array(0);
+    this.scratch = null;
+  }
+
+  async spill(): Promise<void> {
+    if (this.n === 0) return;
+    const file = path.join(this.dir, `${this.name}-${runSerial++}.run`);
+    const W = this.spec.width;
+    if (!this.scratch || this.scratch.a.length < this.n) {
+      this.scratch = { a: new Uint32Array(this.cap), b: new Uint32Array(this.cap), key: new Uint32Array(this.cap) };
+    }
+    const perm = sortPermutation(this.buf, this.n, this.spec, this.scratch);
+    const w = await RecordWriter.create(file, W, recordsPerBuffer(1 << 20, W));
+    this.runs.push(file);
+    try {
+      const c = this.spec.combine;
+      const order = this.spec.order;
+      let last = -1;
+      for (let i = 0; i < this.n; i++) {
+        const at = perm[i] * W;
+        if (c !== undefined && last >= 0 && compare(w.buf, last, this.buf, at, order) === 0) {
+          const s = w.buf[last + c] + this.buf[at + c];
+          if (s > 0xffffffff) throw new Error('an n-gram is counted more than 2^32 - 1 times');
+          w.buf[last + c] = s;
+          continue;
+        }
+        if (w.full) await w.flush();
+        const o = w.take();
+        for (let j = 0; j < W; j++) w.buf[o + j] = this.buf[at + j];
+        last = o;
+      }
+      await w.close();
+    } catch (e) {
+      await w.abort();
+      throw e;
+    }
+    this.n = 0;
+  }
+
+  /**
+   * All records in key order, in chunks (each chunk's buffer is reused after
+   * the next is asked for). The run files are removed as they are used up.
+   */
+  async *merged(chunkRecords = 1 << 12): AsyncGenerator<RecordChunk> {
+    const W = this.spec.width;
+    if (this.runs.length === 0) {
+      // everything fits: sort in memory (no file)
+      const perm = sortPermutation(this.buf, this.n, this.spec);
+      const out = new Uint32Array(chunkRecords * W);
+      let m = 0;
+      let last = -1;
+      const c = this.spec.combine;
+      for (let i = 0; i < this.n; i++) {
+        const at = perm[i] * W;
+        if (c !== undefined && last >= 0 && compare(out, last, this.buf, at, this.spec.order) === 0) {
+          const s = out[last + c] + this.buf[at + c];
+          if (s > 0xffffffff) throw new Error('an n-gram is counted more than 2^32 - 1 times');
+          out[last + c] = s;
+          continue;
+        }
+        if (m === chunkRecords) {
+          // the last record may still combine with the next: hold it back
+          yield { buf: out, n: m - 1 };
+          out.copyWithin(0, (m - 1) * W, m * W);
+          m = 1;
+          last = 0;
+        }
+        for (let j = 0; j < W; j++) out[m * W + j] = this.buf[at + j];
+        last = m * W;
+        m++;
+      }
+      this.buf = new Uint32Array(0);
+      if (m > 0) yield { buf: out, n: m };
+      return;
+    }
+    await this.spill();
+    this.buf = new Uint32Array(0);
+    this.scratch = null;
+    const perRun = recordsPerBuffer(Math.min(1 << 22, this.memory / 8), W);
+    const fanIn = Math.max(2, Math.floor(this.memory / (perRun * W * 4)));
+    let runs = this.runs.splice(0);
+    while (runs.length > fanIn) {
+      const next: string[] = [];
+      for (let i = 0; i < runs.length; i += fanIn) {
+        const group = runs.slice(i, i + fanIn);
+        if (group.length === 1) { next.push(group[0]); continue; }
+        const file = path.join(this.dir, `${this.name}-${runSerial++}.run`);
+        const w = await RecordWriter.create(file, W, recordsPerBuffer(1 << 20, W));
+        next.push(file);
+        try {
+          for await (const ch of mergeFiles(group, this.spec, perRun, chunkRecords)) {
+            for (let r = 0; r < ch.n; r++) {
+              if (w.full) await w.flush();
+              const o = w.take();
+              for (let j = 0; j < W; j++) w.buf[o + j] = ch.buf[r * W + j];
+            }
+          }
+          await w.close();
+        } catch (e) {
+          await w.abort();
+          throw e;
+        }
+      }
+      runs = next;
+    }
+    yield* mergeFiles(runs, this.spec, perRun, chunkRecords);
+  }
+}
+
+/** k-way heap merge of sorted run files (removed once read through) */
+async function* mergeFiles(files: string[], s: SortSpec, perRun: number, chunkRecords: number): AsyncGenerator<RecordChunk> {
+  const W = s.width;
+  const order = s.order;
+  const c = s.combine;
+  const readers: RecordReader[] = [];
+  try {
+    for (const f of files) readers.push(await RecordReader.open(f, W, perRun));
+    const heap: RecordReader[] = [];
+    const less = (x: RecordReader, y: RecordReader): boolean => compare(x.buf, x.off, y.buf, y.off, order) < 0;
+    const down = (i: number): void => {
+      const n = heap.length;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= n) return;
+        let m = l;
+        if (l + 1 < n && less(heap[l + 1], heap[l])) m = l + 1;
+        if (!less(heap[m], heap[i])) return;
+        const t = heap[m]; heap[m] = heap[i]; heap[i] = t;
+        i = m;
+      }
+    };
+    for (const r of readers) if (await r.fill()) heap.push(r);
+    for (let i = (heap.length >> 1) - 1; i >= 0; i--) down(i);
+    const out = new Uint32Array(chunkRecords * W);
+    let m = 0;
+    let last = -1;
+    while (heap.length > 0) {
+      const r = heap[0];
+      const at = r.off;
+      if (c !== undefined && last >= 0 && compare(out, last, r.buf, at, order) === 0) {
+        const sum = out[last + c] + r.buf[at + c];
+        if (sum > 0xffffffff) throw new Error('an n-gram is counted more than 2^32 - 1 times');
+        out[last + c] = sum;
+      } else {
+        if (m === chunkRecords) {
+          if (c !== undefined) {
+            yield { buf: out, n: m - 1 };
+            out.copyWithin(0, (m - 1) * W, m * W);
+            m = 1;
+          } else {
+            yield { buf: out, n: m };
+            m = 0;
+          }
+        }
+        for (let j = 0; j < W; j++) out[m * W + j] = r.buf[at + j];
+        last = m * W;
+        m++;
+      }
+      r.at++;
+      if (r.at >= r.n && !(await r.fill())) {
+        // r is on top: replace it by the last leaf
+        const end = heap.pop()!;
+        if (heap.length > 0) heap[0] = end;
+      }
+      if (heap.length > 0) down(0);
+    }
+    if (m > 0) yield { buf: out, n: m };
+  } finally {
+    for (const r of readers) await r.close().catch(() => {});
+    for (const f of files) await fsp.rm(f, { force: true });
+  }
+}
