@@ -1,0 +1,121 @@
+// Kneser-Ney built in bounded memory (src/ngram/stream-kn.ts) and the
+// external record sort under it (src/ngram/ext-sort.ts): caps of a few KB force
+// many runs and multi-pass merges; the ARPA file must equal the in-memory
+// build byte for byte, and the spill directory must be gone afterwards.
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import t from 'tap';
+import { buildArpaFromCorpus, type NgramBuildOptions } from '../src/ngram/build.js';
+import type { ByteSink } from '../src/ngram/arpa-write.js';
+import { ExternalSorter } from '../src/ngram/ext-sort.js';
+import { Mulberry32 } from '../src/mulberry32.js';
+
+/** a corpus of `lines` lines over a Zipf-like vocabulary of 300 words, some lines empty */
+function corpus(lines: number, seed: number): string {
+  const r = new Mulberry32(seed);
+  const out: string[] = [];
+  for (let i = 0; i < lines; i++) {
+    const n = r.int(12);
+    const ws: string[] = [];
+    for (let j = 0; j < n; j++) ws.push(`w${Math.floor(300 * r.next() ** 3)}`);
+    out.push(ws.join(' '));
+  }
+  return out.join('\n') + '\n';
+}
+
+function chunks(text: string): Readable {
+  const b = Buffer.from(text);
+  const parts: Buffer[] = [];
+  for (let i = 0; i < b.length; i += 1000) parts.push(b.subarray(i, i + 1000));
+  return Readable.from(parts);
+}
+
+async function arpa(text: string, o: NgramBuildOptions): Promise<string> {
+  const bufs: Buffer[] = [];
+  const sink: ByteSink = { write: async (b) => { bufs.push(Buffer.from(b)); } };
+  await buildArpaFromCorpus(chunks(text), { ...o, out: sink });
+  return Buffer.concat(bufs).toString('utf8');
+}
+
+t.test('tiny caps: many runs and merges give the in-memory ARPA, byte for byte', async (t) => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'lmstream-stream-kn-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const text = corpus(600, 7);
+  const cases: [number, Partial<NgramBuildOptions>][] = [
+    [1, {}], [2, {}], [3, {}], [5, {}],
+    [3, { mode: 'stream' }], [4, { mode: 'stream', prune: true }],
+    [3, { smoothing: 'kn' }], [4, { prune: true }], [4, { smoothing: 'kn', mode: 'stream' }],
+  ];
+  for (const [order, extra] of cases) {
+    const o: NgramBuildOptions = { order, warn: () => {}, ...extra };
+    const whole = await arpa(text, o);
+    const logs: string[] = [];
+    const bounded = await arpa(text, { ...o, memory: 4096, tempDir: dir, log: (m) => logs.push(m) });
+    const name = `order ${order} ${JSON.stringify(extra)}`;
+    t.ok(whole === bounded, `${name}: same bytes (${whole.length})`);
+    const runs = Number(/(\d+) sorted runs?/.exec(logs.join('\n'))?.[1]);
+    t.ok(runs > 2, `${name}: the count spilled ${runs} runs`);
+    t.match(logs.join('\n'), order > 1 ? /pass context 2: .*\n[^]*pass write 1: / : /pass write 1: /, `${name}: progress per pass`);
+    t.same(await readdir(dir), [], `${name}: no file left in the temp directory`);
+  }
+  // the counts in the header are those of the corpus
+  t.match(await arpa('a b\na b c\n', { order: 2, memory: 4096, tempDir: dir }), /^\\data\\\nngram 1=6\nngram 2=5\n/);
+});
+
+t.test('a literal <unk> and a corpus read in one part', async (t) => {
+  const text = corpus(200, 3).replace(/\bw1\b/g, '<unk>');
+  const o: NgramBuildOptions = { order: 3, warn: () => {} };
+  t.ok((await arpa(text, o)) === (await arpa(text, { ...o, memory: 1 << 24 })), 'same bytes');
+  t.match(await arpa(text, { ...o, memory: 4096 }), /\t<unk-word>\t/);
+});
+
+t.test('an error while reading removes the spill directory', async (t) => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'lmstream-stream-kn-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  async function* failing(): AsyncGenerator<Buffer> {
+    yield Buffer.from(corpus(500, 1));
+    throw new Error('disk went away');
+  }
+  const src = Readable.from(failing());
+  await t.rejects(buildArpaFromCorpus(src, { order: 3, memory: 4096, tempDir: dir, out: { write: async () => {} } }), /disk went away/);
+  t.same(await readdir(dir), []);
+  await t.rejects(buildArpaFromCorpus(Readable.from(['']), { order: 3, memory: 4096, tempDir: dir, out: { write: async () => {} } }), /empty corpus/);
+  t.same(await readdir(dir), []);
+});
+
+t.test('external sort: context order, combining, multi-pass merges', async (t) => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'lmstream-ext-sort-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const r = new Mulberry32(5);
+  const n = 5000;
+  const recs: number[][] = [];
+  for (let i = 0; i < n; i++) recs.push([r.int(7), r.int(7), r.int(7), 1 + r.int(3)]);
+  // key order [1, 2, 0], counts in word 3 summed; 1 KB: runs of 64 records, merges of 2–3 runs at once
+  const s = new ExternalSorter({ width: 4, order: [1, 2, 0], vocab: 7, combine: 3 }, 1024, dir, 'test');
+  for (const x of recs) await s.push(Uint32Array.from(x), 0);
+  t.ok(s.runs.length > 20, `${s.runs.length} runs`);
+  const got: string[] = [];
+  for await (const ch of s.merged(3)) {
+    for (let i = 0; i < ch.n; i++) got.push(Array.from(ch.buf.subarray(i * 4, i * 4 + 4)).join(' '));
+  }
+  const want = new Map<string, number>();
+  for (const x of recs) {
+    const k = `${x[1]} ${x[2]} ${x[0]}`;
+    want.set(k, (want.get(k) ?? 0) + x[3]);
+  }
+  const expected = [...want.keys()].sort().map((k) => {
+    const [b, c, a] = k.split(' ');
+    return `${a} ${b} ${c} ${want.get(k)}`;
+  });
+  t.same(got, expected, 'sorted by words 1, 2, 0 with equal keys summed');
+  t.same(await readdir(dir), [], 'runs removed once merged');
+  // everything in memory: no file at all
+  const m = new ExternalSorter({ width: 2, order: [0], vocab: 10 }, 1 << 20, dir, 'mem');
+  for (const v of [5, 3, 9, 3]) await m.push(Uint32Array.from([v, 0]), 0);
+  const vals: number[] = [];
+  for await (const ch of m.merged()) for (let i = 0; i < ch.n; i++) vals.push(ch.buf[i * 2]);
+  t.same(vals, [3, 3, 5, 9]);
+  t.same(await readdir(dir), []);
+});
