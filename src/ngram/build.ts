@@ -47,13 +47,13 @@ export interface NgramBuildOptions {
    */
   unk?: 'word' | 'skip';
   /**
-   * Cap in bytes for the counting (buildArpaFromCorpus with a byte-stream
-   * source): the corpus is counted in parts, spilled as sorted runs to
-   * `tempDir` as binary runs and merged (Kneser-Ney: the padded N-grams it
-   * estimates from, src/ngram/padded-runs.ts; the others: every order,
-   * src/ngram/table-runs.ts); the model is then built from the merged
-   * counts, equal to the in-memory build. The distinct n-grams and the
-   * estimation tables are still held in memory.
+   * Cap in bytes (buildArpaFromCorpus with a byte-stream source). Kneser-Ney
+   * (kn, mkn): every pass is bounded — counting, adjusted counts, discounts,
+   * interpolation and ARPA writing stream sorted n-gram records through
+   * `tempDir` (src/ngram/stream-kn.ts, as KenLM's lmplz -S). The other
+   * smoothings: the counting is bounded (every order's table spilled as
+   * binary runs, src/ngram/table-runs.ts), the estimation holds the merged
+   * tables. The ARPA file is the in-memory build's, byte for byte.
    */
   memory?: number;
   /** where the sorted runs go (default: the system temp directory) */

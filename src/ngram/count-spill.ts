@@ -8,7 +8,7 @@
  * (one part: ordered by order then ids; several parts: LC_ALL=C order),
  * with the corpus vocabulary in order of first appearance (the ids an
  * in-memory count would give): `lmstream ngram count --memory`. (`build
- * --memory` spills binary runs instead: padded-runs.ts, table-runs.ts.)
+ * --memory` streams binary records instead: stream-kn.ts, table-runs.ts.)
  */
 import { createReadStream, promises as fsp } from 'node:fs';
 import os from 'node:os';
