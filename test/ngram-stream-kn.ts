@@ -10,7 +10,7 @@ import t from 'tap';
 import { buildArpaFromCorpus, type NgramBuildOptions } from '../src/ngram/build.js';
 import type { ByteSink } from '../src/ngram/arpa-write.js';
 import { ExternalSorter } from '../src/ngram/ext-sort.js';
-import { Mulberry32 } from '../src/mulberry32.js';
+import { Mulberry32 } from '../src/util/random.js';
 
 /** a corpus of `lines` lines over a Zipf-like vocabulary of 300 words, some lines empty */
 function corpus(lines: number, seed: number): string {

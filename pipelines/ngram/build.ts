@@ -36,18 +36,16 @@ writes it in ARPA format (to OUT, atomically, or to stdout) and/or, with
                          back-off weights, so the model stays normalized
   --counts F             read counts from count files instead of a corpus
                          (repeatable)
-  --memory SIZE          bound the counting (e.g. 500M, 2G, 50%): the corpus
-                         is read in parts whose ids and count tables fit SIZE,
-                         each written as a sorted run to --temp-dir, the runs
-                         merged, and the model built from the merged counts
-                         (the same ARPA file as without --memory). Bounded:
-                         the corpus ids and the per-part count tables. Not
-                         bounded: the estimation, which holds every distinct
-                         n-gram (about 12 bytes each) and, for kn/mkn, each
-                         N-gram padded to N words (4N+12 bytes): a 25M-token
-                         5-gram peaks near 1.5 GB and takes 1.8x as long, so
-                         --memory pays off only when the corpus is much
-                         larger than its n-grams.
+  --memory SIZE          bound the build (e.g. 500M, 2G, 50%), as KenLM's
+                         lmplz -S. kn/mkn: every pass (counting, adjusted
+                         counts, discounts, interpolation, ARPA writing)
+                         streams sorted n-gram records through --temp-dir in
+                         buffers of SIZE, so the peak stays near SIZE plus
+                         Node's ~100 MB whatever the corpus size; progress
+                         and the time of each pass on stderr. Other
+                         smoothings: the counting is bounded (spilled runs),
+                         the estimation holds every distinct n-gram. The
+                         ARPA file is the same byte for byte either way.
   --temp-dir DIR         where the runs go (default: the system temp directory)
   --skip-symbols         drop <unk> tokens of the corpus (KenLM --skip_symbols).
                          By default a literal <unk> of the corpus is an
