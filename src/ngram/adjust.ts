@@ -21,7 +21,7 @@
  * the longest shared one gains one left extension, new ones open.
  */
 import { BOS_ID, UNK_ID, type PaddedCorpus } from './corpus.js';
-import { suffixSort } from './radix.js';
+import { equalRunEnd, suffixSort } from './radix.js';
 
 export interface AdjustedOrder {
   order: number;
@@ -145,16 +145,12 @@ function scan(
   let i = 0;
   while (i < L) {
     const p = sorted[i];
-    let c = weightAt ? weightAt.at[(p - weightAt.base) / weightAt.stride] : 1;
-    let j = i + 1;
     // merge identical padded N-grams
-    while (j < L) {
-      const q = sorted[j];
-      let d = 0;
-      while (d < N && words[p - d] === words[q - d]) d++;
-      if (d < N) break;
-      c += weightAt ? weightAt.at[(q - weightAt.base) / weightAt.stride] : 1;
-      j++;
+    const j = equalRunEnd(words, sorted, i, N);
+    let c = j - i;
+    if (weightAt) {
+      c = 0;
+      for (let x = i; x < j; x++) c += weightAt.at[(sorted[x] - weightAt.base) / weightAt.stride];
     }
     i = j;
     if (weightAt && c === 0) continue;

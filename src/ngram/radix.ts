@@ -78,3 +78,21 @@ export function lexPermutation(words: Uint32Array, ends: Uint32Array, k: number,
   }
   return a;
 }
+
+/**
+ * In positions sorted by `suffixSort`, the end of the run of equal N-grams
+ * starting at index i: the first j > i whose N words differ from sorted[i]'s.
+ */
+export function equalRunEnd(words: Uint32Array, sorted: Uint32Array, i: number, N: number): number {
+  const p = sorted[i];
+  const L = sorted.length;
+  let j = i + 1;
+  while (j < L) {
+    const q = sorted[j];
+    let d = 0;
+    while (d < N && words[p - d] === words[q - d]) d++;
+    if (d < N) break;
+    j++;
+  }
+  return j;
+}

@@ -34,7 +34,7 @@ import path from 'node:path';
 import type { MarkerMode } from '../types.js';
 import { BOS_ID, EOS_ID, UNK_ID, type PaddedCorpus } from './corpus.js';
 import { partEncoder, readParts } from './count-spill.js';
-import { suffixSort } from './radix.js';
+import { equalRunEnd, suffixSort } from './radix.js';
 import { estimateDiscounts, type Discount } from './mkn.js';
 import { ExternalSorter, RecordReader, RecordWriter, readRecords, recordsPerBuffer, type SortSpec } from './ext-sort.js';
 import { ArpaWriter, type ByteSink } from './arpa-write.js';
@@ -146,14 +146,7 @@ async function countPass(src: AsyncIterable<Buffer | string>, o: StreamKnOptions
       let i = 0;
       while (i < L) {
         const p = sorted[i];
-        let j = i + 1;
-        while (j < L) {
-          const q = sorted[j];
-          let d = 0;
-          while (d < N && words[p - d] === words[q - d]) d++;
-          if (d < N) break;
-          j++;
-        }
+        const j = equalRunEnd(words, sorted, i, N);
         if (w.full) await w.flush();
         const at = w.take();
         const b = w.buf;
