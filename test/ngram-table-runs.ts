@@ -1,5 +1,5 @@
-// Count tables of every order from binary sorted runs (src/ngram/table-runs.ts,
-// src/ngram/runs.ts): the merge of many spilled parts equals the in-memory count.
+// Count tables of every order counted in parts, spilled as binary sorted runs
+// and merged (src/ngram/table-runs.ts): equal to the in-memory count.
 import { readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,22 +7,14 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import t from 'tap';
 import { countCorpus } from '../src/ngram/build.js';
-import { mergeRuns, writeRun } from '../src/ngram/runs.js';
-import { countTableRuns } from '../src/ngram/table-runs.js';
+import { countTableRuns, mergeTables } from '../src/ngram/table-runs.js';
 
-t.test('runs: records written, merged in id order, equal ones summed', async (t) => {
-  const dir = await mkdtemp(path.join(tmpdir(), 'lmstream-runs-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  const a = path.join(dir, 'a.bin');
-  const b = path.join(dir, 'b.bin');
-  const c = path.join(dir, 'c.bin');
-  await writeRun(a, Uint32Array.from([1, 2, 1, 5, 3, 0]), [4, 1, 2], 3, 2);
-  await writeRun(b, Uint32Array.from([1, 5, 2, 2, 3, 0, 7, 7]), [10, 1, 1, 6], 4, 2);
-  await writeRun(c, new Uint32Array(0), [], 0, 2);
-  const got: string[] = [];
-  await mergeRuns([a, b, c], 2, (key, n) => got.push(`${key[0]} ${key[1]}=${n}`));
-  t.same(got, ['1 2=4', '1 5=11', '2 2=1', '3 0=3', '7 7=6']);
-  await t.rejects(writeRun(path.join(dir, 'd.bin'), Uint32Array.from([1]), [2 ** 32], 1, 1), /does not fit/);
+t.test('mergeTables: two id-sorted tables, equal n-grams summed', async (t) => {
+  const m = mergeTables(
+    { order: 2, n: 3, ids: Uint32Array.from([1, 2, 1, 5, 3, 0]), counts: Float64Array.from([4, 1, 2]) },
+    { order: 2, n: 4, ids: Uint32Array.from([1, 5, 2, 2, 3, 0, 7, 7]), counts: Float64Array.from([10, 1, 1, 6]) },
+  );
+  t.same(Array.from({ length: m.n }, (_, i) => `${m.ids[2 * i]} ${m.ids[2 * i + 1]}=${m.counts[i]}`), ['1 2=4', '1 5=11', '2 2=1', '3 0=3', '7 7=6']);
 });
 
 t.test('spilled tables merge to the in-memory count of every order (sentence and stream mode)', async (t) => {

@@ -1,32 +1,39 @@
 /**
- * `node dist/pipelines/bench/bench-ngram.js [--tokens N] [--shared DIR] [--jobs build3,build5,build5-mem,ppl]`
+ * `node dist/pipelines/bench/bench-ngram.js [--tokens N] [--shared DIR] [--jobs build3,build5,build5-mem,build5-2g,ppl] [--kenlm DIR]`
  *
- * Wall time and peak RSS of `lmstream ngram build` (3-gram and 5-gram ARPA;
- * `build5-mem`: the 5-gram counted with `--memory 1G`, spilled sorted runs)
- * on the synthetic benchmark corpus of ../shared/bench/make-synth-corpus.mjs
- * (seed 1, cached under the system temp directory), and of `lmstream ngram
- * ppl` over 1M tokens (seed 2) with the 3-gram model, beside KenLM's figures
- * from ../shared/reference/README.md. Each job runs in a child process under
- * /usr/bin/time (peak RSS = maximum resident set size).
+ * Wall time and peak RSS of `lmstream ngram build` on the synthetic benchmark
+ * corpus of ../shared/bench/make-synth-corpus.mjs (seed 1, cached under the
+ * system temp directory): `build3`, `build5` in memory; `build5-mem` the
+ * 5-gram with `--memory 500M`, `build5-2g` with `--memory 2G` (the bounded,
+ * streamed build); and `ngram ppl` over 1M tokens (seed 2) with the 3-gram
+ * model. When KenLM's lmplz is found (`--kenlm DIR` or $KENLM_BIN, default
+ * /tmp/kenlm/build/bin), each build job also runs `lmplz` on the same corpus in
+ * the same invocation (`-S 2G` for the in-memory jobs, `-S 500M` / `-S 2G`
+ * for the bounded ones) and the table gives both figures and the ratios.
+ * Each command runs in a child process under /usr/bin/time (peak RSS =
+ * maximum resident set size); the load average is printed beside the table.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, promises as fsp } from 'node:fs';
+import { createWriteStream, existsSync, promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { num, parseCommand, str } from '../../src/cli/common.js';
 
-const HELP = `usage: bench-ngram [--tokens N] [--shared DIR] [--jobs build3,build5,build5-mem,ppl] [--keep]
+const HELP = `usage: bench-ngram [--tokens N] [--shared DIR] [--jobs build3,build5,build5-mem,build5-2g,ppl] [--kenlm DIR] [--keep]
 
-Times lmstream's n-gram builder against KenLM's reference figures.`;
+Times lmstream's n-gram builder, and KenLM's lmplz in the same run when found
+(--kenlm DIR or $KENLM_BIN, default /tmp/kenlm/build/bin).`;
 
 const cli = fileURLToPath(new URL('../../src/cli/lmstream.js', import.meta.url));
 
-const KENLM: Record<string, { wall: string; rss: string; wallS?: number; rssMB?: number }> = {
-  build3: { wall: '16.8–21.0 s', rss: '687 MB', wallS: 18.9, rssMB: 687 },
-  build5: { wall: '52.5 s', rss: '1.25 GB', wallS: 52.5, rssMB: 1250 },
-  'build5-mem': { wall: '52.5 s', rss: '1.25 GB', wallS: 52.5, rssMB: 1250 },
-  ppl: { wall: 'n/a', rss: 'n/a' },
+/** per job: lmstream's arguments (ARPA path, corpus, temp dir) and lmplz's order and -S */
+const JOBS: Record<string, { order: number; memory?: string; kenlmS?: string }> = {
+  build3: { order: 3, kenlmS: '2G' },
+  build5: { order: 5, kenlmS: '2G' },
+  'build5-mem': { order: 5, memory: '500M', kenlmS: '500M' },
+  'build5-2g': { order: 5, memory: '2G', kenlmS: '2G' },
+  ppl: { order: 3 },
 };
 
 /** the synthetic corpus of make-synth-corpus.mjs (cached under the temp directory); `files`: the brown-sentences splits it is fitted on */
@@ -53,56 +60,79 @@ export async function ensureCorpus(shared: string, tokens: number, seed: number,
 
 interface Measured { wall: number; cpu: number; rssMB: number; code: number; stderr: string }
 
-function measure(args: string[]): Measured {
+function measure(cmd: string[]): Measured {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-f', 'MAXRSS %M CPU %U %S', process.execPath, cli, ...args], { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'ignore', 'pipe'] });
+  const r = spawnSync('/usr/bin/time', ['-f', 'MAXRSS %M CPU %U %S', ...cmd], { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'ignore', 'pipe'] });
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   const m = /MAXRSS (\d+) CPU ([\d.]+) ([\d.]+)/.exec(r.stderr ?? '');
   return { wall, cpu: m ? Number(m[2]) + Number(m[3]) : NaN, rssMB: m ? Number(m[1]) / 1024 : NaN, code: r.status ?? -1, stderr: r.stderr ?? '' };
 }
 
+/** lmplz reading the corpus on stdin (through sh, so the file is not read by Node) */
+function measureKenlm(lmplz: string, order: number, S: string, corpus: string, arpa: string, tmp: string): Measured {
+  const q = (x: string) => `'${x.replace(/'/g, `'\\''`)}'`;
+  return measure(['sh', '-c', `${q(lmplz)} -o ${order} -S ${S} -T ${q(tmp)} --arpa ${q(arpa)} < ${q(corpus)}`]);
+}
+
 export async function main(argv: string[]): Promise<number> {
-  const p = parseCommand(argv, { tokens: { type: 'string' }, shared: { type: 'string' }, jobs: { type: 'string' }, keep: { type: 'boolean' } }, HELP);
+  const p = parseCommand(argv, { tokens: { type: 'string' }, shared: { type: 'string' }, jobs: { type: 'string' }, kenlm: { type: 'string' }, keep: { type: 'boolean' } }, HELP);
   if (!p) return 0;
   const tokens = num(p, 'tokens', 25_000_000, { min: 1000, integer: true });
   const shared = str(p, 'shared', path.resolve(process.cwd(), '../shared'));
   const jobs = str(p, 'jobs', 'build3,build5,ppl').split(',');
+  for (const j of jobs) if (!JOBS[j]) throw new Error(`unknown job '${j}' (${Object.keys(JOBS).join(', ')})`);
+  const kenlmDir = str(p, 'kenlm', process.env.KENLM_BIN ?? '/tmp/kenlm/build/bin');
+  const lmplz = path.join(kenlmDir, 'lmplz');
+  const haveKenlm = existsSync(lmplz);
+  if (!haveKenlm) process.stderr.write(`no lmplz in ${kenlmDir}: lmstream figures only\n`);
   const corpus = await ensureCorpus(shared, tokens, 1);
   const test = await ensureCorpus(shared, 1_000_000, 2);
   const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'lmstream-bench-ngram-'));
   const rows: string[] = [];
   const arpa3 = path.join(dir, 'o3.arpa');
+  const node = (args: string[]) => measure([process.execPath, cli, ...args]);
+  const mb = (x: number) => `${x.toFixed(0)} MB`;
   try {
     for (const job of jobs) {
+      const spec = JOBS[job];
       let args: string[];
-      if (job === 'build3') args = ['ngram', 'build', '--order', '3', '--quiet', '--arpa', arpa3, corpus];
-      else if (job === 'build5') args = ['ngram', 'build', '--order', '5', '--quiet', '--arpa', path.join(dir, 'o5.arpa'), corpus];
-      else if (job === 'build5-mem') args = ['ngram', 'build', '--order', '5', '--quiet', '--memory', '1G', '--temp-dir', dir, '--arpa', path.join(dir, 'o5.arpa'), corpus];
-      else if (job === 'ppl') {
+      const arpa = job === 'build3' ? arpa3 : path.join(dir, `${job}.arpa`);
+      if (job === 'ppl') {
         try { await fsp.access(arpa3); } catch {
-          const b = measure(['ngram', 'build', '--order', '3', '--quiet', '--arpa', arpa3, corpus]);
+          const b = node(['ngram', 'build', '--order', '3', '--quiet', '--arpa', arpa3, corpus]);
           if (b.code !== 0) throw new Error(`build for ppl failed: ${b.stderr}`);
         }
         args = ['ngram', 'ppl', '--model', arpa3, test];
-      } else throw new Error(`unknown job '${job}'`);
-      process.stderr.write(`running ${job} …\n`);
-      const r = measure(args);
-      if (r.code !== 0) throw new Error(`${job} failed (exit ${r.code}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
-      if (job !== 'ppl') {
-        const st = await fsp.stat(job === 'build3' ? arpa3 : path.join(dir, 'o5.arpa'));
-        if (job !== 'build3' && !p.values.keep) await fsp.rm(path.join(dir, 'o5.arpa'), { force: true });
-        process.stderr.write(`  ARPA ${(st.size / 1e6).toFixed(0)} MB\n`);
+      } else {
+        args = ['ngram', 'build', '--order', String(spec.order), '--quiet', '--arpa', arpa, corpus];
+        if (spec.memory) args.push('--memory', spec.memory, '--temp-dir', dir);
       }
-      const k = KENLM[job];
-      const ratioW = k.wallS ? ` (${(r.wall / k.wallS).toFixed(2)}×)` : '';
-      const ratioM = k.rssMB ? ` (${(r.rssMB / k.rssMB).toFixed(2)}×)` : '';
-      rows.push(`| ${job.padEnd(10)} | ${r.wall.toFixed(1)} s${ratioW} | ${r.cpu.toFixed(1)} s | ${r.rssMB.toFixed(0)} MB${ratioM} | ${k.wall} | ${k.rss} |`);
+      process.stderr.write(`running ${job}: lmstream ${args.join(' ')}\n`);
+      const load = os.loadavg()[0];
+      const r = node(args);
+      if (r.code !== 0) throw new Error(`${job} failed (exit ${r.code}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+      let size = 0;
+      if (job !== 'ppl') {
+        size = (await fsp.stat(arpa)).size;
+        if (job !== 'build3' && !p.values.keep) await fsp.rm(arpa, { force: true });
+      }
+      let peer = '| | | | |';
+      if (haveKenlm && spec.kenlmS) {
+        const karpa = path.join(dir, `${job}.kenlm.arpa`);
+        process.stderr.write(`running ${job}: lmplz -o ${spec.order} -S ${spec.kenlmS}\n`);
+        const k = measureKenlm(lmplz, spec.order, spec.kenlmS, corpus, karpa, dir);
+        if (k.code !== 0) throw new Error(`lmplz failed (exit ${k.code}): ${k.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+        await fsp.rm(karpa, { force: true });
+        peer = `| ${k.wall.toFixed(1)} s | ${mb(k.rssMB)} | ${(r.wall / k.wall).toFixed(2)}× | ${(r.rssMB / k.rssMB).toFixed(2)}× |`;
+      }
+      const what = job === 'ppl' ? 'ppl 3-gram' : `${spec.order}-gram${spec.memory ? ` --memory ${spec.memory} / -S ${spec.kenlmS}` : ` in memory / -S ${spec.kenlmS}`}`;
+      rows.push(`| ${what} | ${r.wall.toFixed(1)} s | ${r.cpu.toFixed(1)} s | ${mb(r.rssMB)} ${peer} ${load.toFixed(1)} |${size ? ` ${(size / 1e6).toFixed(0)} MB` : ''}`);
     }
   } finally {
     if (!p.values.keep) await fsp.rm(dir, { recursive: true, force: true });
   }
-  process.stdout.write(`n-gram benchmark: ${tokens.toLocaleString('en')} tokens (make-synth-corpus seed 1), ppl over 1,000,000 tokens (seed 2); load ${os.loadavg()[0].toFixed(2)} on ${os.cpus().length} cores\n`);
-  process.stdout.write('| job        | lmstream wall (×KenLM) | lmstream CPU (user+sys) | lmstream peak RSS (×KenLM) | KenLM wall | KenLM peak RSS |\n|---|---|---|---|---|---|\n');
+  process.stdout.write(`n-gram benchmark: ${tokens.toLocaleString('en')} tokens (make-synth-corpus seed 1), ppl over 1,000,000 tokens (seed 2); ${os.cpus().length} cores; load = 1-min load average before the job\n`);
+  process.stdout.write('| job | lmstream wall | lmstream CPU | lmstream peak RSS | KenLM wall | KenLM peak RSS | wall ratio | RSS ratio | load | ARPA |\n|---|---|---|---|---|---|---|---|---|---|\n');
   process.stdout.write(rows.join('\n') + '\n');
   return 0;
 }

@@ -2,7 +2,7 @@
  * `lmstream ngram count`: n-gram counts of a corpus as "n-gram<TAB>count" lines on stdout.
  */
 import { UserError, inputBytes, log, parseCommand, str } from '../../src/cli/common.js';
-import { countCorpusToFile } from '../../src/ngram/count-spill.js';
+import { countCorpusToFile } from '../../src/ngram/table-runs.js';
 import { MAX_ORDER } from '../../src/ngram/build.js';
 import { CORPUS_OPTIONS, NGRAM_CORPUS_HELP, ngramCorpus, ORDER_OPTIONS, markerMode, memoryOption, ngramOrder } from './options.js';
 import { writeOut } from './output.js';

@@ -8,6 +8,7 @@
  */
 import type { LineOptions } from '../io/lines.js';
 import { open } from 'node:fs/promises';
+import os from 'node:os';
 import { atomicWrite } from '../util/atomic-write.js';
 import type { Writable } from 'node:stream';
 import type { NgramCounts, NgramModel, Smoothing } from './api.js';
@@ -18,7 +19,7 @@ import { estimateDiscounts, mknBlocks, orderSizes, type Discount } from './mkn.j
 import { countsFromAdjusted, paddedFromCounts } from './counts.js';
 import { readCorpus, type CorpusSource } from './read-corpus.js';
 import { countTableRuns } from './table-runs.js';
-import { streamKneserNey, type StreamKnResult } from './stream-kn.js';
+import { streamKneserNey } from './stream-kn.js';
 import { fileSink, streamSink, writeArpa, type ArpaBlock, type ByteSink } from './arpa-write.js';
 import { ArpaModel, type ArpaData } from './arpa-model.js';
 import { buildSmoothed, toBackoffEntries, type ClassicSmoothing } from './smoothing/index.js';
@@ -177,23 +178,53 @@ export function encodeCorpus(source: CorpusSource, o: Pick<NgramBuildOptions, 'o
  * Corpus → ARPA. `out` is a path (written atomically), a Writable or a ByteSink.
  * Example: `await buildArpaFromCorpus(fs.createReadStream('train.txt'), { order: 3, out: 'lm.arpa' })`.
  */
+/** the cap of a build without --memory: this fraction of the physical memory */
+export const DEFAULT_MEMORY_FRACTION = 0.5;
+
+export function defaultMemory(): number {
+  return Math.floor(os.totalmem() * DEFAULT_MEMORY_FRACTION);
+}
+
+/** peak bytes per corpus id of the in-memory Kneser-Ney build (measured ~15 at order 3, ~40 at order 5) */
+function inMemoryBytesPerId(order: number): number {
+  return 10 * order + 10;
+}
+
+/**
+ * Corpus → ARPA. `out` is a path (written atomically), a Writable or a ByteSink.
+ * A byte-stream corpus is built within `memory` (default: half the physical
+ * memory): in memory when it fits, else (kn, mkn) streamed through sorted
+ * runs on disk; the ARPA file is the same either way.
+ * Example: `await buildArpaFromCorpus(fs.createReadStream('train.txt'), { order: 3, out: 'lm.arpa' })`.
+ */
 export async function buildArpaFromCorpus(source: CorpusSource, o: NgramBuildOptions & { out: ArpaTarget }): Promise<BuildResult> {
   checkBuildOptions(o);
-  if (o.memory !== undefined) {
-    if (typeof (source as { pipe?: unknown }).pipe !== 'function') throw new Error('memory: give the corpus as a byte stream (a Readable) to count it in bounded memory');
-    const co = { order: o.order, mode: o.mode, memory: o.memory, tempDir: o.tempDir, unk: o.unk, warn: o.warn, lines: o.lines };
+  const isStream = typeof (source as { pipe?: unknown }).pipe === 'function';
+  if (o.memory !== undefined && !isStream) throw new Error('memory: give the corpus as a byte stream (a Readable) to count it in bounded memory');
+  if (isStream) {
+    const memory = o.memory ?? defaultMemory();
+    const co = { order: o.order, mode: o.mode, memory, tempDir: o.tempDir, unk: o.unk, warn: o.warn, lines: o.lines };
     const s = o.smoothing ?? 'mkn';
     if (s === 'mkn' || s === 'kn') {
-      // every pass bounded: sorted n-gram streams through disk (src/ngram/stream-kn.ts)
-      let r: StreamKnResult | undefined;
+      // in memory when the corpus fits the cap, else every pass bounded: sorted n-gram streams through disk (src/ngram/stream-kn.ts)
+      let r: BuildResult | undefined;
       await withSink(o.out, async (sink) => {
-        r = await streamKneserNey(source as AsyncIterable<Buffer | string>, { ...co, memory: o.memory!, smoothing: s, fallback: o.fallback, prune: o.prune, log: o.log }, sink);
+        const st = await streamKneserNey(source as AsyncIterable<Buffer | string>, {
+          ...co, smoothing: s, fallback: o.fallback, prune: o.prune, log: o.log,
+          partIds: Math.max(1024, Math.floor(memory / inMemoryBytesPerId(o.order))),
+          whole: async (part) => {
+            const b = build(part, o);
+            await writeArpa(sink, b.tokens, b.counts, b.blocks);
+            r = b.result;
+          },
+        }, sink);
+        if (st) r = { counts: st.counts, discounts: st.discounts, tokens: st.tokens, sentences: st.sentences };
       });
-      return { counts: r!.counts, discounts: r!.discounts, tokens: r!.tokens, sentences: r!.sentences };
+      return r!;
     }
     // the other smoothings: every order's table counted in spilled runs, then estimated in memory
     const { counts, runs } = await countTableRuns(source as AsyncIterable<Buffer | string>, co);
-    o.log?.(`counted in ${runs} sorted run${runs === 1 ? '' : 's'} (memory cap ${(o.memory / 2 ** 20).toFixed(0)} MiB)`);
+    if (runs > 1) o.log?.(`counted in ${runs} sorted runs (memory cap ${(memory / 2 ** 20).toFixed(0)} MiB)`);
     const b = build(counts, o);
     await writeTo(o.out, b);
     return b.result;

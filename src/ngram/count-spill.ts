@@ -1,25 +1,14 @@
 /**
- * Counting with bounded memory: the corpus is encoded and counted in parts
- * that fit the memory cap; each part's counts are written as a sorted run
- * (count-file lines, LC_ALL=C order) to a temporary directory, and the runs
- * are merged (src/ngram/merge.ts), as KenLM spills sorted blocks.
- *
- * Input: corpus bytes. Output: count-file text, handed to `write` in chunks
- * (one part: ordered by order then ids; several parts: LC_ALL=C order),
- * with the corpus vocabulary in order of first appearance (the ids an
- * in-memory count would give): `lmstream ngram count --memory`. (`build
- * --memory` streams binary records instead: stream-kn.ts, table-runs.ts.)
+ * A corpus read in parts of bounded size (what every bounded count starts
+ * from): lines are encoded into one `CorpusEncoder` (ids stay global, in
+ * order of first appearance) and each part that reaches the size is handed
+ * over (sentence mode: at a line boundary; stream mode: with the last N-1 ids
+ * carried as context). Users: table-runs.ts (`ngram count`, `build` for the
+ * smoothings other than Kneser-Ney) and stream-kn.ts (Kneser-Ney).
  */
-import { createReadStream, promises as fsp } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { MarkerMode } from '../types.js';
 import { CorpusEncoder, type PaddedCorpus } from './corpus.js';
-import { countsFromAdjusted, countLines } from './counts.js';
-import { adjustCounts } from './adjust.js';
-import { lineBatches, lines, type LineOptions } from '../io/lines.js';
-import { mergeSortedCounts } from './merge.js';
-import { compareCodePoints } from '../text/code-point-order.js';
+import { lineBatches, type LineOptions } from '../io/lines.js';
 
 /** how a corpus is counted in parts */
 export interface SpillOptions {
@@ -34,25 +23,11 @@ export interface SpillOptions {
   lines?: LineOptions;
 }
 
-export interface CountToFileOptions extends SpillOptions {
-  /** receives the count text; `tokens`: the vocabulary in order of first appearance (`<unk>`, `<s>`, `</s>` first) */
-  write: (chunks: AsyncIterable<string> | Iterable<string>, tokens: readonly string[]) => Promise<void>;
-}
-
-/**
- * bytes per id of a part while it is counted: ids and sort scratch (12), per
- * order a table entry (20) and its line of text while the run is sorted (~100)
- */
-export function bytesPerToken(order: number): number {
-  return 12 + 120 * order;
-}
-
-/** the encoder that cuts a corpus into parts, and the part size (ids) the memory cap allows */
-export function partEncoder(o: SpillOptions): { enc: CorpusEncoder; maxIds: number } {
+/** the encoder that cuts a corpus into parts */
+export function partEncoder(o: SpillOptions): { enc: CorpusEncoder } {
   const enc = new CorpusEncoder(o.order, o.mode ?? 'sentence', 1 << 16, o.warn);
   enc.unkAsWord = (o.unk ?? 'word') === 'word';
-  const maxIds = o.memory ? Math.max(1024, Math.floor(o.memory / bytesPerToken(o.order))) : Infinity;
-  return { enc, maxIds };
+  return { enc };
 }
 
 /**
@@ -78,41 +53,3 @@ export async function readParts(
   return any ? enc.finish() : undefined;
 }
 
-export async function countCorpusToFile(src: AsyncIterable<Buffer | string>, o: CountToFileOptions): Promise<{ empty: boolean; runs: number }> {
-  const { enc, maxIds } = partEncoder(o);
-  let dir: string | undefined;
-  const runs: string[] = [];
-  const spill = async (part: PaddedCorpus): Promise<void> => {
-    const c = countsFromAdjusted(adjustCounts(part, part.tokens.length, { raw: true }), part.tokens, part.mode);
-    const all: string[] = [];
-    for (const chunk of countLines(c)) {
-      const ls = chunk.split('\n');
-      ls.pop();
-      for (const l of ls) all.push(l);
-    }
-    all.sort(compareCodePoints); // LC_ALL=C order (UTF-8 bytes), as merge expects
-    dir ??= await fsp.mkdtemp(path.join(o.tempDir ?? os.tmpdir(), 'lmstream-count-'));
-    const file = path.join(dir, `run-${runs.length}.txt`);
-    const fh = await fsp.open(file, 'w');
-    try {
-      for (let i = 0; i < all.length; i += 65536) await fh.write(all.slice(i, i + 65536).join('\n') + '\n');
-    } finally {
-      await fh.close();
-    }
-    runs.push(file);
-  };
-  try {
-    const last = await readParts(src, enc, maxIds, spill, o.lines);
-    if (!last) return { empty: true, runs: 0 };
-    if (runs.length === 0) {
-      const c = countsFromAdjusted(adjustCounts(last, last.tokens.length, { raw: true }), last.tokens, last.mode);
-      await o.write(countLines(c), last.tokens);
-      return { empty: false, runs: 1 };
-    }
-    await spill(last);
-    await o.write(mergeSortedCounts(runs.map((f) => ({ name: f, lines: lines(createReadStream(f)) }))), last.tokens);
-    return { empty: false, runs: runs.length };
-  } finally {
-    if (dir) await fsp.rm(dir, { recursive: true, force: true });
-  }
-}

@@ -51,6 +51,10 @@ export interface StreamKnOptions {
   tempDir?: string;
   warn?: (msg: string) => void;
   log?: (msg: string) => void;
+  /** corpus ids per counted part (default: what the cap allows) */
+  partIds?: number;
+  /** when the whole corpus fits one part: build from it in memory instead (nothing is spilled) */
+  whole?: (part: PaddedCorpus) => Promise<void>;
 }
 
 export interface StreamKnResult {
@@ -113,16 +117,17 @@ class Passes {
   }
 }
 
+interface Counted { sorter: ExternalSorter; tokens: string[]; sentences: number; tokenCount: number; parts: number }
+
 /**
  * Pass 1: the corpus counted in parts, each part's padded N-grams written as a
  * sorted run of `[w_N … w_1, count]` into the sorter (which merges them).
  */
-async function countPass(src: AsyncIterable<Buffer | string>, o: StreamKnOptions, dir: string): Promise<{ sorter: ExternalSorter; tokens: string[]; sentences: number; tokenCount: number; parts: number }> {
+async function countPass(src: AsyncIterable<Buffer | string>, o: StreamKnOptions, spillDir: () => Promise<string>): Promise<Counted | { whole: PaddedCorpus }> {
   const N = o.order;
   const { enc } = partEncoder({ order: N, mode: o.mode, unk: o.unk, warn: o.warn });
-  const maxIds = Math.max(1024, Math.floor(o.memory / BYTES_PER_ID));
-  // the vocabulary grows while counting: the merge compares ids, no buckets needed
-  const sorter = new ExternalSorter({ width: N + 1, order: Array.from({ length: N }, (_, j) => j), vocab: 1, combine: N }, o.memory / 2, dir, 'count');
+  const maxIds = o.partIds ?? Math.max(1024, Math.floor(o.memory / BYTES_PER_ID));
+  let sorter: ExternalSorter | undefined;
   let sentences = 0;
   let tokenCount = 0;
   let parts = 0;
@@ -140,6 +145,8 @@ async function countPass(src: AsyncIterable<Buffer | string>, o: StreamKnOptions
       for (let i = 2; i < words.length; i++) if (words[i] !== BOS_ID) pos[n++] = i;
     }
     const sorted = suffixSort(words, pos, N, part.tokens.length);
+    // the vocabulary grows while counting: the merge compares ids, no buckets needed
+    sorter ??= new ExternalSorter({ width: N + 1, order: Array.from({ length: N }, (_, j) => j), vocab: 1, combine: N }, o.memory / 2, await spillDir(), 'count');
     const w = await sorter.sortedRun();
     try {
       const L = sorted.length;
@@ -162,8 +169,9 @@ async function countPass(src: AsyncIterable<Buffer | string>, o: StreamKnOptions
   };
   const last = await readParts(src, enc, maxIds, spill);
   if (!last) throw new Error('empty corpus: there is nothing to count');
+  if (parts === 0 && o.whole) return { whole: last };
   await spill(last);
-  return { sorter, tokens: enc.tokens, sentences, tokenCount, parts };
+  return { sorter: sorter!, tokens: enc.tokens, sentences, tokenCount, parts };
 }
 
 interface Adjusted {
@@ -392,13 +400,20 @@ class Joiner {
  * Count, adjust, estimate and write the ARPA file of a Kneser-Ney model
  * (mkn or kn) with every pass bounded by `o.memory`.
  */
-export async function streamKneserNey(src: AsyncIterable<Buffer | string>, o: StreamKnOptions, sink: ByteSink): Promise<StreamKnResult> {
+export async function streamKneserNey(src: AsyncIterable<Buffer | string>, o: StreamKnOptions, sink: ByteSink): Promise<StreamKnResult | null> {
   const N = o.order;
   const mem = o.memory;
   const passes = new Passes(o.log);
-  const dir = await fsp.mkdtemp(path.join(o.tempDir ?? os.tmpdir(), 'lmstream-build-'));
+  let made: string | undefined;
+  const spillDir = async (): Promise<string> => (made ??= await fsp.mkdtemp(path.join(o.tempDir ?? os.tmpdir(), 'lmstream-build-')));
   try {
-    const counted = await countPass(src, o, dir);
+    const c = await countPass(src, o, spillDir);
+    if ('whole' in c) {
+      await o.whole!(c.whole);
+      return null;
+    }
+    const counted = c;
+    const dir = await spillDir();
     const V = counted.tokens.length;
     const runs = counted.sorter.runs.length;
     passes.done('count', `${counted.tokenCount} tokens, ${runs} sorted run${runs === 1 ? '' : 's'}`);
@@ -518,6 +533,6 @@ export async function streamKneserNey(src: AsyncIterable<Buffer | string>, o: St
     passes.summary();
     return { counts, discounts, tokens: counted.tokenCount, sentences: counted.sentences, runs };
   } finally {
-    await fsp.rm(dir, { recursive: true, force: true });
+    if (made) await fsp.rm(made, { recursive: true, force: true });
   }
 }
