@@ -1,9 +1,9 @@
 import t from 'tap';
 import { promises as fsp, readFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
-import { lmstream, root } from './helpers/cli.js';
+import { cliPath, lmstream, root } from './helpers/cli.js';
 
 const tiny = path.join(root, 'fixtures/ngram/tiny.txt');
 
@@ -193,4 +193,32 @@ t.test('build --memory: counted in spilled sorted runs, the same ARPA file byte 
     t.ok(a.stdout === b.stdout, `${extra.join(' ') || 'mkn'}: same bytes`);
   }
   t.same((await fsp.readdir(dir)).sort(), ['c.txt'], 'runs removed');
+});
+
+t.test('build --memory: SIGTERM or SIGINT while runs are spilled leaves no temp files and no output', async (t) => {
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'lmstream-ngram-sig-'));
+  t.teardown(() => fsp.rm(dir, { recursive: true, force: true }));
+  const tmp = path.join(dir, 'tmp');
+  await fsp.mkdir(tmp);
+  const corpus = path.join(dir, 'c.txt');
+  await fsp.writeFile(corpus, synth(60000, 5));
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+    const arpa = path.join(dir, `lm-${sig}.arpa`);
+    const child = spawn(process.execPath, [cliPath, 'ngram', 'build', '--order', '5', '--memory', '1M', '--temp-dir', tmp, '--arpa', arpa, corpus], { stdio: 'ignore' });
+    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    // wait until the spill directory holds runs
+    let seen = false;
+    for (let i = 0; i < 600 && !seen; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      for (const d of await fsp.readdir(tmp)) {
+        if ((await fsp.readdir(path.join(tmp, d)).catch(() => [])).length > 0) seen = true;
+      }
+    }
+    t.ok(seen, `${sig}: runs were spilled before the signal`);
+    child.kill(sig);
+    const r = await exited;
+    t.ok(r.signal === sig || r.code === (sig === 'SIGTERM' ? 143 : 130), `${sig}: ended by the signal (${r.signal ?? r.code})`);
+    t.same(await fsp.readdir(tmp), [], `${sig}: the spill directory is removed`);
+    t.same((await fsp.readdir(dir)).sort(), ['c.txt', 'tmp'], `${sig}: no ARPA file or temp file beside it`);
+  }
 });

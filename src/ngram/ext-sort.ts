@@ -31,6 +31,11 @@ export interface SortSpec {
   vocab: number;
   /** sum word `combine` of records with equal keys */
   combine?: number;
+  /**
+   * the records arrive already ordered by the last `presorted` key words
+   * (each chunk, stably): the counting sort skips their passes
+   */
+  presorted?: number;
 }
 
 /** a batch of sorted records: `n` records of `width` words in `buf` */
@@ -61,7 +66,7 @@ export function sortPermutation(buf: Uint32Array, n: number, s: SortSpec, scratc
   const key = scratch ? scratch.key : new Uint32Array(n);
   for (let i = 0; i < n; i++) a[i] = i;
   const hist = new Uint32Array(s.vocab + 1);
-  for (let j = s.order.length - 1; j >= 0; j--) {
+  for (let j = s.order.length - 1 - (s.presorted ?? 0); j >= 0; j--) {
     const w = s.order[j];
     hist.fill(0);
     for (let i = 0; i < n; i++) {
@@ -235,19 +240,27 @@ export class ExternalSorter {
     try {
       const c = this.spec.combine;
       const order = this.spec.order;
+      const src = this.buf;
       let last = -1;
-      for (let i = 0; i < this.n; i++) {
-        const at = perm[i] * W;
-        if (c !== undefined && last >= 0 && compare(w.buf, last, this.buf, at, order) === 0) {
-          const s = w.buf[last + c] + this.buf[at + c];
-          if (s > 0xffffffff) throw new Error('an n-gram is counted more than 2^32 - 1 times');
-          w.buf[last + c] = s;
-          continue;
-        }
+      let i = 0;
+      while (i < this.n) {
         if (w.full) await w.flush();
-        const o = w.take();
-        for (let j = 0; j < W; j++) w.buf[o + j] = this.buf[at + j];
-        last = o;
+        const out = w.buf;
+        // copy records until the writer's buffer is full
+        while (i < this.n && !w.full) {
+          const at = perm[i++] * W;
+          if (c !== undefined && last >= 0 && compare(out, last, src, at, order) === 0) {
+            const sum = out[last + c] + src[at + c];
+            if (sum > 0xffffffff) throw new Error('an n-gram is counted more than 2^32 - 1 times');
+            out[last + c] = sum;
+            continue;
+          }
+          const o = w.take();
+          for (let j = 0; j < W; j++) out[o + j] = src[at + j];
+          last = o;
+        }
+        // the buffer is flushed next: an equal record after it stays separate in the run (the merge combines it)
+        last = -1;
       }
       await w.close();
     } catch (e) {

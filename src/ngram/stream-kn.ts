@@ -291,7 +291,8 @@ interface ContextOut {
 async function contextPass(k: number, N: number, V: number, d: Discount, prune: boolean, adjFile: string, mem: number, dir: string): Promise<ContextOut> {
   const W = k + 1;
   const ctxOrder = [...Array.from({ length: k - 1 }, (_, j) => j + 1), 0];
-  const ctx = new ExternalSorter({ width: W, order: ctxOrder, vocab: V }, mem / 2, dir, `context-${k}`);
+  // the order's file is in suffix order: ties of the context come ordered by word 0 already
+  const ctx = new ExternalSorter({ width: W, order: ctxOrder, vocab: V, presorted: 1 }, mem / 2, dir, `context-${k}`);
   for await (const ch of readRecords(adjFile, W, recordsPerBuffer(Math.min(1 << 20, mem / 16), W))) {
     for (let r = 0; r < ch.n; r++) {
       if (ctx.full) await ctx.spill();
@@ -302,7 +303,8 @@ async function contextPass(k: number, N: number, V: number, d: Discount, prune: 
   }
   await fsp.rm(adjFile, { force: true });
   const UW = k + 4;
-  const uq = new ExternalSorter({ width: UW, order: Array.from({ length: k }, (_, j) => j), vocab: V }, mem / 2, dir, `interp-${k}`);
+  // fed in context order (words 1 … k-1 sorted): one counting pass on word 0 sorts each chunk
+  const uq = new ExternalSorter({ width: UW, order: Array.from({ length: k }, (_, j) => j), vocab: V, presorted: k - 1 }, mem / 2, dir, `interp-${k}`);
   const gammaFile = path.join(dir, `gamma-${k - 1}.rec`);
   const gw = await RecordWriter.create(gammaFile, k + 1, recordsPerBuffer(Math.min(1 << 20, mem / 16), k + 1));
   // the current group (one context), copied out of the chunk
