@@ -21,6 +21,7 @@
 import { promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
+import { fsError } from '../util/errors.js';
 
 export interface SortSpec {
   /** uint32 words per record */
@@ -402,4 +403,11 @@ async function* mergeFiles(files: string[], s: SortSpec, perRun: number, chunkRe
     for (const r of readers) await r.close().catch(() => {});
     for (const f of files) await fsp.rm(f, { force: true });
   }
+}
+
+/** a full or failing temp disk: one line naming the directory (the runs need room there) */
+export function spillError(e: unknown, dir: string | undefined): unknown {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (!dir || !code || !['ENOSPC', 'EDQUOT', 'EIO', 'EFBIG', 'EROFS', 'EACCES'].includes(code)) return e;
+  return fsError('cannot write sorted runs in the temporary directory', `${path.dirname(dir)} (--temp-dir)`, e);
 }

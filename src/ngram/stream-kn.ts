@@ -36,8 +36,9 @@ import { BOS_ID, EOS_ID, UNK_ID, type PaddedCorpus } from './corpus.js';
 import { partEncoder, readParts } from './count-spill.js';
 import { equalRunEnd, suffixSort } from './radix.js';
 import { estimateDiscounts, type Discount } from './mkn.js';
-import { ExternalSorter, RecordReader, RecordWriter, readRecords, recordsPerBuffer, type SortSpec } from './ext-sort.js';
+import { ExternalSorter, RecordReader, RecordWriter, readRecords, recordsPerBuffer, spillError } from './ext-sort.js';
 import { ArpaWriter, type ByteSink } from './arpa-write.js';
+import { makeTempDir, type TempHandle } from '../util/temp.js';
 
 export interface StreamKnOptions {
   order: number;
@@ -406,8 +407,9 @@ export async function streamKneserNey(src: AsyncIterable<Buffer | string>, o: St
   const N = o.order;
   const mem = o.memory;
   const passes = new Passes(o.log);
-  let made: string | undefined;
-  const spillDir = async (): Promise<string> => (made ??= await fsp.mkdtemp(path.join(o.tempDir ?? os.tmpdir(), 'lmstream-build-')));
+  // the spill directory: registered, so that an error, exit or signal removes it
+  let made: TempHandle | undefined;
+  const spillDir = async (): Promise<string> => (made ??= await makeTempDir('lmstream-build', o.tempDir ?? os.tmpdir())).path;
   try {
     const c = await countPass(src, o, spillDir);
     if ('whole' in c) {
@@ -534,7 +536,9 @@ export async function streamKneserNey(src: AsyncIterable<Buffer | string>, o: St
     await out.end();
     passes.summary();
     return { counts, discounts, tokens: counted.tokenCount, sentences: counted.sentences, runs };
+  } catch (e) {
+    throw spillError(e, made?.path);
   } finally {
-    if (made) await fsp.rm(made, { recursive: true, force: true });
+    await made?.remove();
   }
 }

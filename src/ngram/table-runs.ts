@@ -16,18 +16,15 @@
  * the running tables (4k + 8 bytes per k-gram, at most half the cap) and,
  * while merging, the run buffers.
  */
-import { promises as fsp } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import type { CountTable, NgramCounts } from './api.js';
 import { adjustCounts } from './adjust.js';
-import type { PaddedCorpus } from './corpus.js';
-import { countsFromAdjusted } from './counts.js';
+import { UNK_WORD, type PaddedCorpus } from './corpus.js';
+import { countLines, countsFromAdjusted } from './counts.js';
 import { partEncoder, readParts, type SpillOptions } from './count-spill.js';
-import { countLines } from './counts.js';
-import { UNK_WORD } from './corpus.js';
-import { ExternalSorter, type RecordChunk } from './ext-sort.js';
+import { ExternalSorter, spillError, type RecordChunk } from './ext-sort.js';
 import { Vocabulary } from '../vocab/vocabulary.js';
+import { makeTempDir, type TempHandle } from '../util/temp.js';
 
 /** bytes per corpus id while a part is counted */
 export function partBytesPerId(order: number): number {
@@ -94,18 +91,20 @@ export async function countTables(src: AsyncIterable<Buffer | string>, o: SpillO
   const { enc } = partEncoder(o);
   const maxIds = o.memory ? Math.max(1024, Math.floor(o.memory / 2 / partBytesPerId(N))) : DEFAULT_PART_IDS;
   const mem = o.memory ?? Infinity;
-  let dir: string | undefined;
+  let tmp: TempHandle | undefined;
   let acc: CountTable[] = Array.from({ length: N }, (_, i) => ({ order: i + 1, n: 0, ids: new Uint32Array(0), counts: new Float64Array(0) }));
   let accBytes = 0;
   let sorters: ExternalSorter[] | null = null;
   let parts = 0;
   let spills = 0;
   const cleanup = async (): Promise<void> => {
-    if (dir) await fsp.rm(dir, { recursive: true, force: true });
+    await tmp?.remove();
   };
   const spillAcc = async (): Promise<void> => {
-    dir ??= await fsp.mkdtemp(path.join(o.tempDir ?? os.tmpdir(), 'lmstream-count-'));
-    sorters ??= acc.map((t) => new ExternalSorter({ width: t.order + 1, order: Array.from({ length: t.order }, (_, j) => j), vocab: 1, combine: t.order }, Math.min(mem, 1 << 28) / 2, dir!, `count-${t.order}`));
+    // registered: an error, exit or signal removes it
+    tmp ??= await makeTempDir('lmstream-count', o.tempDir ?? os.tmpdir());
+    const dir = tmp.path;
+    sorters ??= acc.map((t) => new ExternalSorter({ width: t.order + 1, order: Array.from({ length: t.order }, (_, j) => j), vocab: 1, combine: t.order }, Math.min(mem, 1 << 28) / 2, dir, `count-${t.order}`));
     for (const t of acc) {
       const k = t.order;
       const w = await sorters[k - 1].sortedRun();
@@ -146,8 +145,9 @@ export async function countTables(src: AsyncIterable<Buffer | string>, o: SpillO
     const tables = sorters ? null : acc.map((t) => (t.ids.length === t.n * t.order ? t : { ...t, ids: t.ids.slice(0, t.n * t.order), counts: t.counts.slice(0, t.n) }));
     return { order: N, mode: o.mode ?? 'sentence', tokens: enc.tokens, parts, spills, tables, sorters, cleanup };
   } catch (e) {
+    const dir = tmp?.path;
     await cleanup();
-    throw e;
+    throw spillError(e, dir);
   }
 }
 
