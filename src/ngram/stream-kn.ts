@@ -32,6 +32,7 @@ import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { MarkerMode } from '../types.js';
+import type { LineOptions } from '../io/lines.js';
 import { BOS_ID, EOS_ID, UNK_ID, type PaddedCorpus } from './corpus.js';
 import { partEncoder, readParts } from './count-spill.js';
 import { equalRunEnd, suffixSort } from './radix.js';
@@ -52,6 +53,8 @@ export interface StreamKnOptions {
   tempDir?: string;
   warn?: (msg: string) => void;
   log?: (msg: string) => void;
+  /** how the text is cut into lines (the long-line guard) */
+  lines?: LineOptions;
   /** corpus ids per counted part (default: what the cap allows) */
   partIds?: number;
   /** when the whole corpus fits one part: build from it in memory instead (nothing is spilled) */
@@ -168,7 +171,7 @@ async function countPass(src: AsyncIterable<Buffer | string>, o: StreamKnOptions
       throw e;
     }
   };
-  const last = await readParts(src, enc, maxIds, spill);
+  const last = await readParts(src, enc, maxIds, spill, o.lines);
   if (!last) throw new Error('empty corpus: there is nothing to count');
   if (parts === 0 && o.whole) return { whole: last };
   await spill(last);
