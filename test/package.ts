@@ -25,8 +25,10 @@ function tsFiles(dir: string): string[] {
 /** package names imported (static, dynamic, require.resolve) by a file */
 function importedPackages(src: string): string[] {
   const names = new Set<string>();
+  // comments name packages in prose (`import 'lmstream'` in a doc comment): not imports
+  const code = src.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
   const re = /(?:\bfrom\s+|\bimport\s*\(\s*|\bimport\s+|require(?:\.resolve)?\s*\(\s*)['"]([^'"]+)['"]/g;
-  for (const m of src.matchAll(re)) {
+  for (const m of code.matchAll(re)) {
     const spec = m[1];
     if (spec.startsWith('.') || spec.startsWith('/') || spec.startsWith('node:')) continue;
     const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0];
@@ -37,7 +39,7 @@ function importedPackages(src: string): string[] {
 }
 
 t.test('the import scanner sees static, dynamic and require imports', async (t) => {
-  t.same(importedPackages(`import a from 'x/y.js';\nimport '@s/p/q';\nawait import('z');\nrequire.resolve('w/package.json');\nimport fs from 'node:fs';\nimport p from 'path';\nimport r from './r.js';`).sort(),
+  t.same(importedPackages(`import a from 'x/y.js';\nimport '@s/p/q';\nawait import('z');\nrequire.resolve('w/package.json');\nimport fs from 'node:fs';\nimport p from 'path';\nimport r from './r.js';\n/** import 'doc' */\n// import 'line'`).sort(),
     ['@s/p', 'w', 'x', 'z']);
 });
 
