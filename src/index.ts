@@ -97,7 +97,7 @@ export { loadForGeneration } from './generate/load-model.js';
 // one API for every model: load(path) → score, logprobs, next, generate (tfjs only for a checkpoint)
 export {
   load, type LanguageModel, type LoadModelOptions, type TokenLogprob, type ScoreResult, type NextToken,
-  type ModelGenerateOptions, type GenerationToken, type GenerationStream,
+  type ModelGenerateOptions, type GenerationToken, type GenerationStream, type TokenScorer,
 } from './api/load.js';
 
 // corpora

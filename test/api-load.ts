@@ -143,3 +143,34 @@ m.dispose();
 t.test('errors name the path', async (t) => {
   await t.rejects(load(path.join(root, 'nope.arpa')), /nope\.arpa: no such file or directory/);
 });
+
+t.test('lmstream eval --json and --per-token: the same record shapes for both kinds of model', async (t) => {
+  const file = arpa(t.testdir({}));
+  for (const model of [file, mlp]) {
+    const name = path.basename(model);
+    const sum = lmstream(['eval', '--model', model, '--json', validFile]);
+    t.equal(sum.code, 0, sum.stderr);
+    const s = JSON.parse(sum.stdout);
+    t.same(Object.keys(s), ['perplexity', 'tokens', 'oov', 'nats'], `${name}: summary keys`);
+    t.equal(s.tokens, 16);
+    t.equal(s.oov, 1);
+    const per = lmstream(['eval', '--model', model, '--per-token', '--json', validFile]);
+    t.equal(per.code, 0, per.stderr);
+    const recs = per.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    t.equal(recs.length, s.tokens, `${name}: one record per scored token`);
+    for (const r of recs) t.same(Object.keys(r), ['token', 'logprob', 'log10', 'oov']);
+    t.same(recs.filter((r) => r.oov).map((r) => r.token), ['fast']);
+    t.ok(Math.abs(-recs.reduce((a, r) => a + r.logprob, 0) - s.nats) < 1e-4, `${name}: the records sum to the summary's nats`);
+    t.match(per.stderr, new RegExp(`eval: done, 16 tokens in \\d+s, perplexity ${s.perplexity.toFixed(4)}\\n$`), 'the summary on stderr');
+    const text = lmstream(['eval', '--model', model, '--per-token', validFile]);
+    t.equal(text.code, 0);
+    const first = text.stdout.split('\n')[0].split('\t');
+    t.same(first.map((x, i) => (i === 0 || i === 3 ? x : Number(x).toFixed(4))), [recs[0].token, recs[0].logprob.toFixed(4), recs[0].log10.toFixed(4), '0']);
+  }
+  // the n-gram summary is ngram ppl's (perplexity including OOVs)
+  const ppl = lmstream(['ngram', 'ppl', '--model', file, validFile]);
+  t.equal(JSON.parse(lmstream(['eval', '--model', file, '--json', validFile]).stdout).perplexity.toFixed(4), /Perplexity including OOVs:\t([\d.]+)/.exec(ppl.stdout)?.[1]);
+  const bad = lmstream(['eval', '--model', mlp, '--per-token', '--batch', '4', validFile]);
+  t.equal(bad.code, 2);
+  t.match(bad.stderr, /--batch does not apply to --per-token/);
+});

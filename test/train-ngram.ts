@@ -62,7 +62,11 @@ t.test('lmstream eval --model FILE.arpa is lmstream ngram ppl', async (t) => {
     t.match(ev.stdout, /Perplexity including OOVs:\t[0-9.]+\n/);
     t.equal(ev.stdout, ppl.stdout, mode);
   }
-  const bad = spawnSync(process.execPath, [cli, 'eval', '--model', arpa, '--json', valid], { encoding: 'utf8' });
+  const bad = spawnSync(process.execPath, [cli, 'eval', '--model', arpa, '--batch', '4', valid], { encoding: 'utf8' });
   t.equal(bad.status, 2);
-  t.match(bad.stderr, /--json applies to checkpoint directories, not to ARPA files/);
+  t.match(bad.stderr, /--batch applies to checkpoint directories, not to ARPA files/);
+  // --json: the summary of a checkpoint's eval, for an n-gram model too (test/api-load.ts)
+  const js = spawnSync(process.execPath, [cli, 'eval', '--model', arpa, '--json', valid], { encoding: 'utf8' });
+  t.equal(js.status, 0, js.stderr);
+  t.same(Object.keys(JSON.parse(js.stdout)), ['perplexity', 'tokens', 'oov', 'nats']);
 });

@@ -4,6 +4,7 @@
  * gives the same methods for both:
  *
  *   m.logprobs(text)   per token: { token, logprob (ln), log10, oov }
+ *   m.scorer()         the same, line by line (push(line), end()), for long inputs
  *   m.score(text)      totals: { logprob, log10, tokens, oovs, perplexity }
  *   m.next(context, k) the k most probable next tokens { token, prob, logprob }
  *   m.generate(opts)   a Readable (and async iterable) of { token, id, text }
@@ -25,12 +26,12 @@
 import { Readable } from 'node:stream';
 import { loadForGeneration, type LoadedModel } from '../generate/load-model.js';
 import { generateStream, type StopReason } from '../generate/generate.js';
-import { IncrementalDetokenizer } from '../generate/detokenize-stage.js';
+import { IncrementalDetokenizer, type DetokenizeLevel } from '../generate/detokenize-stage.js';
 import type { NgramSource } from '../generate/ngram-source.js';
 import type { NeuralSource } from '../generate/neural-source.js';
 import { PplScorer } from '../ngram/ppl.js';
 import { addMarkers } from '../text/markers.js';
-import { BOS, EOS, type MarkerMode } from '../types.js';
+import { EOS, type MarkerMode } from '../types.js';
 
 export interface TokenLogprob {
   /** the token as the text has it (an OOV keeps its spelling) */
@@ -96,9 +97,13 @@ export interface LanguageModel {
   readonly kind: 'ngram' | 'neural';
   readonly path: string;
   readonly mode: MarkerMode;
+  /** how tokens join into text: char or word (n-gram models: word) */
+  readonly level: DetokenizeLevel;
   /** id → token */
   readonly vocabulary: readonly string[];
   logprobs(text: string): TokenLogprob[];
+  /** the same records, line by line (for long texts: see TokenScorer) */
+  scorer(): TokenScorer;
   score(text: string): ScoreResult;
   next(context: string, k?: number): NextToken[];
   generate(opts?: ModelGenerateOptions): GenerationStream;
@@ -116,45 +121,66 @@ function record(token: string, lnP: number, oov: boolean): TokenLogprob {
   return { token, logprob: lnP, log10: lnP / Math.LN10, oov };
 }
 
-/** n-gram: `lmstream ngram ppl`'s scorer, per line. */
-function ngramLogprobs(lm: LoadedModel, text: string): TokenLogprob[] {
-  const scorer = new PplScorer((lm.source as NgramSource).model, lm.mode);
-  const out: TokenLogprob[] = [];
-  const push = (s: { token: string; log10: number; oov: boolean }) => out.push({ token: s.token, logprob: s.log10 * Math.LN10, log10: s.log10, oov: s.oov });
-  for (const line of linesOf(text)) for (const s of scorer.document(lm.corpusTokenize(line))) push(s);
-  for (const s of scorer.finish()) push(s);
-  return out;
+/**
+ * Scores a text line by line (each line a document), keeping the context
+ * across lines in stream mode: `push(line)` gives the records of that line,
+ * `end()` those of the end of the text (an n-gram stream's `</s>`). Holds the
+ * model's state, nothing of the lines already scored.
+ */
+export interface TokenScorer {
+  push(line: string): TokenLogprob[];
+  end(): TokenLogprob[];
 }
 
-/** neural: the model's own step, from a fresh state per document (sentence) or once (stream), after `<s>`. */
-function neuralLogprobs(lm: LoadedModel, text: string): TokenLogprob[] {
+/** n-gram: `lmstream ngram ppl`'s scorer. */
+function ngramScorer(lm: LoadedModel): TokenScorer {
+  const scorer = new PplScorer((lm.source as NgramSource).model, lm.mode);
+  const map = (s: { token: string; log10: number; oov: boolean }): TokenLogprob => ({ token: s.token, logprob: s.log10 * Math.LN10, log10: s.log10, oov: s.oov });
+  return {
+    push: (line) => scorer.document(lm.corpusTokenize(line)).map(map),
+    end: () => scorer.finish().map(map),
+  };
+}
+
+/** neural: the model's own step, after `<s>` from a fresh state per document (sentence) or once (stream). */
+function neuralScorer(lm: LoadedModel): TokenScorer {
   const src = lm.source as NeuralSource;
   const model = src.model;
   const has = new Set(src.tokens);
-  const out: TokenLogprob[] = [];
-  const docs = linesOf(text).map((l) => addMarkers(lm.corpusTokenize(l), lm.mode));
-  const seqs = lm.mode === 'sentence' ? docs : [[BOS, ...docs.flat()]];
-  for (const seq of seqs) {
-    let r = model.step(model.initialState(), src.bosId);
-    for (let i = 1; i < seq.length; i++) {
-      const t = seq[i];
-      const oov = t !== EOS && !has.has(t);
-      out.push(record(t, Math.log(r.probs[lm.id(t)]), oov));
-      if (i + 1 < seq.length) r = model.step(r.state, lm.id(t));
-    }
-  }
-  return out;
+  let r: { state: unknown; probs: Float32Array } | undefined;
+  return {
+    push(line) {
+      const toks = addMarkers(lm.corpusTokenize(line), lm.mode);
+      const out: TokenLogprob[] = [];
+      // sentence: toks[0] is <s>, fed from a fresh state; stream: <s> once at the start of the text
+      let i = 0;
+      if (lm.mode === 'sentence' || !r) {
+        r = model.step(model.initialState(), src.bosId);
+        if (lm.mode === 'sentence') i = 1;
+      }
+      for (; i < toks.length; i++) {
+        const t = toks[i];
+        out.push(record(t, Math.log(r.probs[lm.id(t)]), t !== EOS && !has.has(t)));
+        // the last token of a sentence is not fed (the next one starts afresh)
+        if (lm.mode === 'stream' || i + 1 < toks.length) r = model.step(r.state, lm.id(t));
+      }
+      return out;
+    },
+    end: () => [],
+  };
 }
 
 class Model implements LanguageModel {
   readonly kind: 'ngram' | 'neural';
   readonly mode: MarkerMode;
+  readonly level: DetokenizeLevel;
   readonly vocabulary: readonly string[];
   private disposed = false;
 
   constructor(readonly path: string, private readonly lm: LoadedModel) {
     this.kind = lm.kind;
     this.mode = lm.mode;
+    this.level = lm.level;
     this.vocabulary = lm.source.tokens;
   }
 
@@ -163,9 +189,17 @@ class Model implements LanguageModel {
     return this.lm;
   }
 
-  logprobs(text: string): TokenLogprob[] {
+  scorer(): TokenScorer {
     const lm = this.live();
-    return lm.kind === 'ngram' ? ngramLogprobs(lm, text) : neuralLogprobs(lm, text);
+    return lm.kind === 'ngram' ? ngramScorer(lm) : neuralScorer(lm);
+  }
+
+  logprobs(text: string): TokenLogprob[] {
+    const sc = this.scorer();
+    const out: TokenLogprob[] = [];
+    for (const line of linesOf(text)) for (const r of sc.push(line)) out.push(r);
+    for (const r of sc.end()) out.push(r);
+    return out;
   }
 
   score(text: string): ScoreResult {
