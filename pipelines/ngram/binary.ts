@@ -11,7 +11,7 @@ Converts an n-gram model from ARPA text to lmstream's binary format (written
 atomically). Every command taking --model (ngram ppl, eval, generate, mix)
 reads either format, telling them apart by the first bytes. The binary file
 holds KenLM's hashed (probing) layout, packed: 16 bytes per n-gram below the
-highest order, 12 at it, plus a bucket directory (1-2 bytes per n-gram); the
+highest order, 12 at it, plus a bucket directory (under a byte per n-gram); the
 ARPA values are kept exactly, so scores equal the ARPA model's to the last
 digit.
   --quiet   no statistics on stderr
