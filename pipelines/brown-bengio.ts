@@ -15,6 +15,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Vocabulary } from '../src/vocab/vocabulary.js';
+import { loadVocabulary, saveVocabulary } from '../src/vocab/vocabulary-file.js';
 import { brownSentences } from '../src/corpus/brown.js';
 import { tokenCounter } from '../src/corpus/count.js';
 import { unkMap } from '../src/corpus/unk-map.js';
@@ -96,7 +97,7 @@ export async function prepareBrownBengio(opts: BrownBengioOptions): Promise<Brow
   const writer = splitWriter(SPLITS.map((s) => files[s]));
   await pipeline(brownSentences({ dir: opts.corpusDir }), unkMap(vocab), cut, writer);
   const vocabFile = path.join(dir, 'vocab.json');
-  await vocab.save(vocabFile);
+  await saveVocabulary(vocab, vocabFile);
   const placed = cut.cutter.placed;
   const lines = writer.lines();
   return {
@@ -130,7 +131,7 @@ export async function loadProtocol(dir: string, maxTokens = Infinity): Promise<P
   let vocab: Vocabulary;
   try {
     await fsp.access(vocabFile);
-    vocab = await Vocabulary.load(vocabFile);
+    vocab = await loadVocabulary(vocabFile);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     const counts = new Map<string, number>();

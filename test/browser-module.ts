@@ -71,3 +71,28 @@ t.test('loadExport reports a missing file by URL', async (t) => {
   const b = (await import(pathToFileURL(bundle).href)) as Bundle;
   await t.rejects(b.loadExport('nowhere/', fileFetch(dir)), /nowhere\/lmstream\.json: HTTP 404/);
 });
+
+t.test('n-gram models in the browser module: ARPA and binary, the same text as lmstream generate', async (t) => {
+  const b = (await import(pathToFileURL(bundle).href)) as Bundle;
+  const corpus = path.join(root, 'fixtures/ngram/tiny.txt');
+  const arpa = path.join(dir, 'tiny.arpa');
+  const bin = path.join(dir, 'tiny.lmb');
+  const built = lmstream(['ngram', 'build', '--order', '3', '--arpa', arpa, '--binary', bin, corpus]);
+  t.equal(built.code, 0, built.stderr);
+  for (const [file, args] of [
+    [arpa, ['--seed', '4', '--count', '1', '--max-tokens', '40', '--temperature', '1.2']],
+    [bin, ['--seed', '5', '--max-tokens', '40', '--prompt', 'the']],
+    [arpa, ['--seed', '6', '--max-tokens', '30', '--mode', 'stream', '--top-k', '4']],
+  ] as const) {
+    const node = lmstream(['generate', '--model', file, ...args]);
+    t.equal(node.code, 0, node.stderr);
+    const opt = (k: string) => { const i = args.indexOf(k as never); return i < 0 ? undefined : args[i + 1]; };
+    const num = (k: string) => (opt(k) === undefined ? undefined : Number(opt(k)));
+    const m = await b.loadNgram(path.basename(file), { fetch: fileFetch(dir), mode: opt('--mode') as 'stream' | undefined });
+    const g = m.generate({ prompt: opt('--prompt'), seed: num('--seed'), maxTokens: num('--max-tokens'), temperature: num('--temperature'), topK: num('--top-k') });
+    let text = g.echo;
+    for (let c; (c = g.next()) !== null; ) text += c.text;
+    t.equal(text + '\n', node.stdout, `${path.basename(file)} ${args.join(' ')}`);
+    t.equal(g.count, (node.stdout.match(/\S+/g) ?? []).length - (opt('--prompt') ? 1 : 0), 'one token per word printed');
+  }
+});

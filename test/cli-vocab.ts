@@ -3,6 +3,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { lmstream } from './helpers/cli.js';
 import { Vocabulary } from '../src/vocab/vocabulary.js';
+import { loadVocabulary } from '../src/vocab/vocabulary-file.js';
 
 const corpus = 'the cat sat\nthe dog sat\nthe end\n';
 
@@ -32,7 +33,7 @@ t.test('--out writes atomically; --min-count and --max-size; loads back', async 
   t.equal(r.stdout, '', 'stdout carries no data when --out is given');
   t.same(JSON.parse(readFileSync(out, 'utf8')).tokens, ['<unk>', '<s>', '</s>', 'the', 'sat']);
   t.same(readdirSync(path.dirname(out)), ['v.json'], 'no temporary file left');
-  const v = await Vocabulary.load(out);
+  const v = await loadVocabulary(out);
   t.equal(v.id('sat'), 4);
   const m = lmstream(['vocab', '--max-size', '4', '--tokenizer', 'char'], 'abca');
   t.same(JSON.parse(m.stdout).tokens, ['<unk>', '<s>', '</s>', 'a']);

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { vocabCount, countTokens } from '../src/vocab/vocab-count.js';
 import { Vocabulary } from '../src/vocab/vocabulary.js';
+import { loadVocabulary, saveVocabulary } from '../src/vocab/vocabulary-file.js';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
@@ -41,14 +42,14 @@ t.test('save/load round trip', async (t) => {
   const v = w.vocabulary!;
   const dir = t.testdir({});
   const file = path.join(dir, 'vocab.json');
-  await v.save(file);
-  const back = await Vocabulary.load(file);
+  await saveVocabulary(v, file);
+  const back = await loadVocabulary(file);
   t.same(back.tokens, v.tokens);
   t.same(back.counts, v.counts);
   t.equal(back.id('c'), 5);
   t.equal(back.id('zzz'), 0);
   t.same(back.toJSON(), { format: 'lmstream-vocab', version: 1, tokens: ['<unk>', '<s>', '</s>', 'a', 'b', 'c', 'd'], counts: [0, 3, 3, 3, 2, 1, 1] });
-  await t.rejects(Vocabulary.load(path.join(dir, 'missing.json')), { message: /missing\.json: no such file/ });
+  await t.rejects(loadVocabulary(path.join(dir, 'missing.json')), { message: /missing\.json: no such file/ });
   t.throws(() => Vocabulary.fromJSON({ format: 'lmstream-vocab', version: 9, tokens: [] }, 'v.json'), { message: /v\.json: vocabulary format version 9/ });
 });
 

@@ -6,14 +6,16 @@
  *
  * Everything here is lmstream's own code, shared with Node: the tokenizers
  * (src/text), the incremental detokenizer, the sampler and its generator
- * (src/generate, src/util/random.ts), the generation loop (TokenLoop) and the
- * adapter NeuralSource; the network runs in plain JavaScript
- * (src/export/runtime.ts). So the same model, prompt, settings and seed give
- * the same text as `lmstream generate` on the checkpoint (up to float
- * rounding of the probabilities, ~1e-7, which could flip a draw that falls
- * within that distance of a boundary).
+ * (src/generate, src/util/random.ts), the generation loop (TokenLoop), the
+ * adapters NeuralSource and NgramSource, the n-gram models (ARPA parser and
+ * ArpaModel, the binary format and its HashedModel); the network of an export
+ * runs in plain JavaScript + wasm SIMD (src/export/runtime.ts). So the same
+ * model, prompt, settings and seed give the same text as `lmstream generate`
+ * (neural: up to float rounding of the probabilities, ~1e-7, which could flip
+ * a draw that falls within that distance of a boundary).
  *
  *   const m = await loadExport('/model/');          // lmstream.json, model.json, shards
+ *   // or: await loadNgram('/lm.arpa')  (ARPA text or a binary model)
  *   const g = m.generate({ prompt: 'the', seed: 1, temperature: 0.8, maxTokens: 200 });
  *   out.textContent = g.echo;                        // the prompt as it is printed
  *   for (let c; (c = g.next()) !== null; ) out.textContent += c.text;
@@ -22,6 +24,15 @@ import { ExportedModel, decodeWeights, type WeightEntry } from '../export/runtim
 import { checkMeta, type ExportMeta } from '../export/meta.js';
 import type { Curve } from '../export/metrics.js';
 import { NeuralSource } from '../generate/neural-source.js';
+import { NgramSource } from '../generate/ngram-source.js';
+import type { TokenSource } from '../generate/source.js';
+import { ArpaParser } from '../ngram/arpa-read.js';
+import { ArpaModel } from '../ngram/arpa-model.js';
+import { isBinaryModel } from '../ngram/binary.js';
+import { NgramLM } from '../ngram/ngram-lm.js';
+import type { NgramModel } from '../ngram/api.js';
+import { tokenizeWhitespace } from '../text/tokenize-whitespace.js';
+import type { MarkerMode } from '../types.js';
 import { TokenLoop, type StopReason } from '../generate/token-loop.js';
 import { IncrementalDetokenizer, type DetokenizeLevel } from '../generate/detokenize-stage.js';
 import { promptTokenizer } from '../generate/prompt.js';
@@ -32,6 +43,8 @@ export { checkMeta, type ExportMeta } from '../export/meta.js';
 export { curveSvg, type Curve } from '../export/metrics.js';
 export { registerLmstreamLayers } from '../export/custom-layers.js';
 export { NeuralSource } from '../generate/neural-source.js';
+export { NgramSource } from '../generate/ngram-source.js';
+export { NgramLM } from '../ngram/ngram-lm.js';
 export { TokenLoop, type GeneratedToken, type StopReason } from '../generate/token-loop.js';
 export { IncrementalDetokenizer, detokenizeTokens } from '../generate/detokenize-stage.js';
 export { sampleId, samplingDistribution, checkSamplingOptions, type SamplingOptions } from '../generate/sampling.js';
@@ -74,25 +87,26 @@ export interface Generation {
 }
 
 export class BrowserModel {
-  readonly source: NeuralSource;
-  readonly tokenize: (text: string) => string[];
+  constructor(
+    /** the model as the generator sees it */
+    readonly source: TokenSource<unknown>,
+    /** text → prompt tokens, as the model's training corpus was split */
+    readonly tokenize: (text: string) => string[],
+    /** how tokens are joined back into text */
+    readonly level: DetokenizeLevel,
+    /** exports: lmstream.json (null for n-gram models) */
+    readonly meta: ExportMeta | null = null,
+    /** exports: the training curve, when there is one */
+    readonly curve: Curve | null = null,
+  ) {
+    this.ids = new Map(source.tokens.map((t, i) => [t, i]));
+  }
+
   private readonly ids: Map<string, number>;
-
-  constructor(readonly meta: ExportMeta, readonly model: ExportedModel, readonly curve: Curve | null = null) {
-    this.source = new NeuralSource(model, meta.tokens, {
-      mode: meta.mode, startIds: meta.startIds, bosId: meta.bosId, eosId: meta.eosId, unkId: meta.unkId,
-    });
-    this.tokenize = promptTokenizer(meta.tokenizer, meta.tokenizerOptions);
-    this.ids = new Map(meta.tokens.map((t, i) => [t, i]));
-  }
-
-  get level(): DetokenizeLevel {
-    return this.meta.level === 'char' ? 'char' : 'word';
-  }
 
   /** token → id, `<unk>`'s id when unknown */
   id(token: string): number {
-    return this.ids.get(token) ?? this.meta.unkId;
+    return this.ids.get(token) ?? this.source.unkId;
   }
 
   /** Start a generation: the same text as `lmstream generate --count 1` with these settings. */
@@ -154,5 +168,30 @@ export async function loadExport(base: string, fetchFn: FetchLike = (u) => fetch
   }
   const model = new ExportedModel(meta, decodeWeights(mj.weightsManifest.flatMap((g) => g.weights), all));
   const curve = meta.metrics ? ((await (await get(fetchFn, base + meta.metrics)).json()) as Curve) : null;
-  return new BrowserModel(meta, model, curve);
+  const source = new NeuralSource(model, meta.tokens, {
+    mode: meta.mode, startIds: meta.startIds, bosId: meta.bosId, eosId: meta.eosId, unkId: meta.unkId,
+  });
+  return new BrowserModel(source, promptTokenizer(meta.tokenizer, meta.tokenizerOptions), meta.level === 'char' ? 'char' : 'word', meta, curve);
+}
+
+/** An n-gram model from the bytes of an ARPA file or a binary model (`lmstream ngram build --binary`). */
+export function ngramModel(bytes: Uint8Array, name = 'n-gram model'): NgramModel {
+  if (isBinaryModel(bytes)) return NgramLM.fromBinary(bytes, name).model;
+  const parser = new ArpaParser(name);
+  const text = new TextDecoder().decode(bytes);
+  let start = 0;
+  for (let nl; (nl = text.indexOf('\n', start)) >= 0; start = nl + 1) parser.line(text.slice(start, nl));
+  if (start < text.length) parser.line(text.slice(start));
+  return new ArpaModel(parser.finish());
+}
+
+/**
+ * Load an n-gram model (ARPA text or binary) from `url` for generation, as
+ * `lmstream generate --model FILE [--mode MODE]` does: prompts split on
+ * whitespace, text joined at word level, sentence mode (after `<s>`) unless
+ * `mode: 'stream'`.
+ */
+export async function loadNgram(url: string, opts: { mode?: MarkerMode; fetch?: FetchLike } = {}): Promise<BrowserModel> {
+  const bytes = new Uint8Array(await (await get(opts.fetch ?? ((u) => fetch(u)), url)).arrayBuffer());
+  return new BrowserModel(new NgramSource(ngramModel(bytes, url), opts.mode ?? 'sentence'), tokenizeWhitespace, 'word');
 }

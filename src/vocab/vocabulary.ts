@@ -1,15 +1,14 @@
 /**
  * Vocabulary: a bijection between tokens and dense integer ids, with the
  * reserved tokens `<unk>` = 0, `<s>` = 1, `</s>` = 2 first. Pure logic, no
- * streams. Saved as JSON with a format version.
+ * streams, no Node imports (the browser module uses it). Saved as JSON with a
+ * format version (files: ./vocabulary-file.ts).
  *
  * Order of the other tokens: descending count, ties by code-point order of the
  * token, so the same counts always give the same ids.
  */
-import { promises as fsp } from 'node:fs';
 import { BOS, EOS, UNK } from '../types.js';
 import { TokenIndex } from './token-index.js';
-import { atomicWriteFile } from '../util/atomic-write.js';
 
 export const VOCAB_FORMAT = 'lmstream-vocab';
 export const VOCAB_VERSION = 1;
@@ -120,24 +119,5 @@ export class Vocabulary {
     }
     return new Vocabulary(o.tokens, counts);
   }
-
-  async save(path: string): Promise<void> {
-    await atomicWriteFile(path, JSON.stringify(this.toJSON()) + '\n');
-  }
-
-  static async load(path: string): Promise<Vocabulary> {
-    let text: string;
-    try {
-      text = await fsp.readFile(path, 'utf8');
-    } catch (e) {
-      throw new Error(`${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-    }
-    let obj: unknown;
-    try {
-      obj = JSON.parse(text);
-    } catch (e) {
-      throw new Error(`${path}: invalid JSON (${(e as Error).message})`);
-    }
-    return Vocabulary.fromJSON(obj, path);
-  }
 }
+
