@@ -99,3 +99,14 @@ t.test('ProgressMeter: unknown total shows the rate; tty bar redrawn and cleared
   b.finish();
   t.same(out.slice(2), ['\r\x1b[K', 'ngram count: done, 5 in 2s\n']);
 });
+
+t.test('epoch lines carry a sparkline of the validation perplexities so far', async (t) => {
+  const out: string[] = [];
+  const p = new Progress({ write: (s) => out.push(s), tty: false, intervalSec: 5, epochs: 4, targetsPerEpoch: 40, validHistory: [40], now: () => 0 });
+  const epoch = (e: number, validPpl: number) => p.record({ kind: 'epoch', epoch: e, step: e, trainLoss: 1, validPpl, validTokens: 9, lr: 0.1, bestValidPpl: 1, decayed: false });
+  epoch(2, 20);
+  epoch(3, 10);
+  epoch(4, 30);
+  t.equal(out[0], 'epoch 2/4 done: step 2, train loss 1 (ppl 2.7183), valid ppl 20 █▁, elapsed 0s\n');
+  t.equal(out[2], 'epoch 4/4 done: step 4, train loss 1 (ppl 2.7183), valid ppl 30 █▃▁▆, elapsed 0s\n');
+});

@@ -5,7 +5,9 @@
  *   scored, n-grams written) towards a known total, or towards an unknown one
  *   (then elapsed time and rate, no ETA).
  * - `Progress`: training (a sink for the run's step and epoch records), with
- *   the epoch, loss and learning rate; the ETA counts the remaining epochs.
+ *   the epoch, loss and learning rate; the ETA counts the remaining epochs;
+ *   each epoch's line ends with a sparkline of the validation perplexities so
+ *   far (`▇▅▃▂`), so the last one shows the whole run.
  *
  * Both draw, on a TTY, one bar line redrawn in place (at most 5 times a
  * second) that `clear()` removes before other messages; otherwise a plain line
@@ -16,6 +18,7 @@
  */
 import type { StepMetrics } from './trainer.js';
 import type { EpochMetrics } from './run.js';
+import { sparkline } from '../plot/sparkline.js';
 
 /** `12s`, `3m05s`, `1h02m` (`?` for a non-finite or negative value). */
 export function formatDuration(sec: number): string {
@@ -166,6 +169,8 @@ export interface ProgressOptions {
   targetsPerEpoch: number;
   /** targets already done in the current epoch when the run starts (resume) */
   startTargets?: number;
+  /** validation perplexities of the epochs before (resume), for the sparkline */
+  validHistory?: readonly number[];
   now?: () => number;
 }
 
@@ -184,11 +189,14 @@ export class Progress {
   private readonly t0: number;
   /** targets of the whole run done when this process started (set at the first step) */
   private startDone: number | undefined;
+  /** validation perplexity of each epoch seen (resumed runs: `validHistory` first) */
+  private readonly validPpls: number[];
 
   constructor(private readonly o: ProgressOptions) {
     this.now = o.now ?? (() => performance.now());
     this.t0 = this.now();
     this.epochTargets = o.startTargets ?? 0;
+    this.validPpls = [...(o.validHistory ?? [])];
   }
 
   /** seconds since the progress started */
@@ -208,7 +216,10 @@ export class Progress {
   record(r: StepMetrics | EpochMetrics): void {
     if (r.kind === 'epoch') {
       this.clear();
-      const valid = r.validPpl === null ? '' : `, valid ppl ${fmt(r.validPpl, 4)}${r.decayed ? ` (no improvement: lr → ${fmt(r.lr)})` : ''}`;
+      if (r.validPpl !== null) this.validPpls.push(r.validPpl);
+      // the validation perplexities of the epochs so far, as a sparkline (from 2 epochs on)
+      const trend = this.validPpls.length >= 2 ? ` ${sparkline(this.validPpls)}` : '';
+      const valid = r.validPpl === null ? '' : `, valid ppl ${fmt(r.validPpl, 4)}${trend}${r.decayed ? ` (no improvement: lr → ${fmt(r.lr)})` : ''}`;
       this.o.write(`epoch ${r.epoch}/${this.o.epochs} done: step ${r.step}, train loss ${fmt(r.trainLoss)} (ppl ${fmt(Math.exp(r.trainLoss), 4)})${valid}, elapsed ${formatDuration(this.elapsed())}\n`);
       this.epochTargets = 0;
       return;
