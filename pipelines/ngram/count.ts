@@ -15,9 +15,13 @@ as KenLM's lmplz) and writes "w1 … wk<TAB>count" lines to stdout.
   --order N        highest order, 1…${MAX_ORDER} (required)
   --mode M         sentence (default): each line is <s> … </s>;
                    stream: the whole input is one stream (one <s>, one </s>)
-  --memory SIZE    cap for the in-memory tables (e.g. 500M, 2G, 50%): the
-                   corpus is counted in parts, each written as a sorted run to
-                   a temporary directory (--temp-dir), and the runs are merged
+  --memory SIZE    cap (e.g. 500M, 2G, 50%). The corpus is always counted in
+                   parts (1M ids, or what SIZE allows) merged into running
+                   tables, so memory follows the distinct n-grams, not the
+                   corpus; with SIZE, tables past half of it are written as
+                   sorted binary runs to --temp-dir and merged at the end
+                   (removed on success, error and signals). The output is
+                   the same bytes either way.
   --temp-dir DIR   where runs go (default: the system temp directory)
   --skip-symbols   drop <unk> tokens (KenLM --skip_symbols); by default <unk>
                    is counted as a word. <s> and </s> are always dropped.
