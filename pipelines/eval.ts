@@ -24,7 +24,7 @@ import { formatDuration, ProgressMeter } from '../src/train/progress.js';
 import type { TokenLogprob } from '../src/api/load.js';
 import type { TokenizerName } from '../src/text/tokenizers.js';
 import { BOS, EOS } from '../src/types.js';
-import { charCount, documents, tokenStages, type CorpusSpec } from '../src/train/corpus.js';
+import { charCount, documents, tokenStages, type CorpusSpec } from '../src/train/front-end.js';
 import { idCacheSink } from '../src/train/id-cache.js';
 import { readCheckpoint } from '../src/train/checkpoint.js';
 import { validate } from '../src/train/run.js';

@@ -8,7 +8,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { UsageError, UserError, log, parseCommand, str } from '../src/cli/common.js';
 import { atomicWriteFile } from '../src/util/atomic-write.js';
-import { mixturePerplexityOf, tuneMixtureWeights } from '../src/corpus/mixture.js';
+import { mixturePerplexityOf, tuneMixtureWeights } from '../src/eval/mixture.js';
 import { lines as readLines } from '../src/io/lines.js';
 import { openInput } from '../src/io/open-input.js';
 import { modelTokenProbs, type TokenProbs } from '../src/mix/token-probs.js';

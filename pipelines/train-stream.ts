@@ -5,23 +5,27 @@
  *   (first pass: vocabulary; later epochs replay the cache) → window | lanes →
  *   trainer → metrics (--metrics) and progress (stderr); checkpoints in --out.
  *
- * SIGINT: the step in flight finishes, a checkpoint is written at that batch
- * boundary, and the process exits with code 130 (a second SIGINT exits at
- * once). `--resume DIR` then continues exactly there.
+ * Wiring only: the loop is src/train/run.ts, the steps before it
+ * src/train/setup.ts, signals src/train/interrupts.ts, the --out lock
+ * src/train/run-lock.ts. SIGINT/SIGTERM/SIGHUP: the step in flight finishes,
+ * a checkpoint is written at that batch boundary, and the process exits with
+ * code 130/143/129. `--resume DIR` then continues exactly there.
  */
-import { promises as fsp, createWriteStream, type WriteStream } from 'node:fs';
+import { promises as fsp, createWriteStream, rmSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { parseCommand, str, num, oneOf, UsageError, UserError, log, type Parsed } from '../src/cli/common.js';
 import type { Arch, NeuralConfig, NeuralLM, OptimizerName, InitName, SoftmaxKind } from '../src/neural/api.js';
 import { TOKENIZERS, type TokenizerName } from '../src/text/tokenizers.js';
 import type { MarkerMode } from '../src/types.js';
-import type { Vocabulary } from '../src/vocab/vocabulary.js';
-import { corpusSpec, documents, tokenStages, type CorpusSpec, type InputSpec } from '../src/train/corpus.js';
-import { idCacheSink, removeIdCache, IdCache, type IdCacheResult } from '../src/train/id-cache.js';
-import { readCheckpoint, newRunId, type CheckpointConfig, type Level, type LoadedCheckpoint, type TrainingOptions } from '../src/train/checkpoint.js';
-import { runTraining, type RunRecord, type RunState } from '../src/train/run.js';
+import { corpusSpec, type CorpusSpec, type InputSpec } from '../src/train/front-end.js';
+import { removeIdCache, type IdCacheResult } from '../src/train/id-cache.js';
+import { readCheckpoint, type CheckpointConfig, type Level, type LoadedCheckpoint, type TrainingOptions } from '../src/train/checkpoint.js';
+import { cacheData, runTraining, TrainingDiverged, type RunRecord, type RunState } from '../src/train/run.js';
+import { parseDuration } from '../src/train/schedule.js';
+import { buildRunData, checkCacheDir, checkInputFiles, checkOutDir, checkOutputFile, estimateBatches, fsReason, newRunState, reuseCache } from '../src/train/setup.js';
+import { acquireRunLock, LockHeld, type RunLock } from '../src/train/run-lock.js';
+import { Interrupts } from '../src/train/interrupts.js';
 import { targetCount } from '../src/train/batches.js';
 import { Progress } from '../src/train/progress.js';
 import { SMOOTHING_OPTIONS, markerMode, ngramCorpus, ngramOrder, smoothingOptions } from './ngram/options.js';
@@ -75,6 +79,12 @@ training:
   --valid-fraction F  hold out this fraction of the documents (seeded)
   --lr-decay F        divide the learning rate by F when validation
                       perplexity stops improving (default 2; 1 = never)
+  --patience N        stop after N epochs in a row without a better
+                      validation perplexity (default: never)
+  --time-budget T     stop training after T (600, 90s, 30m, 2h; counted over
+                      resumes); the epoch cut short is validated
+                      With validation, the model saved in --out at the end is
+                      the best epoch's (kept in OUT.best during the run)
   --max-tokens N      use only the first N training tokens
   --checkpoint-every N  also checkpoint every N steps (default 0: epoch ends)
   --max-steps N       stop after N optimisation steps in all (counted over
@@ -98,7 +108,10 @@ training:
                       every row on two)
   --backend NAME      tfjs backend (tensorflow, wasm, cpu)
 
-Ctrl-C writes a checkpoint at the current batch and exits with code 130.
+Ctrl-C (SIGINT), SIGTERM and SIGHUP write a checkpoint at the current batch
+and exit with code 130, 143 and 129; the id cache is kept for --resume (a
+second signal exits at once, after a checkpoint write in progress). One run
+at a time per --out: a second one fails naming the first one's pid.
 `;
 
 const OPTIONS = {
@@ -111,7 +124,7 @@ const OPTIONS = {
   epochs: { type: 'string' }, shuffle: { type: 'string' }, pack: { type: 'boolean' }, batch: { type: 'string' }, bptt: { type: 'string' }, valid: { type: 'string' },
   'valid-fraction': { type: 'string' }, 'lr-decay': { type: 'string' }, 'max-tokens': { type: 'string' },
   'checkpoint-every': { type: 'string' }, 'max-steps': { type: 'string' }, out: { type: 'string' }, resume: { type: 'string' }, cache: { type: 'string' },
-  'keep-cache': { type: 'boolean' }, metrics: { type: 'string' }, progress: { type: 'string' },
+  'keep-cache': { type: 'boolean' }, metrics: { type: 'string' }, progress: { type: 'string' }, patience: { type: 'string' }, 'time-budget': { type: 'string' },
   ...DOCUMENT_OPTIONS, backend: { type: 'string' }, threads: { type: 'string' },
 } as const;
 
@@ -119,7 +132,7 @@ const OPTIONS = {
 const FIXED_ON_RESUME = [
   'model', 'level', 'tokenizer', 'mode', 'embed', 'hidden', 'layers', 'order', 'direct', 'tie', 'dropout', 'l2', 'clip',
   'optimizer', 'lr', 'init', 'init-scale', 'softmax', 'classes', 'seed', 'min-count', 'max-vocab', 'batch', 'bptt',
-  'valid-fraction', 'lr-decay', 'max-tokens', 'shuffle', 'pack',
+  'valid-fraction', 'lr-decay', 'max-tokens', 'shuffle', 'pack', 'patience',
 ];
 
 const ARCHS = ['mlp', 'rnn', 'lstm', 'gru'] as const;
@@ -150,24 +163,6 @@ function neuralPartial(p: Parsed, arch: Arch): Partial<NeuralConfig> {
   return c;
 }
 
-async function buildCache(files: string[], input: InputSpec, spec: CorpusSpec, dir: string, opts: {
-  vocab?: Vocabulary; validFraction: number; seed: number; maxTokens?: number; minCount?: number; maxVocab?: number;
-}): Promise<IdCacheResult> {
-  if (files.length === 0 && process.stdin.isTTY) {
-    throw new UsageError('no input: pipe a corpus into train-stream (or name FILEs)');
-  }
-  await removeIdCache(dir).catch((e: Error) => { throw new UserError(e.message); });
-  return pipeline(documents(files, input), ...tokenStages(spec), idCacheSink({
-    dir, vocab: opts.vocab, validFraction: opts.validFraction, seed: opts.seed, maxTokens: opts.maxTokens,
-    vocabOptions: { minCount: opts.minCount, maxSize: opts.maxVocab },
-  }));
-}
-
-async function validCache(file: string, input: InputSpec, spec: CorpusSpec, dir: string, vocab: Vocabulary): Promise<IdCache> {
-  const r = await pipeline(documents([file], input), ...tokenStages(spec), idCacheSink({ dir, vocab, trainName: 'valid' }));
-  return r.train;
-}
-
 /** JSON lines of the run's records to a file (appended on resume) or stdout (`-`). */
 class MetricsOut {
   private ws?: WriteStream;
@@ -185,37 +180,41 @@ class MetricsOut {
   }
 }
 
-export async function main(argv: string[]): Promise<number> {
-  const p = parseCommand(argv, OPTIONS, HELP);
-  if (!p) return 0;
-  const resumeDir = str(p, 'resume');
-  let ck: LoadedCheckpoint | undefined;
-  if (resumeDir) {
-    const bad = FIXED_ON_RESUME.filter((k) => p.values[k] !== undefined);
-    if (bad.length) throw new UsageError(`--${bad[0]} cannot change on --resume (the checkpoint fixes it)`);
-    try {
-      ck = await readCheckpoint(resumeDir);
-    } catch (e) {
-      throw new UserError(`--resume: ${(e as Error).message}`);
-    }
-  }
-  const kind = ck ? ck.config.model.arch : str(p, 'model');
-  if (!kind) throw new UsageError('--model is required (mlp, rnn, lstm, gru or ngram)');
-  if (kind === 'ngram') return trainNgram(p);
-  if (!(ARCHS as readonly string[]).includes(kind)) throw new UsageError(`--model: '${kind}' is not one of mlp, rnn, lstm, gru, ngram`);
-  const arch = kind as Arch;
-  for (const k of Object.keys(SMOOTHING_OPTIONS)) if (p.values[k] !== undefined) throw new UsageError(`--${k} applies to --model ngram only`);
+/** Everything a neural run needs from the command line (and the checkpoint it resumes). */
+interface RunArgs {
+  p: Parsed;
+  ck?: LoadedCheckpoint;
+  arch: Arch;
+  out: string;
+  cacheDir: string;
+  input: InputSpec;
+  spec: CorpusSpec;
+  training: TrainingOptions;
+  validFile?: string;
+  seed: number;
+  partial?: Partial<NeuralConfig>;
+  minCount?: number;
+  maxVocab?: number;
+  progressSec: number;
+  maxSteps: number;
+  threads: number;
+  metricsFile?: string;
+}
 
-  const out = str(p, 'out') ?? resumeDir;
-  if (!out) throw new UsageError('--out DIR is required (where checkpoints go)');
-  const input: InputSpec = documentOptions(p);
-  const level: Level = ck ? ck.config.level : oneOf(p, 'level', ['word', 'char'] as const, 'word');
-  const mode: MarkerMode = ck ? ck.config.mode : oneOf(p, 'mode', ['sentence', 'stream'] as const, level === 'char' ? 'stream' : 'sentence');
-  const spec: CorpusSpec = ck
-    ? { level, mode, tokenizer: ck.config.tokenizer as TokenizerName, tokenizerOptions: ck.config.tokenizerOptions ?? {} }
-    : corpusSpec(level, mode, p.values.tokenizer === undefined ? undefined : oneOf(p, 'tokenizer', TOKENIZERS, 'whitespace'));
-  const validFile = str(p, 'valid') ?? ck?.config.training.validFile ?? undefined;
-  const training: TrainingOptions = ck
+async function readResume(p: Parsed): Promise<LoadedCheckpoint | undefined> {
+  const resumeDir = str(p, 'resume');
+  if (!resumeDir) return undefined;
+  const bad = FIXED_ON_RESUME.filter((k) => p.values[k] !== undefined);
+  if (bad.length) throw new UsageError(`--${bad[0]} cannot change on --resume (the checkpoint fixes it)`);
+  try {
+    return await readCheckpoint(resumeDir);
+  } catch (e) {
+    throw new UserError(`--resume: ${(e as Error).message}`);
+  }
+}
+
+function trainingOptions(p: Parsed, arch: Arch, ck: LoadedCheckpoint | undefined, validFile: string | undefined): TrainingOptions {
+  const t: TrainingOptions = ck
     ? { ...ck.config.training, epochs: num(p, 'epochs', ck.config.training.epochs, { min: 1, integer: true }) }
     : {
       epochs: num(p, 'epochs', 10, { min: 1, integer: true }),
@@ -228,142 +227,220 @@ export async function main(argv: string[]): Promise<number> {
       shuffle: arch === 'mlp' ? num(p, 'shuffle', 100, { min: 0, integer: true }) : 0,
       pack: p.values.pack === true,
       validFile: validFile ?? null,
+      patience: p.values.patience === undefined ? null : num(p, 'patience', 0, { min: 1, integer: true }),
+      timeBudget: null,
     };
-  training.checkpointEvery = num(p, 'checkpoint-every', ck?.config.training.checkpointEvery ?? 0, { min: 0, integer: true });
+  t.checkpointEvery = num(p, 'checkpoint-every', ck?.config.training.checkpointEvery ?? 0, { min: 0, integer: true });
+  if (p.values['time-budget'] !== undefined) {
+    try {
+      t.timeBudget = parseDuration(str(p, 'time-budget')!);
+    } catch (e) {
+      throw new UsageError(`--time-budget: ${(e as Error).message}`);
+    }
+  }
+  return t;
+}
+
+/** Parse and check the command line of a neural run (nothing is read or written yet). */
+function runArgs(p: Parsed, ck: LoadedCheckpoint | undefined, arch: Arch): RunArgs {
+  for (const k of Object.keys(SMOOTHING_OPTIONS)) if (p.values[k] !== undefined) throw new UsageError(`--${k} applies to --model ngram only`);
+  const resumeDir = str(p, 'resume');
+  const out = str(p, 'out') ?? resumeDir;
+  if (!out) throw new UsageError('--out DIR is required (where checkpoints go)');
+  const input: InputSpec = documentOptions(p);
+  const level: Level = ck ? ck.config.level : oneOf(p, 'level', ['word', 'char'] as const, 'word');
+  const mode: MarkerMode = ck ? ck.config.mode : oneOf(p, 'mode', ['sentence', 'stream'] as const, level === 'char' ? 'stream' : 'sentence');
+  const spec: CorpusSpec = ck
+    ? { level, mode, tokenizer: ck.config.tokenizer as TokenizerName, tokenizerOptions: ck.config.tokenizerOptions ?? {} }
+    : corpusSpec(level, mode, p.values.tokenizer === undefined ? undefined : oneOf(p, 'tokenizer', TOKENIZERS, 'whitespace'));
+  const validFile = str(p, 'valid') ?? ck?.config.training.validFile ?? undefined;
+  const training = trainingOptions(p, arch, ck, validFile);
   if (!ck && arch !== 'mlp' && p.values.shuffle !== undefined) throw new UsageError('--shuffle applies to --model mlp only (recurrent lanes keep the text in order)');
   if (!ck && p.values.pack && (arch === 'mlp' || mode !== 'sentence')) throw new UsageError('--pack applies to rnn, lstm and gru in sentence mode only');
   if (validFile && training.validFraction > 0) throw new UsageError('--valid and --valid-fraction exclude each other');
-  const seed = ck ? ck.config.model.seed : num(p, 'seed', 1, { integer: true });
-  const partial = ck ? undefined : neuralPartial(p, arch);
-  const minCount = p.values['min-count'] === undefined ? undefined : num(p, 'min-count', 1, { min: 1, integer: true });
-  const maxVocab = p.values['max-vocab'] === undefined ? undefined : num(p, 'max-vocab', 0, { min: 4, integer: true });
-  const progressSec = num(p, 'progress', 5, { min: 0 });
-  const maxSteps = num(p, 'max-steps', Infinity, { min: 1, integer: true });
-  const threads = num(p, 'threads', 1, { min: 1, max: 2, integer: true });
-  const metricsFile = str(p, 'metrics');
-  const cacheDir = path.resolve(str(p, 'cache') ?? `${path.resolve(resumeDir ?? out)}.cache`);
+  if ((training.patience ?? null) !== null && !validFile && training.validFraction === 0) throw new UsageError('--patience needs validation data (--valid or --valid-fraction)');
+  if (p.positionals.length === 0 && process.stdin.isTTY && !ck) throw new UsageError('no input: pipe a corpus into train-stream (or name FILEs)');
+  return {
+    p, ck, arch, out: path.resolve(out), input, spec, training, validFile,
+    cacheDir: path.resolve(str(p, 'cache') ?? `${path.resolve(resumeDir ?? out)}.cache`),
+    seed: ck ? ck.config.model.seed : num(p, 'seed', 1, { integer: true }),
+    partial: ck ? undefined : neuralPartial(p, arch),
+    minCount: p.values['min-count'] === undefined ? undefined : num(p, 'min-count', 1, { min: 1, integer: true }),
+    maxVocab: p.values['max-vocab'] === undefined ? undefined : num(p, 'max-vocab', 0, { min: 4, integer: true }),
+    progressSec: num(p, 'progress', 5, { min: 0 }),
+    maxSteps: num(p, 'max-steps', Infinity, { min: 1, integer: true }),
+    threads: num(p, 'threads', 1, { min: 1, max: 2, integer: true }),
+    metricsFile: str(p, 'metrics'),
+  };
+}
 
-  if (ck && ck.state.done && ck.state.epoch > training.epochs) {
-    log(`train-stream: the run already finished its ${training.epochs} epochs (raise --epochs to train more)`);
+/** Everything about the paths that can be checked before the input is read. */
+async function checkPaths(a: RunArgs): Promise<void> {
+  const asUser = (e: unknown) => { throw new UserError((e as Error).message); };
+  await checkOutDir(a.out, a.ck !== undefined).catch(asUser);
+  await checkCacheDir(a.cacheDir).catch(asUser);
+  if (a.metricsFile && a.metricsFile !== '-') await checkOutputFile('--metrics', a.metricsFile).catch(asUser);
+  await checkInputFiles(a.p.positionals).catch(asUser);
+  if (a.validFile) await checkInputFiles([a.validFile], '--valid ').catch(asUser);
+}
+
+/** The run's data: the cache of an interrupted run, or the input read into a new one. */
+async function runData(a: RunArgs, owned: { cache: boolean }): Promise<IdCacheResult> {
+  if (a.ck) {
+    const data = await reuseCache(a.ck, a.cacheDir);
+    if (data) {
+      log(`train-stream: resuming from ${a.ck.dir} with the cached data in ${a.cacheDir}`);
+      return data;
+    }
+  }
+  owned.cache = true;
+  const t = a.training;
+  return buildRunData({
+    files: a.p.positionals, input: a.input, spec: a.spec, dir: a.cacheDir, vocab: a.ck?.vocab, validFraction: t.validFraction,
+    validFile: a.validFile, seed: a.seed, maxTokens: t.maxTokens ?? undefined, minCount: a.minCount, maxVocab: a.maxVocab,
+    expect: a.ck?.state.data,
+  }).catch((e) => { throw e instanceof UserError ? e : new UserError((e as Error).message); });
+}
+
+/** The model, config and state to train: loaded from the checkpoint, or new. */
+async function startModel(a: RunArgs, data: IdCacheResult): Promise<{ model: NeuralLM; config: CheckpointConfig; state: RunState }> {
+  const { createModel, loadModel, defaultConfig } = await import('../src/neural/index.js');
+  if (a.ck) return { model: await loadModel(a.ck.dir), config: { ...a.ck.config, training: a.training }, state: { ...a.ck.state, done: false } };
+  let nc: NeuralConfig;
+  try {
+    nc = defaultConfig({ ...a.partial, vocabSize: data.vocab.size, seed: a.seed });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const model = await createModel(nc, { unigramCounts: data.vocab.counts });
+  const s = a.spec;
+  const config: CheckpointConfig = {
+    format: 'lmstream-train-config', version: 1, model: model.config, level: s.level, tokenizer: s.tokenizer, tokenizerOptions: s.tokenizerOptions, mode: s.mode, training: a.training,
+  };
+  return { model, config, state: newRunState(model.learningRate, data.train, data.valid) };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const p = parseCommand(argv, OPTIONS, HELP);
+  if (!p) return 0;
+  const ck = await readResume(p);
+  const kind = ck ? ck.config.model.arch : str(p, 'model');
+  if (!kind) throw new UsageError('--model is required (mlp, rnn, lstm, gru or ngram)');
+  if (kind === 'ngram') return trainNgram(p);
+  if (!(ARCHS as readonly string[]).includes(kind)) throw new UsageError(`--model: '${kind}' is not one of mlp, rnn, lstm, gru, ngram`);
+  const a = runArgs(p, ck, kind as Arch);
+  if (ck && ck.state.done && ck.state.epoch > a.training.epochs) {
+    log(`train-stream: the run already finished its ${a.training.epochs} epochs (raise --epochs to train more)`);
     return 0;
   }
-  // the data: reuse the cache of an interrupted run, else read the input
-  let data: IdCacheResult | undefined;
-  if (ck) {
-    const d = ck.state.data;
-    try {
-      const train = await IdCache.open(cacheDir, 'train');
-      const valid = d.validChecksum ? await IdCache.open(cacheDir, 'valid') : undefined;
-      if (train.checksum === d.trainChecksum && (valid?.checksum ?? null) === d.validChecksum) data = { vocab: ck.vocab, train, valid };
-    } catch { /* no usable cache: read the input again */ }
-    if (data) log(`train-stream: resuming from ${ck.dir} with the cached data in ${cacheDir}`);
-  }
-  if (!data) {
-    data = await buildCache(p.positionals, input, spec, cacheDir, {
-      vocab: ck?.vocab, validFraction: training.validFraction, seed, maxTokens: training.maxTokens ?? undefined, minCount, maxVocab,
-    });
-    if (validFile) data.valid = await validCache(validFile, input, spec, cacheDir, data.vocab);
-    if (ck) {
-      const d = ck.state.data;
-      if (data.train.checksum !== d.trainChecksum || data.train.tokens !== d.trainTokens) {
-        throw new UserError(`--resume: the input differs from the run's training data (${data.train.tokens} tokens, checksum ${data.train.checksum}; the checkpoint has ${d.trainTokens}, ${d.trainChecksum}): pipe the same corpus`);
-      }
+  const owned = { cache: false };
+  const intr = new Interrupts({
+    log: (m) => log(`train-stream: ${m}`),
+    onSetupSignal: () => { if (owned.cache) rmSync(a.cacheDir, { recursive: true, force: true }); },
+  }).install();
+  let locks: RunLock[] = [];
+  try {
+    await checkPaths(a);
+    locks = await lockRun(a);
+    // tfjs is loaded only now, so that --help and command-line errors are quick; before the input is read
+    const { initBackend } = await import('../src/backend.js');
+    await initBackend(str(p, 'backend')).catch((e) => { throw new UserError((e as Error).message); });
+    const data = await runData(a, owned);
+    const { vocab, train, valid } = data;
+    if (train.tokens === 0 || targetCount(train, a.spec.mode) === 0) throw new UserError('the training corpus is empty (no tokens to predict)');
+    log(`train-stream: ${train.tokens} training tokens in ${train.docs} documents, vocabulary ${vocab.size}` + (valid ? `, validation ${valid.tokens} tokens` : ''));
+    if (!ck && (await fsp.access(path.join(a.out, 'state.json')).then(() => true, () => false))) {
+      log(`train-stream: warning: ${a.out} holds a checkpoint of another run; this run replaces it (use --resume ${a.out} to continue it instead)`);
     }
+    const r = await trainRun(a, data, intr);
+    if (!r.kept) await removeIdCache(a.cacheDir);
+    return r.code;
+  } catch (e) {
+    // a failed start or run: the cache this process made goes (a kept one of an interrupted run stays)
+    if (owned.cache) await removeIdCache(a.cacheDir).catch(() => {});
+    throw e;
+  } finally {
+    intr.uninstall();
+    for (const l of locks) await l.release();
   }
-  const { vocab, train, valid } = data;
-  if (train.tokens === 0 || targetCount(train, mode) === 0) throw new UserError('the training corpus is empty (no tokens to predict)');
-  log(`train-stream: ${train.tokens} training tokens in ${train.docs} documents, vocabulary ${vocab.size}` +
-    (valid ? `, validation ${valid.tokens} tokens` : ''));
+}
 
-  if (!ck && out && (await fsp.access(path.join(path.resolve(out), 'state.json')).then(() => true, () => false))) {
-    log(`train-stream: warning: ${path.resolve(out)} holds a checkpoint of another run; this run replaces it (use --resume ${out} to continue it instead)`);
+/** Lock --out (and a --cache elsewhere than OUT.cache) for this run. */
+async function lockRun(a: RunArgs): Promise<RunLock[]> {
+  const warn = (m: string) => log(`train-stream: ${m}`);
+  const targets = a.cacheDir === `${a.out}.cache` ? [a.out] : [a.out, a.cacheDir];
+  const locks: RunLock[] = [];
+  try {
+    for (const t of targets) locks.push(await acquireRunLock(t, warn));
+  } catch (e) {
+    for (const l of locks) await l.release();
+    if (e instanceof LockHeld) throw new UserError(e.message);
+    throw new UserError(`--out ${a.out}: cannot create the lock (${fsReason(e)})`);
   }
-  // tfjs is loaded only now, so that --help and command-line errors are quick
-  const { initBackend } = await import('../src/backend.js');
-  const { createModel, loadModel, defaultConfig } = await import('../src/neural/index.js');
-  await initBackend(str(p, 'backend'));
-  let model: NeuralLM;
-  let config: CheckpointConfig;
-  let state: RunState;
-  if (ck) {
-    model = await loadModel(ck.dir);
-    config = { ...ck.config, training };
-    state = { ...ck.state, done: false };
-  } else {
-    let nc: NeuralConfig;
-    try {
-      nc = defaultConfig({ ...partial, vocabSize: vocab.size, seed });
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
-    model = await createModel(nc, { unigramCounts: vocab.counts });
-    config = { format: 'lmstream-train-config', version: 1, model: model.config, level, tokenizer: spec.tokenizer, tokenizerOptions: spec.tokenizerOptions, mode, training };
-    state = {
-      runId: newRunId(), epoch: 1, batch: 0, step: 0, done: false, lr: model.learningRate, bestValidPpl: null, validHistory: [],
-      data: { trainTokens: train.tokens, trainDocs: train.docs, trainChecksum: train.checksum, validTokens: valid?.tokens ?? null, validChecksum: valid?.checksum ?? null },
-    };
-  }
-  if (threads > 1) {
-    if (model.setThreads) await model.setThreads(threads);
+  return locks;
+}
+
+/** Train, print where the result is; `kept`: the cache stays for --resume. */
+async function trainRun(a: RunArgs, data: IdCacheResult, intr: Interrupts): Promise<{ code: number; kept: boolean }> {
+  const { loadModel } = await import('../src/neural/index.js');
+  const { model, config, state } = await startModel(a, data);
+  if (a.threads > 1) {
+    if (model.setThreads) await model.setThreads(a.threads);
     else log('train-stream: warning: this model has no data-parallel training; --threads ignored');
     if (config.model.optimizer === 'sgd') log('train-stream: note: with --threads 2 SGD updates every row (the row-sparse update of one thread is often faster for word models)');
   }
-  log(`train-stream: run ${state.runId}, ${arch} ${JSON.stringify({ embed: config.model.embed, hidden: config.model.hidden, layers: config.model.layers, softmax: config.model.softmax, optimizer: config.model.optimizer })}, checkpoints in ${path.resolve(out)}`);
-
-  let stop = false;
-  const onSigint = () => {
-    if (stop) { log('train-stream: second interrupt, exiting without a checkpoint'); process.exit(130); }
-    stop = true;
-    progress.clear();
-    log('train-stream: interrupted, writing a checkpoint after this step (Ctrl-C again to quit at once)');
-  };
-  const tty = process.stderr.isTTY === true;
-  const targets = targetCount(train, mode);
+  log(`train-stream: run ${state.runId}, ${a.arch} ${JSON.stringify({ embed: config.model.embed, hidden: config.model.hidden, layers: config.model.layers, softmax: config.model.softmax, optimizer: config.model.optimizer })}, checkpoints in ${a.out}`);
+  const targets = targetCount(data.train, config.mode);
   const progress = new Progress({
-    write: (s) => process.stderr.write(s), tty, intervalSec: progressSec, epochs: training.epochs, targetsPerEpoch: targets,
-    startTargets: state.batch > 0 ? Math.round((targets * state.batch) / Math.max(1, estimateBatches(train, config))) : 0,
+    write: (s) => process.stderr.write(s), tty: process.stderr.isTTY === true, intervalSec: a.progressSec, epochs: a.training.epochs, targetsPerEpoch: targets,
+    startTargets: state.batch > 0 ? Math.round((targets * state.batch) / Math.max(1, estimateBatches(data.train, config))) : 0,
   });
-  if (metricsFile && metricsFile !== '-') {
-    await fsp.writeFile(metricsFile, '', { flag: ck ? 'a' : 'w' }).catch((e: NodeJS.ErrnoException) => {
-      throw new UserError(`--metrics: ${metricsFile}: ${e.code === 'ENOENT' ? 'no such directory' : e.message}`);
-    });
+  if (a.metricsFile && a.metricsFile !== '-') {
+    await fsp.writeFile(a.metricsFile, '', { flag: a.ck ? 'a' : 'w' }).catch((e) => { throw new UserError(`--metrics ${a.metricsFile}: ${fsReason(e)}`); });
   }
-  const metrics = new MetricsOut(metricsFile, ck !== undefined);
-  process.on('SIGINT', onSigint);
+  const metrics = new MetricsOut(a.metricsFile, a.ck !== undefined);
+  intr.phase = 'training';
   let step = state.step;
   let result;
   try {
     result = await runTraining({
-      out, model, vocab, config, train, valid, state, carried: ck?.carried, shouldStop: () => stop || step >= maxSteps,
+      out: a.out, model, vocab: data.vocab, config, data: cacheData(config, data.vocab.bosId, data.train, data.valid), state, carried: a.ck?.carried,
+      load: (dir) => loadModel(dir), shouldStop: () => intr.requested || step >= a.maxSteps, onCheckpoint: intr.checkpointWriting,
       onRecord: async (r: RunRecord) => {
         step = r.step;
         progress.record(r);
         await metrics.write(r);
       },
-      log,
+      log: (m) => { progress.clear(); log(`train-stream: ${m}`); },
     });
+  } catch (e) {
+    if (e instanceof TrainingDiverged) throw new UserError(`${e.message}; ${await lastCheckpoint(a.out)}`);
+    throw e;
   } finally {
-    process.off('SIGINT', onSigint);
     await metrics.close();
-    model.dispose();
   }
+  result.model.dispose();
+  if (result.model !== model) model.dispose();
   progress.clear();
+  const s = result.state;
   if (result.stopped) {
-    log(`train-stream: checkpoint written to ${path.resolve(out)} (epoch ${result.state.epoch}, batch ${result.state.batch}, step ${result.state.step}); continue with: train-stream --resume ${out}`);
-    return stop ? 130 : 0;
+    log(`train-stream: checkpoint written to ${a.out} (epoch ${s.epoch}, batch ${s.batch}, step ${s.step}); the id cache ${a.cacheDir} is kept for it; continue with: train-stream --resume ${a.out}`);
+    return { code: intr.exitCode, kept: true };
   }
-  const best = result.state.bestValidPpl;
-  log(`train-stream: done, ${result.state.step} steps${best !== null ? `, best validation perplexity ${best.toFixed(2)}` : ''}; model in ${path.resolve(out)}`);
-  if (!p.values['keep-cache']) await removeIdCache(cacheDir);
-  return 0;
+  const best = s.bestValidPpl;
+  const why = result.end === 'patience' ? ` (stopped early: ${a.training.patience} epochs without a better validation perplexity)` : result.end === 'time-budget' ? ' (time budget spent)' : '';
+  log(`train-stream: done, ${s.step} steps${why}${best !== null ? `, best validation perplexity ${best.toFixed(2)}` : ''}; model in ${a.out} (the weights of epoch ${s.modelEpoch})`);
+  return { code: 0, kept: a.p.values['keep-cache'] === true };
 }
 
-/** Batches per epoch, for the progress percentage on resume (an estimate for sentence lanes). */
-function estimateBatches(train: IdCache, config: CheckpointConfig): number {
-  const t = config.training;
-  const targets = targetCount(train, config.mode);
-  if (config.model.arch === 'mlp') return Math.ceil(targets / t.batch);
-  return Math.ceil(Math.ceil((t.pack ? train.tokens : targets) / t.batch) / t.bptt);
+/** What a failed run leaves: the last checkpoint in --out, if any. */
+async function lastCheckpoint(out: string): Promise<string> {
+  try {
+    const ck = await readCheckpoint(out);
+    return `the last good checkpoint stays in ${out} (epoch ${ck.state.epoch}, batch ${ck.state.batch}, step ${ck.state.step})`;
+  } catch {
+    return 'no checkpoint was written';
+  }
 }
 
 /** `--model ngram`: the same as `lmstream ngram build` (src/ngram/build.ts), ARPA file to --out. */
@@ -372,7 +449,7 @@ async function trainNgram(p: Parsed): Promise<number> {
   if (!out) throw new UsageError('--out FILE is required (the ARPA file to write)');
   const neuralOnly = ['resume', 'level', 'embed', 'hidden', 'layers', 'direct', 'tie', 'dropout', 'l2', 'clip', 'optimizer', 'lr',
     'init', 'init-scale', 'softmax', 'classes', 'epochs', 'batch', 'bptt', 'valid', 'valid-fraction', 'lr-decay', 'max-tokens',
-    'checkpoint-every', 'max-steps', 'shuffle', 'pack', 'threads', 'cache', 'keep-cache', 'metrics', 'min-count', 'max-vocab', 'backend'];
+    'checkpoint-every', 'max-steps', 'shuffle', 'pack', 'threads', 'cache', 'keep-cache', 'metrics', 'patience', 'time-budget', 'min-count', 'max-vocab', 'backend'];
   const bad = neuralOnly.find((k) => p.values[k] !== undefined);
   if (bad) throw new UsageError(`--${bad} does not apply to --model ngram (see lmstream ngram build --help)`);
   const { buildArpaFromCorpus } = await import('../src/ngram/build.js');

@@ -77,7 +77,7 @@ export async function loadModel(...args: Parameters<Neural['loadModel']>): Retur
 export { windowBatches, createWindowStage } from './train/window.js';
 export { sentenceLanes, streamLanes, arraySource } from './train/lanes.js';
 export { trainer, createTrainer } from './train/trainer.js';
-export { evaluator } from './train/evaluator.js';
+export { evaluator, evaluateBatches } from './eval/evaluator.js';
 export { idCacheSink } from './train/id-cache.js';
 export { writeCheckpoint, readCheckpoint } from './train/checkpoint.js';
 export { runTraining } from './train/run.js';

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { prepareBrownBengio, loadProtocol } from '../pipelines/brown-bengio.js';
+import { prepareBrownBengio, loadProtocol } from '../src/corpus/brown-protocol.js';
 
 // sha256 of /work/shared/reference/brown-bengio/*.txt (the published protocol
 // files), computed once with `sha256sum` and embedded here so that this test

@@ -13,7 +13,7 @@ import { SplitCutter, splitCut } from '../src/corpus/split-cut.js';
 import { splitWriter } from '../src/corpus/split-writer.js';
 import { readIdStream } from '../src/corpus/read-ids.js';
 import { Vocabulary } from '../src/vocab/vocabulary.js';
-import { prepareBrownBengio } from '../pipelines/brown-bengio.js';
+import { prepareBrownBengio } from '../src/corpus/brown-protocol.js';
 
 const FIX = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'brown');
 

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { mixturePerplexity, mixturePerplexityOf, tuneMixtureWeight, tuneMixtureWeights } from '../src/corpus/mixture.js';
+import { mixturePerplexity, mixturePerplexityOf, tuneMixtureWeight, tuneMixtureWeights } from '../src/eval/mixture.js';
 import { modelTokenProbs } from '../src/mix/token-probs.js';
 import { makeCheckpoint } from './helpers/export-fixture.js';
 import { lmstream } from './helpers/cli.js';

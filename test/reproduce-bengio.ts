@@ -2,11 +2,13 @@ import t from 'tap';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {
-  formatSeconds, formatTable, parseDuration, parseModelList, runBengio2003, scoreNgramStream,
-  trainWithEarlyStopping, neuralTokenProbs, remapIds, type NgramBuilder, type NeuralFactory, type ProtocolIds,
-} from '../pipelines/brown-bengio.js';
-import { mixturePerplexity, perplexity, tuneMixtureWeight } from '../src/corpus/mixture.js';
+import { formatSeconds, formatTable, parseModelList, runBengio2003, remapIds, type NgramBuilder, type NeuralFactory } from '../src/reproduce/bengio2003.js';
+import type { ProtocolIds } from '../src/corpus/brown-protocol.js';
+import { scoreNgramStream } from '../src/eval/ngram-stream.js';
+import { neuralTokenProbs } from '../src/eval/token-probs.js';
+import { mixturePerplexity, perplexity, tuneMixtureWeight } from '../src/eval/mixture.js';
+import { runTraining, type EpochMetrics, type RunState } from '../src/train/run.js';
+import { CONFIG_FORMAT, readCheckpoint, type CheckpointConfig } from '../src/train/checkpoint.js';
 import { Vocabulary } from '../src/vocab/vocabulary.js';
 import type { NgramModel } from '../src/ngram/api.js';
 import type { Batch, NeuralConfig, NeuralLM } from '../src/neural/api.js';
@@ -72,10 +74,6 @@ t.test('command-line helpers and table', async (t) => {
   t.same(parseModelList('kn3, mix,kn3'), ['kn3', 'mix']);
   t.same(parseModelList('all'), ['kn3', 'kn5', 'mlp9', 'mlp1', 'lstm', 'mix']);
   t.throws(() => parseModelList('kn4'), /unknown model 'kn4'/);
-  t.equal(parseDuration('90'), 90);
-  t.equal(parseDuration('1h30m'), 5400);
-  t.equal(parseDuration('2.5m'), 150);
-  t.throws(() => parseDuration('3 days'), /not a duration/);
   t.equal(formatSeconds(12.34), '12.3 s');
   t.equal(formatSeconds(125), '2 min 05 s');
   t.equal(formatSeconds(7500), '2 h 05 min');
@@ -140,31 +138,53 @@ const cfg = (p: Partial<NeuralConfig>): NeuralConfig => ({
   softmax: 'full', classes: 0, init: 'uniform', initScale: 0.1, optimizer: 'sgd', lr: 1, l2: 0, clip: 0, seed: 1, ...p,
 });
 
-t.test('early stopping: lr decay on a worse valid epoch, stop after patience, best weights restored', async (t) => {
+t.test('the one training loop: lr halved on a worse valid epoch, stop after patience, best weights restored, time budget', async (t) => {
   const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'repro-es-'));
   t.teardown(() => fsp.rm(dir, { recursive: true, force: true }));
   const one = async function* (x: Int32Array): AsyncGenerator<Batch> {
     yield { kind: 'window', B: x.length, N: 1, context: new Int32Array(x.length), next: x };
   };
-  const logs: string[] = [];
+  const run = async (m0: ScriptedModel, out: string, timeBudget: number | null, now?: () => number) => {
+    const config: CheckpointConfig = {
+      format: CONFIG_FORMAT, version: 1, model: m0.config, level: 'word', tokenizer: 'whitespace', mode: 'stream',
+      training: { epochs: 10, batch: 2, bptt: 0, lrDecay: 2, validFraction: 0, maxTokens: null, checkpointEvery: 0, patience: 2, timeBudget },
+    };
+    const state: RunState = {
+      runId: 'r', epoch: 1, batch: 0, step: 0, done: false, lr: m0.learningRate, bestValidPpl: null, validHistory: [],
+      data: { trainTokens: 2, trainDocs: 1, trainChecksum: 'x', validTokens: 1, validChecksum: 'y' },
+    };
+    const logs: string[] = [];
+    const epochs: EpochMetrics[] = [];
+    const r = await runTraining({
+      out, model: m0, vocab, config, state, load: ScriptedModel.load, shouldStop: () => false, now,
+      data: { train: (_e, start) => (start > 0 ? one(new Int32Array(0)) : one(ids('a b'))), valid: () => one(ids('c')) },
+      onRecord: (rec) => { if (rec.kind === 'epoch') epochs.push(rec); }, log: (m) => logs.push(m),
+    });
+    return { r, logs, epochs };
+  };
   const m0 = new ScriptedModel(cfg({ lr: 1 }));
-  const r = await trainWithEarlyStopping(m0, { train: ids('a b'), valid: ids('c') }, {
-    name: 'fake', batches: one, maxEpochs: 10, timeBudget: 1e9, saveDir: path.join(dir, 'best'),
-    load: ScriptedModel.load, log: (m) => logs.push(m),
-  });
-  // q after epochs: 1, 2, 3, 4 (worse: lr → 0.5), 4.5 (worse again: stop)
-  t.same(r.history.map((h) => h.validPpl.toFixed(6)), [5, 2, 1, 2, 3.25].map((l) => Math.exp(l).toFixed(6)));
-  t.same(r.history.map((h) => h.lr), [1, 1, 1, 1, 0.5], "the lr each epoch trained with");
-  t.equal(r.bestEpoch, 3);
-  t.equal(r.validPpl, Math.exp(1));
+  const { r, logs, epochs } = await run(m0, path.join(dir, 'm'), null);
+  // q after epochs: 1, 2, 3, 4 (worse: lr → 0.5), 4.5 (worse again: patience 2 ends it)
+  t.same(epochs.map((h) => h.validPpl!.toFixed(6)), [5, 2, 1, 2, 3.25].map((l) => Math.exp(l).toFixed(6)));
+  t.same(epochs.map((h) => h.trainedLr), [1, 1, 1, 1, 0.5], 'the lr each epoch trained with');
+  t.same(epochs.map((h) => h.end), [null, null, null, null, 'patience']);
+  t.equal(r.state.modelEpoch, 3);
+  t.equal(r.state.bestValidPpl, Math.exp(1));
+  t.equal(r.end, 'patience');
   t.ok(m0.disposed, 'the last model was disposed');
   t.equal((r.model as ScriptedModel).q, 3, 'weights of epoch 3 restored');
   t.match(logs.join('\n'), /restoring the weights of epoch 3/);
-  // a time budget of 0 cuts the first epoch before any step
-  const r2 = await trainWithEarlyStopping(new ScriptedModel(cfg({})), { train: ids('a'), valid: ids('a') }, {
-    name: 'fake', batches: one, maxEpochs: 10, timeBudget: -1, saveDir: path.join(dir, 'b2'), load: ScriptedModel.load,
-  });
-  t.equal(r2.history.length, 0);
+  const ck = await readCheckpoint(path.join(dir, 'm'));
+  t.equal(ck.state.done, true);
+  t.equal(ck.state.modelEpoch, 3, 'the checkpoint in OUT holds the best epoch');
+  t.equal(JSON.parse(await fsp.readFile(path.join(dir, 'm', 'q.json'), 'utf8')).q, 3);
+  await t.rejects(fsp.access(path.join(dir, 'm.best')), 'OUT.best removed at the end');
+  // a time budget spent before the first step: no epoch, the model as it was
+  let clock = 0;
+  const r2 = await run(new ScriptedModel(cfg({})), path.join(dir, 'b2'), 0, () => (clock += 1000));
+  t.same(r2.epochs, []);
+  t.equal(r2.r.end, 'time-budget');
+  t.equal(r2.r.state.step, 0);
 });
 
 t.test('runBengio2003 with stand-in models: rows, n-gram ppl equal to direct scoring, mixtures', async (t) => {

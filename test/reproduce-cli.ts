@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildModelFromCorpus } from '../src/ngram/build.js';
 import { PplScorer } from '../src/ngram/ppl.js';
-import { NGRAM_UNK_WORD } from '../pipelines/brown-bengio.js';
+import { NGRAM_UNK_WORD } from '../src/reproduce/bengio2003.js';
 
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = path.join(ROOT, 'dist', 'src', 'cli', 'lmstream.js');

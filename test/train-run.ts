@@ -4,9 +4,9 @@ import path from 'node:path';
 import os from 'node:os';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import { corpusSpec, documents, tokenStages } from '../src/train/corpus.js';
+import { corpusSpec, documents, tokenStages } from '../src/train/front-end.js';
 import { idCacheSink, type IdCacheResult } from '../src/train/id-cache.js';
-import { runTraining, type RunRecord, type RunState } from '../src/train/run.js';
+import { cacheData, runTraining, type RunRecord, type RunState } from '../src/train/run.js';
 import { readCheckpoint, type CheckpointConfig } from '../src/train/checkpoint.js';
 import type { StepMetrics } from '../src/train/trainer.js';
 import type { Arch } from '../src/neural/api.js';
@@ -18,6 +18,8 @@ const fixture = fileURLToPath(new URL('../fixtures/train/tiny.txt', import.meta.
 async function cache(mode: MarkerMode, dir: string, validFraction = 0): Promise<IdCacheResult> {
   return pipeline(documents([fixture]), ...tokenStages(corpusSpec('word', mode)), idCacheSink({ dir, validFraction, seed: 3 }));
 }
+
+const failLoad = async (): Promise<never> => { throw new Error('no reload expected'); };
 
 function setup(arch: Arch, mode: MarkerMode, c: IdCacheResult, epochs = 2, checkpointEvery = 0, pack = false) {
   const config: CheckpointConfig = {
@@ -42,7 +44,7 @@ for (const [arch, mode, pack] of [['lstm', 'sentence', false], ['lstm', 'stream'
     const full: number[] = [];
     const m0 = new FakeModel(config.model);
     const r0 = await runTraining({
-      out: path.join(root, 'full'), model: m0, vocab: c.vocab, config, train: c.train, state, shouldStop: () => false,
+      out: path.join(root, 'full'), model: m0, vocab: c.vocab, config, data: cacheData(config, c.vocab.bosId, c.train), load: failLoad, state, shouldStop: () => false,
       onRecord: (r) => { if (r.kind === 'step') full.push(r.loss); },
     });
     t.equal(r0.stopped, false);
@@ -58,7 +60,7 @@ for (const [arch, mode, pack] of [['lstm', 'sentence', false], ['lstm', 'stream'
     const out = path.join(root, 'ck');
     const m1 = new FakeModel(config.model);
     const r1 = await runTraining({
-      out, model: m1, vocab: c.vocab, config, train: c.train, state, shouldStop: () => part.length >= stopAt,
+      out, model: m1, vocab: c.vocab, config, data: cacheData(config, c.vocab.bosId, c.train), load: failLoad, state, shouldStop: () => part.length >= stopAt,
       onRecord: (r) => { if (r.kind === 'step') part.push(r.loss); },
     });
     t.equal(r1.stopped, true);
@@ -71,7 +73,7 @@ for (const [arch, mode, pack] of [['lstm', 'sentence', false], ['lstm', 'stream'
     const rest: number[] = [];
     const m2 = await FakeModel.load(ck.dir);
     const r2 = await runTraining({
-      out, model: m2, vocab: ck.vocab, config: ck.config, train: c.train, state: ck.state, carried: ck.carried, shouldStop: () => false,
+      out, model: m2, vocab: ck.vocab, config: ck.config, data: cacheData(ck.config, c.vocab.bosId, c.train), load: failLoad, state: ck.state, carried: ck.carried, shouldStop: () => false,
       onRecord: (r) => { if (r.kind === 'step') rest.push(r.loss); },
     });
     t.equal(r2.stopped, false);
@@ -84,7 +86,7 @@ for (const [arch, mode, pack] of [['lstm', 'sentence', false], ['lstm', 'stream'
       const m3 = await FakeModel.load(ck.dir);
       const lost: number[] = [];
       await runTraining({
-        out: path.join(root, 'nocarry'), model: m3, vocab: ck.vocab, config: ck.config, train: c.train, state: ck.state, shouldStop: () => false,
+        out: path.join(root, 'nocarry'), model: m3, vocab: ck.vocab, config: ck.config, data: cacheData(ck.config, c.vocab.bosId, c.train), load: failLoad, state: ck.state, shouldStop: () => false,
         onRecord: (r) => { if (r.kind === 'step') lost.push(r.loss); }, log: () => undefined,
       });
       t.notOk([...part, ...lost].every((l, i) => Math.abs(l - full[i]) < 1e-12), 'losses differ without the carried state');
@@ -92,7 +94,7 @@ for (const [arch, mode, pack] of [['lstm', 'sentence', false], ['lstm', 'stream'
   });
 }
 
-t.test('validation each epoch, lr ÷ decay when it stops improving, mid-epoch checkpoints every N steps', async (t) => {
+t.test('validation each epoch, lr ÷ decay when it stops improving, mid-epoch checkpoints every N steps, the best epoch kept', async (t) => {
   const root = await fsp.mkdtemp(path.join(os.tmpdir(), 'lmstream-run-'));
   t.teardown(() => fsp.rm(root, { recursive: true, force: true }));
   const c = await cache('sentence', path.join(root, 'cache'), 0.3);
@@ -112,7 +114,7 @@ t.test('validation each epoch, lr ÷ decay when it stops improving, mid-epoch ch
   const saves: number[] = [];
   const out = path.join(root, 'ck');
   const r = await runTraining({
-    out, model, vocab: c.vocab, config, train: c.train, valid: c.valid, state, shouldStop: () => false,
+    out, model, vocab: c.vocab, config, data: cacheData(config, c.vocab.bosId, c.train, c.valid), load: (d) => FakeModel.load(d), state, shouldStop: () => false,
     onRecord: async (rec) => {
       recs.push(rec);
       if (rec.kind === 'epoch') epoch++;
@@ -135,4 +137,7 @@ t.test('validation each epoch, lr ÷ decay when it stops improving, mid-epoch ch
   t.equal(ck.state.done, true);
   t.equal(ck.state.lr, 0.25);
   t.equal(ck.carried, undefined, 'epoch-end checkpoints carry no state');
+  t.equal(ck.state.modelEpoch, 2, 'OUT ends with the best epoch (2) of validation');
+  t.not(r.model, model, 'the best epoch was reloaded from OUT.best');
+  await t.rejects(fsp.access(`${out}.best`), 'OUT.best removed at the end');
 });

@@ -2,7 +2,7 @@ import t from 'tap';
 import { pipeline } from 'node:stream/promises';
 import { Readable, Writable } from 'node:stream';
 import { trainer, createTrainer, type StepMetrics } from '../src/train/trainer.js';
-import { evaluator } from '../src/train/evaluator.js';
+import { evaluator } from '../src/eval/evaluator.js';
 import { createMetricsLines } from '../src/train/metrics-lines.js';
 import { skipRecords } from '../src/train/skip.js';
 import type { Batch, SeqBatch } from '../src/neural/api.js';
@@ -60,7 +60,7 @@ t.test('trainer: a diverging loss is an error naming the step', async (t) => {
   const model = new FakeModel(fakeConfig({ vocabSize: 4 }));
   model.trainStep = async () => ({ loss: NaN, tokens: 1 });
   await t.rejects(pipeline(Readable.from([seq([1], [2], [1], 1)]), trainer({ model, epoch: 1 }), async (s: AsyncIterable<unknown>) => { for await (const _ of s); }),
-    /diverged at step 1 \(loss NaN\)/);
+    /diverged at step 1 \(loss NaN, perplexity NaN\)/);
 });
 
 t.test('evaluator: exact sum of nats and perplexity, no update', async (t) => {

@@ -48,7 +48,10 @@ t.test('v1 checkpoints resume to the old code\'s trajectory and weights', async 
     steps.forEach((s, i) => t.ok(Math.abs(s.loss - exp.mlp.resumedStepLosses[i]) < 1e-9, `step ${s.step} loss ${s.loss}`));
     t.same(epochs.map((e) => e.lr), exp.mlp.resumedLr, 'the lr is divided by --lr-decay 2 when valid ppl does not improve');
     epochs.forEach((e, i) => t.ok(Math.abs(e.validPpl - exp.mlp.resumedValidPpl[i]) < 1e-6, `epoch ${e.epoch} valid ppl ${e.validPpl}`));
-    t.equal(await sha(path.join(dir, 'mlp/weights.bin')), exp.mlp.weightsSha256Epoch5);
+    // the run ends with the best epoch's weights (epoch 2; the old code kept the last, epoch 5's)
+    t.match(r.err, /restoring the weights of epoch 2/);
+    t.equal(await sha(path.join(dir, 'mlp/weights.bin')), exp.mlp.weightsSha256Epoch2);
+    t.equal(JSON.parse(await fsp.readFile(path.join(dir, 'mlp/state.json'), 'utf8')).modelEpoch, 2);
   });
 
   t.test('lstm, stream mode, dropout, mid-epoch with carried state, from its v1 id cache (no input)', async (t) => {

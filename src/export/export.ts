@@ -23,7 +23,7 @@ import { loadModel } from '../neural/index.js';
 import type { BaseLM } from '../neural/model-base.js';
 import { MLP_PAD_ID } from '../neural/mlp.js';
 import { readCheckpoint } from '../train/checkpoint.js';
-import { corpusSpec } from '../train/corpus.js';
+import { corpusSpec } from '../train/front-end.js';
 import type { TokenizerName } from '../text/tokenizers.js';
 import { streamStartIds } from '../generate/prompt.js';
 import { buildLayersModel, layersArtifacts } from './layers.js';

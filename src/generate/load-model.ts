@@ -23,7 +23,7 @@ import { loadNgramModel, ngramFileKind } from '../ngram/load.js';
 import type { NgramModel } from '../ngram/api.js';
 import type { NeuralLM } from '../neural/api.js';
 import { readCheckpoint } from '../train/checkpoint.js';
-import { corpusSpec } from '../train/corpus.js';
+import { corpusSpec } from '../train/front-end.js';
 import { getTokenizer, TOKENIZERS, type TokenizerName } from '../text/tokenizers.js';
 import { tokenizeKenlm } from '../text/tokenize-kenlm.js';
 import { promptTokenizer, streamStartIds } from './prompt.js';

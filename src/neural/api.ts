@@ -104,7 +104,7 @@ export interface NeuralLM {
   getCarriedState?(): Float32Array[];
   setCarriedState?(state: Float32Array[]): void;
   /**
-   * Optional (added for mixtures in pipelines/brown-bengio.ts): like
+   * Optional (added for mixtures, src/eval/token-probs.ts): like
    * `evaluate` (no update, carries state), but the nats −ln P(target) of every
    * position of the batch, in the batch's layout (window: next[b]; seq:
    * y[b*T + t]), 0 at masked positions. Without it, per-token probabilities

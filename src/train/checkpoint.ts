@@ -54,6 +54,10 @@ export interface TrainingOptions {
   shuffle?: number;
   /** --valid FILE (re-read on resume when the cache is gone) */
   validFile?: string | null;
+  /** stop after this many epochs without a better validation perplexity (absent/null: never) */
+  patience?: number | null;
+  /** seconds of training after which the run ends (absent/null: no budget) */
+  timeBudget?: number | null;
 }
 
 export interface CheckpointConfig {
@@ -87,6 +91,10 @@ export interface TrainState {
   lr: number;
   bestValidPpl: number | null;
   validHistory: { epoch: number; ppl: number; lr: number }[];
+  /** seconds spent training so far, over resumes (the time budget); absent in older checkpoints */
+  trainSeconds?: number;
+  /** set when the run ended: the epoch whose weights the model holds (the best on validation) */
+  modelEpoch?: number;
   data: DataFingerprint;
   carried: boolean;
   savedAt: string;

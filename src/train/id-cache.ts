@@ -57,6 +57,17 @@ class Fnv {
   }
 }
 
+/** The checksum an id cache records for `docs` (a resumed run compares it). */
+export function idsChecksum(docs: Iterable<ArrayLike<number>>): string {
+  const fnv = new Fnv();
+  for (const ids of docs) {
+    for (let i = 0; i < ids.length; i++) fnv.add(ids[i]);
+    fnv.add(ids.length);
+    fnv.add(0x5eed);
+  }
+  return fnv.hex();
+}
+
 /** One split of the corpus on disk. */
 export class IdCache {
   constructor(

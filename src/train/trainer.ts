@@ -8,7 +8,10 @@
  *         over the whole run (resumes included), `batch` is the index of the
  *         batch in its epoch, `tokensPerSec` is the mean rate of this trainer.
  *
- * Stopping (SIGINT, --max-steps): `shouldStop` is checked before each batch;
+ * Divergence: a loss whose perplexity is not finite (NaN, ∞, or above
+ * ~709 nats) throws before the step's record is emitted.
+ *
+ * Stopping (signals, --max-steps, a time budget): `shouldStop` is checked before each batch;
  * when it says true the generator returns without touching that batch, so
  * `progress.batch` is exactly the number of batches of the epoch consumed and
  * the step in flight always completes before a checkpoint is written.
@@ -60,8 +63,9 @@ export function trainer(opts: TrainerOptions): TrainerStage {
     for await (const batch of source) {
       if (opts.shouldStop?.()) { progress.stopped = true; return; }
       const r = await opts.model.trainStep(batch);
-      if (!Number.isFinite(r.loss)) {
-        throw new Error(`training diverged at step ${progress.step + 1} (loss ${r.loss}): lower --lr or use --clip`);
+      if (!Number.isFinite(Math.exp(r.loss))) {
+        // a mean loss above ~709 nats (perplexity beyond the largest double) is divergence too
+        throw new Error(`training diverged at step ${progress.step + 1} (loss ${r.loss}, perplexity ${Math.exp(r.loss)}): lower --lr or use --clip`);
       }
       progress.step++;
       progress.batch++;

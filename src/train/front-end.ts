@@ -1,5 +1,5 @@
 /**
- * corpus: the front end as the training and eval commands use it (composition
+ * front-end: the text front end as the training and eval commands use it (composition
  * of the front end's stages, not a stage itself): documents (text lines or
  * JSON records, from files or stdin) → tokenizer → markers.
  *

@@ -1,7 +1,8 @@
 /**
  * evaluator: consumes minibatches and scores them without updating the model
  * (`NeuralLM.evaluate`, exact for the class softmax too); emits one record at
- * the end.
+ * the end. The one evaluation path of the project: validation in the training
+ * loop, `lmstream eval` and `reproduce` all score through `evaluateBatches`.
  *
  * Input:  `Batch`.
  * Output: one `EvalResult` {kind:'eval', sumNats, tokens, ppl} after the input ends.
@@ -9,6 +10,7 @@
  * The model's carried state is reset before the first batch (lanes' resets
  * take care of the rest).
  */
+import { pipeline } from 'node:stream/promises';
 import type { Batch, NeuralLM } from '../neural/api.js';
 
 export interface EvalResult {
@@ -31,4 +33,14 @@ export function evaluator(model: NeuralLM): (source: AsyncIterable<Batch>) => As
     }
     yield { kind: 'eval', sumNats, tokens, ppl: tokens > 0 ? Math.exp(sumNats / tokens) : NaN };
   };
+}
+
+/** Perplexity of `model` over one pass of `batches` (the evaluator stage, drained). The carried state is reset after. */
+export async function evaluateBatches(model: NeuralLM, batches: AsyncIterable<Batch>): Promise<EvalResult> {
+  let res: EvalResult | undefined;
+  await pipeline(batches, evaluator(model), async (src: AsyncIterable<EvalResult>) => {
+    for await (const r of src) res = r;
+  });
+  model.resetState();
+  return res!;
 }
