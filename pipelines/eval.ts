@@ -15,8 +15,6 @@
  */
 import { DOCUMENT_OPTIONS, documentOptions } from './corpus-options.js';
 import { promises as fsp, type Stats } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { once } from 'node:events';
 import { parseCommand, str, num, oneOf, UsageError, UserError, type Parsed } from '../src/cli/common.js';
@@ -28,6 +26,7 @@ import { charCount, documents, tokenStages, type CorpusSpec } from '../src/train
 import { idCacheSink } from '../src/train/id-cache.js';
 import { readCheckpoint } from '../src/train/checkpoint.js';
 import { validate } from '../src/train/run.js';
+import { makeTempDir } from '../src/util/temp.js';
 
 export const HELP = `usage: lmstream eval --model MODEL [options] [FILE...]
 
@@ -105,7 +104,8 @@ export async function main(argv: string[]): Promise<number> {
   const { loadModel } = await import('../src/neural/index.js');
   await initBackend(str(p, 'backend'));
   const model = await loadModel(ck.dir);
-  const tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'lmstream-eval-'));
+  const tmpDir = await makeTempDir('lmstream-eval');
+  const tmp = tmpDir.path;
   try {
     let chars = 0;
     let oov = 0;
@@ -141,7 +141,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } finally {
     model.dispose();
-    await fsp.rm(tmp, { recursive: true, force: true });
+    await tmpDir.remove();
   }
 }
 

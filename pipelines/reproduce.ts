@@ -50,6 +50,9 @@ options:
                       MLPs' SGD is faster on one: it updates rows sparsely there)
   --reuse             evaluate the neural checkpoints already in DIR/models
                       instead of training them again (e.g. to add mixtures)
+  --resume            continue the unfinished training runs in DIR/models
+                      (checkpoints at each epoch end; this invocation's
+                      --epochs and --time-budget apply)
   --seed N            random seed (default 1)
   --backend NAME      tfjs backend: wasm, cpu, tensorflow (default: best available)
 
@@ -72,6 +75,7 @@ const OPTIONS = {
   seed: { type: 'string' },
   threads: { type: 'string' },
   reuse: { type: 'boolean' },
+  resume: { type: 'boolean' },
   backend: { type: 'string' },
 } as const;
 
@@ -136,7 +140,7 @@ export async function main(argv: string[]): Promise<number> {
     throw new UserError(e instanceof LockHeld ? e.message : `--out ${out}: cannot create the lock (${(e as Error).message})`);
   });
   try {
-    return await reproduce(argv, { out, models, timeBudget, maxTokens, maxEpochs, batch, seed, threads, overrides, backend, reuse: p.values.reuse === true, dataDir: str(p, 'data') });
+    return await reproduce(argv, { out, models, timeBudget, maxTokens, maxEpochs, batch, seed, threads, overrides, backend, reuse: p.values.reuse === true, resume: p.values.resume === true, dataDir: str(p, 'data') });
   } finally {
     await lock.release();
   }
@@ -154,6 +158,7 @@ interface ReproduceArgs {
   overrides: Partial<NeuralConfig>;
   backend?: string;
   reuse: boolean;
+  resume: boolean;
   dataDir?: string;
 }
 
@@ -200,6 +205,7 @@ async function reproduce(argv: string[], a: ReproduceArgs): Promise<number> {
     batch,
     threads,
     reuse: a.reuse,
+    resume: a.resume,
     neuralOverrides: overrides,
     log,
     onRow: async (r) => {

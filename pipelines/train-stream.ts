@@ -11,7 +11,7 @@
  * a checkpoint is written at that batch boundary, and the process exits with
  * code 130/143/129. `--resume DIR` then continues exactly there.
  */
-import { promises as fsp, createWriteStream, rmSync, type WriteStream } from 'node:fs';
+import { promises as fsp, createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import path from 'node:path';
 import { parseCommand, str, num, oneOf, UsageError, UserError, log, type Parsed } from '../src/cli/common.js';
@@ -26,6 +26,7 @@ import { parseDuration } from '../src/train/schedule.js';
 import { buildRunData, checkCacheDir, checkInputFiles, checkOutDir, checkOutputFile, estimateBatches, fsReason, newRunState, reuseCache } from '../src/train/setup.js';
 import { acquireRunLock, LockHeld, type RunLock } from '../src/train/run-lock.js';
 import { Interrupts } from '../src/train/interrupts.js';
+import { registerTemp, type TempHandle } from '../src/util/temp.js';
 import { targetCount } from '../src/train/batches.js';
 import { Progress } from '../src/train/progress.js';
 import { SMOOTHING_OPTIONS, markerMode, ngramCorpus, ngramOrder, smoothingOptions } from './ngram/options.js';
@@ -285,7 +286,7 @@ async function checkPaths(a: RunArgs): Promise<void> {
 }
 
 /** The run's data: the cache of an interrupted run, or the input read into a new one. */
-async function runData(a: RunArgs, owned: { cache: boolean }): Promise<IdCacheResult> {
+async function runData(a: RunArgs, owned: { cache?: TempHandle }): Promise<IdCacheResult> {
   if (a.ck) {
     const data = await reuseCache(a.ck, a.cacheDir);
     if (data) {
@@ -293,7 +294,7 @@ async function runData(a: RunArgs, owned: { cache: boolean }): Promise<IdCacheRe
       return data;
     }
   }
-  owned.cache = true;
+  owned.cache = registerTemp(a.cacheDir);
   const t = a.training;
   return buildRunData({
     files: a.p.positionals, input: a.input, spec: a.spec, dir: a.cacheDir, vocab: a.ck?.vocab, validFraction: t.validFraction,
@@ -333,11 +334,10 @@ export async function main(argv: string[]): Promise<number> {
     log(`train-stream: the run already finished its ${a.training.epochs} epochs (raise --epochs to train more)`);
     return 0;
   }
-  const owned = { cache: false };
-  const intr = new Interrupts({
-    log: (m) => log(`train-stream: ${m}`),
-    onSetupSignal: () => { if (owned.cache) rmSync(a.cacheDir, { recursive: true, force: true }); },
-  }).install();
+  // a cache this process creates is a registered temp (src/util/temp.ts): removed on any
+  // failure or exit, unless kept for --resume after an interrupt
+  const owned: { cache?: TempHandle } = {};
+  const intr = new Interrupts({ log: (m) => log(`train-stream: ${m}`) }).install();
   let locks: RunLock[] = [];
   try {
     await checkPaths(a);
@@ -346,6 +346,7 @@ export async function main(argv: string[]): Promise<number> {
     const { initBackend } = await import('../src/backend.js');
     await initBackend(str(p, 'backend')).catch((e) => { throw new UserError((e as Error).message); });
     const data = await runData(a, owned);
+    owned.cache?.keep(); // from here on the cache belongs to the run (an abrupt exit leaves it for --resume)
     const { vocab, train, valid } = data;
     if (train.tokens === 0 || targetCount(train, a.spec.mode) === 0) throw new UserError('the training corpus is empty (no tokens to predict)');
     log(`train-stream: ${train.tokens} training tokens in ${train.docs} documents, vocabulary ${vocab.size}` + (valid ? `, validation ${valid.tokens} tokens` : ''));
@@ -354,10 +355,11 @@ export async function main(argv: string[]): Promise<number> {
     }
     const r = await trainRun(a, data, intr);
     if (!r.kept) await removeIdCache(a.cacheDir);
+    owned.cache?.release();
     return r.code;
   } catch (e) {
     // a failed start or run: the cache this process made goes (a kept one of an interrupted run stays)
-    if (owned.cache) await removeIdCache(a.cacheDir).catch(() => {});
+    await owned.cache?.remove().catch(() => {});
     throw e;
   } finally {
     intr.uninstall();

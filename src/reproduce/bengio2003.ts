@@ -18,7 +18,7 @@ import { windowBatches } from '../train/window.js';
 import { shuffleWindows } from '../train/shuffle.js';
 import { skipRecords } from '../train/skip.js';
 import { arraySource, streamLanes } from '../train/lanes.js';
-import { CONFIG_FORMAT, newRunId, type CheckpointConfig } from '../train/checkpoint.js';
+import { CONFIG_FORMAT, newRunId, readCheckpoint, type CheckpointConfig, type LoadedCheckpoint } from '../train/checkpoint.js';
 import { idsChecksum } from '../train/id-cache.js';
 import { runTraining, type EpochMetrics, type RunRecord, type RunState, type TrainData } from '../train/run.js';
 import type { StepMetrics } from '../train/trainer.js';
@@ -202,6 +202,8 @@ export interface ReproduceOptions {
   threads?: number;
   /** evaluate the checkpoint already in outDir/models/NAME instead of training, when there is one */
   reuse?: boolean;
+  /** continue the unfinished training run in outDir/models/NAME, when there is one (same data) */
+  resume?: boolean;
   log?: (msg: string) => void;
   /** called after each row, e.g. to write partial results */
   onRow?: (row: ResultRow) => Promise<void> | void;
@@ -315,6 +317,19 @@ function protocolRun(name: NeuralName, spec: NeuralSpec, model: NeuralLM, opts: 
   return { config, state };
 }
 
+/** The unfinished run in `dir` on this data, with this invocation's epochs and time budget. */
+async function resumable(dir: string, data: ProtocolIds, opts: ReproduceOptions, log: (m: string) => void): Promise<(LoadedCheckpoint & { state: RunState }) | undefined> {
+  let ck: LoadedCheckpoint;
+  try {
+    ck = await readCheckpoint(dir);
+  } catch {
+    return undefined;
+  }
+  if (ck.state.done || ck.state.data.trainChecksum !== idsChecksum([data.train])) return undefined;
+  log(`resuming the run in ${ck.dir} at epoch ${ck.state.epoch}, batch ${ck.state.batch}`);
+  return { ...ck, config: { ...ck.config, training: { ...ck.config.training, epochs: opts.maxEpochs, timeBudget: opts.timeBudget } } };
+}
+
 /** Train one neural model of the table (or reuse its checkpoint) and score it. */
 async function neuralRow(name: NeuralName, opts: ReproduceOptions, factory: NeuralFactory, log: (m: string) => void): Promise<TrainedNeural> {
   const { data } = opts;
@@ -336,19 +351,20 @@ async function neuralRow(name: NeuralName, opts: ReproduceOptions, factory: Neur
       },
     };
   }
+  const resumed = opts.resume ? await resumable(saveDir, data, opts, log) : undefined;
   const unigram = new Float64Array(vocab.size);
   for (const w of data.train) unigram[w]++;
-  const model0 = await factory.create({ ...spec.config, ...opts.neuralOverrides, vocabSize: vocab.size, seed: opts.seed ?? 1 }, unigram);
+  const model0 = resumed ? await factory.load(resumed.dir) : await factory.create({ ...spec.config, ...opts.neuralOverrides, vocabSize: vocab.size, seed: opts.seed ?? 1 }, unigram);
   if ((opts.threads ?? 1) > 1) {
     if (model0.setThreads) await model0.setThreads(opts.threads!);
     else log(`${name}: this model has no data-parallel training; one thread`);
     if (model0.config.optimizer === 'sgd') log(`${name}: note: with 2 threads SGD updates every row (one thread's row-sparse update is often faster)`);
   }
-  const { config, state } = protocolRun(name, spec, model0, opts);
+  const { config, state } = resumed ?? protocolRun(name, spec, model0, opts);
   const history: EpochRecord[] = [];
   const progress = trainingLog(name, data.train.length, log);
   const res = await runTraining({
-    out: saveDir, model: model0, vocab, config, data: batches, state, load: (dir) => factory.load(dir), shouldStop: () => false,
+    out: saveDir, model: model0, vocab, config, data: batches, state, carried: resumed?.carried, load: (dir) => factory.load(dir), shouldStop: () => false,
     onRecord: (r) => {
       progress(r);
       if (r.kind === 'epoch') history.push({ epoch: r.epoch, trainLoss: r.trainLoss, validPpl: r.validPpl!, lr: r.trainedLr, seconds: r.seconds, partial: r.partial });

@@ -3,8 +3,9 @@
  * `timeout`, `docker stop`, a closed terminal). Exit codes are 128 + the
  * signal number: 130, 143, 129.
  *
- * - While the input is read (phase 'setup'), `onSetupSignal` cleans up (the
- *   partial id cache) and the process exits at once.
+ * - While the input is read (phase 'setup'), the process exits at once
+ *   (`onSetupSignal` first; the temp registry of src/util/temp.ts removes the
+ *   partial id cache in its exit hook).
  * - While training, the first signal asks the loop to stop: the step in
  *   flight finishes and a checkpoint is written at that batch boundary, then
  *   the command exits with the signal's code. A second signal exits at once,
