@@ -16,7 +16,7 @@ export type { BackendName, BackendChoice } from './backend.js';
 export { textReader, DEFAULT_MAX_LINE_LENGTH, type TextReaderOptions } from './io/text-reader.js';
 export { jsonReader, type JsonReaderOptions } from './io/json-reader.js';
 export { readDocuments, documentReader, FORMATS, type InputFormat } from './io/documents.js';
-export { recordStage, unbatch, type Batch } from './io/record-stage.js';
+export { recordStage, unbatch, type RecordBatch } from './io/record-stage.js';
 export { tokenizeWhitespace, whitespaceTokenizer } from './text/tokenize-whitespace.js';
 export { tokenizeWord, wordTokenizer } from './text/tokenize-word.js';
 export { tokenizeChar, charTokenizer, NEWLINE_TOKEN, SPACE_TOKEN } from './text/tokenize-char.js';

@@ -3,7 +3,7 @@
  * the file and a file without a final newline does not run into the next.
  * Files are opened by `openInput` (gzip, bzip2, xz read directly).
  *
- *   output: async iterable of `Batch<Doc>` (string[]), in file order
+ *   output: async iterable of `RecordBatch<Doc>` (string[]), in file order
  *
  * `text` reads lines (text reader); `json` and `jsonl` read JSON records
  * (JSON reader: a top-level array, JSON Lines or concatenated values).
@@ -25,7 +25,7 @@ export interface DocumentOptions {
   warn?: (msg: string) => void;
 }
 
-/** The reader stage for a format, emitting `Batch<Doc>`. */
+/** The reader stage for a format, emitting `RecordBatch<Doc>`. */
 export function documentReader(source: string, opts: DocumentOptions = {}): Transform {
   const format = opts.format ?? 'text';
   if (format === 'text') {

@@ -2,7 +2,7 @@
  * JSON reader stage: bytes → documents.
  *
  *   input:  Buffer (or string) chunks of UTF-8 JSON, split anywhere
- *   output: `Doc` (string) per chunk, or `Batch<Doc>` (string[]) per chunk
+ *   output: `Doc` (string) per chunk, or `RecordBatch<Doc>` (string[]) per chunk
  *           with `{ batch: true }`
  *
  * Built on stream-json 3 (its streaming parser, plus its verifier for exact

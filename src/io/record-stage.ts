@@ -3,7 +3,7 @@
  * Transform that maps each record through a pure function.
  *
  * Batches: every front-end stage takes `{ batch: true }`, in which case each
- * chunk it reads and writes is an array of records (`Batch<T>`) instead of one
+ * chunk it reads and writes is an array of records (`RecordBatch<T>`) instead of one
  * record. Batching is only a performance device (fewer stream round trips per
  * token); the records themselves are the same. `unbatch()` turns a batched
  * stream back into one record per chunk.
@@ -14,7 +14,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 export const BATCH_HWM = 4;
 
 /** Several records in one stream chunk. */
-export type Batch<T> = T[];
+export type RecordBatch<T> = T[];
 
 export interface BatchOption {
   /** read and write arrays of records instead of single records (default false) */
@@ -53,7 +53,7 @@ export function recordStage<I, O>(fn: (rec: I) => O | undefined, opts: BatchOpti
   });
 }
 
-/** Batch<T> → T: one record per chunk again. */
+/** RecordBatch<T> → T: one record per chunk again. */
 export function unbatch<T>(): Transform {
   return new Transform({
     writableObjectMode: true,

@@ -20,6 +20,7 @@
  */
 import { BOS, EOS, UNK, type MarkerMode } from '../types.js';
 import { isKenlmSpace } from '../text/tokenize-kenlm.js';
+import { ownString } from '../text/own-string.js';
 
 export const UNK_ID = 0;
 export const BOS_ID = 1;
@@ -95,6 +96,8 @@ export class CorpusEncoder {
     let id = this.index.get(t);
     if (id === undefined) {
       id = this.tokens.length;
+      // a token is a slice of a whole input chunk: keep only its own characters
+      t = ownString(t);
       this.index.set(t, id);
       this.tokens.push(t);
     } else if (id <= EOS_ID) {

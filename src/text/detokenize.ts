@@ -1,6 +1,6 @@
 /**
  * Detokenizer: `Tokens` (string[]) → `Doc` (string, readable text); with
- * `{ batch: true }`, `Batch<Tokens>` → `Batch<Doc>`.
+ * `{ batch: true }`, `RecordBatch<Tokens>` → `RecordBatch<Doc>`.
  *
  * Markers `<s>` and `</s>` are dropped in both modes; `<unk>` is kept.
  * - `word` mode (the inverse of the word and whitespace tokenizers, as far as

@@ -1,6 +1,6 @@
 /**
  * Markers stage: `Tokens` (string[]) → `Tokens`; with `{ batch: true }`,
- * `Batch<Tokens>` → `Batch<Tokens>`.
+ * `RecordBatch<Tokens>` → `RecordBatch<Tokens>`.
  *
  * - `sentence` mode: each document becomes `<s> … </s>` (KenLM/SRILM
  *   convention; an empty document becomes `<s> </s>`).

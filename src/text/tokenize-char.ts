@@ -1,6 +1,6 @@
 /**
  * Character tokenizer: `Doc` (string) → `Tokens` (string[]); with
- * `{ batch: true }`, `Batch<Doc>` → `Batch<Tokens>`.
+ * `{ batch: true }`, `RecordBatch<Doc>` → `RecordBatch<Tokens>`.
  *
  * Rules:
  * - Every Unicode code point is one token; a surrogate pair is never split.

@@ -1,6 +1,6 @@
 /**
  * Whitespace tokenizer: `Doc` (string) → `Tokens` (string[]); with
- * `{ batch: true }`, `Batch<Doc>` → `Batch<Tokens>`.
+ * `{ batch: true }`, `RecordBatch<Doc>` → `RecordBatch<Tokens>`.
  *
  * Rule: tokens are the maximal runs of non-whitespace characters, whitespace
  * being JavaScript's \s (space, tab, CR, LF, VT, FF, NBSP, the Unicode space

@@ -1,6 +1,6 @@
 /**
  * Word tokenizer: `Doc` (string) → `Tokens` (string[]); with
- * `{ batch: true }`, `Batch<Doc>` → `Batch<Tokens>`. Unicode-aware.
+ * `{ batch: true }`, `RecordBatch<Doc>` → `RecordBatch<Tokens>`. Unicode-aware.
  *
  * Rules, applied to each whitespace-separated span of the text:
  * 1. URLs and e-mail addresses stay whole: a span that, once leading

@@ -3,7 +3,7 @@
  * of the front end's stages, not a stage itself): documents (text lines or
  * JSON records, from files or stdin) → tokenizer → markers.
  *
- * Output: `Batch<Tokens>` (string[][]): documents `<s> … </s>` in sentence
+ * Output: `RecordBatch<Tokens>` (string[][]): documents `<s> … </s>` in sentence
  * mode, bare in stream mode.
  *
  * The level fixes the tokenizer's defaults: char level uses the char
@@ -36,7 +36,7 @@ export function corpusSpec(level: Level, mode: MarkerMode, name?: TokenizerName)
   return { level, tokenizer: tok, tokenizerOptions, mode };
 }
 
-/** The stages after the reader: `Batch<Doc>` → `Batch<Tokens>` with markers. */
+/** The stages after the reader: `RecordBatch<Doc>` → `RecordBatch<Tokens>` with markers. */
 export function tokenStages(spec: CorpusSpec): [Transform, Transform] {
   return [tokenizer(spec.tokenizer, { ...spec.tokenizerOptions, batch: true }), markers(spec.mode, { batch: true })];
 }

@@ -2,7 +2,7 @@
  * id-cache: the encoded corpus on disk, so that epochs after the first replay
  * it from disk and memory stays bounded whatever the corpus size.
  *
- * Sink input: `Tokens` (string[]) per document, or `Batch<Tokens>`
+ * Sink input: `Tokens` (string[]) per document, or `RecordBatch<Tokens>`
  * (string[][]) per chunk, as the front end (reader → tokenizer → markers)
  * emits them. Output (the sink's resolved value): `IdCacheResult`
  * {vocab, train: IdCache, valid?: IdCache}.

@@ -1,6 +1,6 @@
 /**
  * Decode stage: `Ids` (Int32Array, or any array of ids) → `Tokens`
- * (string[]); with `{ batch: true }`, `Batch<Ids>` → `Batch<Tokens>`.
+ * (string[]); with `{ batch: true }`, `RecordBatch<Ids>` → `RecordBatch<Tokens>`.
  * An id outside the vocabulary fails the stream with a RangeError naming it.
  */
 import type { Transform } from 'node:stream';

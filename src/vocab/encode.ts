@@ -2,10 +2,10 @@
  * Encode stage: `Tokens` (string[]) → `Ids` (Int32Array).
  *
  * - Default: one Int32Array per document (with `{ batch: true }`:
- *   `Batch<Tokens>` → `Batch<Ids>`).
+ *   `RecordBatch<Tokens>` → `RecordBatch<Ids>`).
  * - `chunkSize: n` (stream mode): the ids of all documents are concatenated and
  *   cut into Int32Arrays of exactly n ids; the last chunk, emitted at the end,
- *   may be shorter (never empty). With `batch`, the input is `Batch<Tokens>`
+ *   may be shorter (never empty). With `batch`, the input is `RecordBatch<Tokens>`
  *   and the output is still plain Int32Array chunks.
  * Tokens outside the vocabulary get `<unk>`'s id (0); `unknown` counts them
  * (a literal `<unk>` token is not counted).

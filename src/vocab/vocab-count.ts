@@ -1,6 +1,6 @@
 /**
  * Vocabulary counting stage (a sink): `Tokens` (string[]) in, or
- * `Batch<Tokens>` with `{ batch: true }`; nothing out. When the stream
+ * `RecordBatch<Tokens>` with `{ batch: true }`; nothing out. When the stream
  * finishes, `vocabulary` holds the Vocabulary built from the counts with
  * `minCount` / `maxSize` (see Vocabulary.fromCounts for the order of ids).
  * The markers `<s>`/`</s>`, when present in the tokens, are counted on their
