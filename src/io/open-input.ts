@@ -15,7 +15,7 @@
  * stream buffers only (a few chunks); the child's pipes are bounded too.
  */
 import { spawn } from 'node:child_process';
-import { createReadStream } from 'node:fs';
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { PassThrough, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 
@@ -82,15 +82,83 @@ function decompressWithTool(tool: string, name: string, src: Readable): Readable
  */
 export function openInput(file: string, opts: { stdin?: Readable; name?: string; highWaterMark?: number } = {}): Readable {
   const name = opts.name ?? (file === '-' ? '<stdin>' : file);
-  const raw: Readable = file === '-' ? (opts.stdin ?? process.stdin) : createReadStream(file, { highWaterMark: opts.highWaterMark ?? 256 * 1024 });
-  const out = new PassThrough({ highWaterMark: opts.highWaterMark ?? 256 * 1024 });
+  const hwm = opts.highWaterMark ?? 64 * 1024;
+  if (file !== '-') return openFile(file, name, hwm);
+  return openStream(opts.stdin ?? process.stdin, name, hwm);
+}
+
+/** A stream that fails with `e` (on the next tick, so that a listener can be attached). */
+function failed(e: Error): Readable {
+  const r = new Readable({ read() {} });
+  process.nextTick(() => r.destroy(e));
+  return r;
+}
+
+const unsupported = (name: string, what: string) =>
+  inputError(name, `${what}-compressed input is not supported (gzip, bzip2 and xz are): decompress it first`);
+
+/**
+ * Name the input in the errors a stream emits, in place (the first listener
+ * rewrites the error's message before anyone else sees it): "NAME: cause".
+ */
+function nameErrors<T extends Readable>(r: T, describe: (e: NodeJS.ErrnoException) => string): T {
+  r.prependListener('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EINPUT') return;
+    e.message = describe(e);
+    e.code = 'EINPUT';
+  });
+  return r;
+}
+
+/** The decompressing stage for `c` over `raw` (errors named); `raw` itself when not compressed. */
+function decompress(c: Compression, raw: Readable, name: string): Readable {
+  if (c === 'none') return raw;
+  if (c === 'gzip') {
+    const z = nameErrors(createGunzip(), (e) => `${name}: corrupt gzip data (${e.message})`);
+    raw.on('error', (e) => z.destroy(e));
+    z.on('close', () => raw.destroy());
+    return raw.pipe(z);
+  }
+  return decompressWithTool(c, name, raw);
+}
+
+/**
+ * A file: its first bytes are read with one small positioned read, then the
+ * file is streamed from its start straight into the reader (no extra stage
+ * when it is not compressed).
+ */
+function openFile(file: string, name: string, hwm: number): Readable {
+  let fd: number;
+  const head = Buffer.alloc(6);
+  let n: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (e) {
+    return failed(inputError(name, fsMessage(e as NodeJS.ErrnoException)));
+  }
+  try {
+    n = readSync(fd, head, 0, 6, 0);
+  } catch (e) {
+    closeSync(fd);
+    return failed(inputError(name, fsMessage(e as NodeJS.ErrnoException)));
+  }
+  const c = detectCompression(head.subarray(0, n));
+  if (typeof c === 'object') {
+    closeSync(fd);
+    return failed(unsupported(name, c.unsupported));
+  }
+  const raw = nameErrors(createReadStream(file, { fd, start: 0, highWaterMark: hwm }), (e) => `${name}: ${fsMessage(e)}`);
+  return decompress(c, raw, name);
+}
+
+/** A stream (stdin): its first bytes are sniffed, then put back in front of the rest. */
+function openStream(raw: Readable, name: string, hwm: number): Readable {
+  const out = new PassThrough({ highWaterMark: hwm });
   let head: Buffer[] = [];
   let headLen = 0;
   let decided = false;
-  const onRawError = (e: NodeJS.ErrnoException) => out.destroy(e.code === 'EINPUT' ? e : inputError(name, fsMessage(e)));
-  raw.on('error', onRawError);
-
   let ended = false;
+  raw.on('error', (e: NodeJS.ErrnoException) => out.destroy(e.code === 'EINPUT' ? e : inputError(name, fsMessage(e))));
   const decide = () => {
     decided = true;
     raw.off('data', onData);
@@ -100,28 +168,22 @@ export function openInput(file: string, opts: { stdin?: Readable; name?: string;
     const c = detectCompression(first);
     if (typeof c === 'object') {
       raw.destroy();
-      out.destroy(inputError(name, `${c.unsupported}-compressed input is not supported (gzip, bzip2 and xz are): decompress it first`));
+      out.destroy(unsupported(name, c.unsupported));
       return;
     }
-    // the sniffed bytes back in front of the rest
-    const rest = new PassThrough({ highWaterMark: 256 * 1024 });
-    if (ended) rest.end(first);
-    else {
-      if (first.length > 0) rest.write(first);
-      raw.pipe(rest);
-      raw.resume();
+    if (c === 'none') {
+      if (first.length > 0) out.write(first);
+      if (ended) out.end();
+      else { raw.pipe(out); raw.resume(); }
+      return;
     }
-    let bytes: Readable = rest;
-    if (c === 'gzip') {
-      const z = createGunzip();
-      z.on('error', (e) => out.destroy(inputError(name, `corrupt gzip data (${e.message})`)));
-      bytes = rest.pipe(z);
-    } else if (c !== 'none') {
-      bytes = decompressWithTool(c, name, rest);
-      bytes.on('error', (e) => out.destroy(e));
-    }
+    const rest = new PassThrough({ highWaterMark: hwm });
+    if (first.length > 0) rest.write(first);
+    if (ended) rest.end();
+    else { raw.pipe(rest); raw.resume(); }
+    const bytes = decompress(c, rest, name);
+    bytes.on('error', (e) => out.destroy(e));
     bytes.pipe(out);
-    out.on('close', () => { raw.destroy(); });
   };
   const onData = (chunk: Buffer) => {
     head.push(chunk);
