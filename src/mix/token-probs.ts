@@ -5,15 +5,12 @@
  * checkpoint) and the lines of a text. Output: `TokenProbs` — one P(token |
  * history) per token, `</s>` after each line included, in text order, plus
  * the tokens themselves so that models can be checked to tokenize alike.
- * n-gram models score as `lmstream ngram ppl` (OOVs as `<unk>`); neural
- * checkpoints through their generation source (the model's own tokenizer,
- * `<s>` … `</s>` per line in sentence mode, one stream otherwise).
+ * n-gram models score as `lmstream ngram ppl` (OOVs as `<unk>`), neural
+ * checkpoints as `lmstream eval` (the model's own tokenizer, `<s>` … `</s>`
+ * per line in sentence mode, one stream after `<s>` otherwise): both through
+ * load()'s scorer.
  */
-import { promises as fsp } from 'node:fs';
-import { loadNgramModel } from '../ngram/load.js';
-import { PplScorer } from '../ngram/ppl.js';
-import { loadForGeneration } from '../generate/load-model.js';
-import { EOS } from '../types.js';
+import { load } from '../api/load.js';
 
 export interface TokenProbs {
   kind: 'ngram' | 'neural';
@@ -22,36 +19,23 @@ export interface TokenProbs {
   perLine: number[];
 }
 
+/** load()'s line-by-line scorer (src/api/load.ts): the numbers of ngram ppl and lmstream eval */
 export async function modelTokenProbs(model: string, lines: readonly string[]): Promise<TokenProbs> {
-  const st = await fsp.stat(model).catch(() => { throw new Error(`${model}: no such file or directory`); });
+  const m = await load(model);
   const out: number[] = [];
   const perLine: number[] = [];
-  if (!st.isDirectory()) {
-    const sc = new PplScorer(await loadNgramModel(model), 'sentence');
-    for (const l of lines) {
-      const s = sc.document(l.split(/[ \t\r\0]+/).filter(Boolean));
-      for (const x of s) out.push(Math.pow(10, x.log10));
-      perLine.push(s.length);
-    }
-    return { kind: 'ngram', probs: Float64Array.from(out), perLine };
-  }
-  const m = await loadForGeneration(model);
   try {
-    const src = m.source;
-    let state = src.begin();
-    const sentence = (src as { mode?: string }).mode !== 'stream';
+    const sc = m.scorer();
     for (const l of lines) {
-      if (sentence) state = src.begin();
-      const ids = m.tokenize(l).filter((t) => t !== EOS).map((t) => m.id(t));
-      if (sentence) ids.push(src.eosId);
-      for (const id of ids) {
-        out.push(src.next(state)[id]);
-        state = src.advance(state, id);
-      }
-      perLine.push(ids.length);
+      const recs = sc.push(l);
+      for (const r of recs) out.push(Math.exp(r.logprob));
+      perLine.push(recs.length);
     }
+    const end = sc.end();
+    for (const r of end) out.push(Math.exp(r.logprob));
+    if (end.length && perLine.length) perLine[perLine.length - 1] += end.length;
   } finally {
     m.dispose();
   }
-  return { kind: 'neural', probs: Float64Array.from(out), perLine };
+  return { kind: m.kind, probs: Float64Array.from(out), perLine };
 }
