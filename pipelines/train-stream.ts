@@ -396,6 +396,7 @@ async function trainRun(a: RunArgs, data: IdCacheResult, intr: Interrupts): Prom
   const progress = new Progress({
     write: (s) => process.stderr.write(s), tty: process.stderr.isTTY === true, intervalSec: a.progressSec, epochs: a.training.epochs, targetsPerEpoch: targets,
     startTargets: state.batch > 0 ? Math.round((targets * state.batch) / Math.max(1, estimateBatches(data.train, config))) : 0,
+    validHistory: state.validHistory.map((v) => v.ppl),
   });
   if (a.metricsFile && a.metricsFile !== '-') {
     await fsp.writeFile(a.metricsFile, '', { flag: a.ck ? 'a' : 'w' }).catch((e) => { throw new UserError(`--metrics ${a.metricsFile}: ${fsReason(e)}`); });
