@@ -254,3 +254,27 @@ t.test('neuralTokenProbs with tokenNats (batched) equals the step path, window a
     t.same(calls, arch === 'mlp' ? [seq.length] : [35, 35], `${arch}: ${arch === 'mlp' ? 'one window batch' : 'one lane, two windows of 35'}`);
   }
 });
+
+t.test('runBengio2003 --resume continues the unfinished run in models/NAME (through the same loop)', async (t) => {
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'repro-resume-'));
+  t.teardown(() => fsp.rm(dir, { recursive: true, force: true }));
+  const data: ProtocolIds = { vocab, train: ids('a b a c a b b a'), valid: ids('a b c a'), test: ids('b a c c') };
+  const created: ScriptedModel[] = [];
+  const neural: NeuralFactory = { create: async (c) => { const m = new ScriptedModel(cfg(c)); created.push(m); return m; }, load: ScriptedModel.load };
+  const ngram: NgramBuilder = { build: async () => { throw new Error('no n-gram model expected'); } };
+  const opts = { models: ['mlp9' as const], data, outDir: dir, ngram: async () => ngram, neural: async () => neural, timeBudget: 1e9, neuralOverrides: { lr: 1 } };
+  await runBengio2003({ ...opts, maxEpochs: 1 });
+  const stateFile = path.join(dir, 'models', 'mlp9', 'state.json');
+  const st = JSON.parse(await fsp.readFile(stateFile, 'utf8'));
+  t.same([st.epoch, st.step, st.done, st.data.trainDocs], [2, 1, true, 1]);
+  t.match(st.data.trainChecksum, /^[0-9a-f]{8}$/, 'a real checksum of the training ids');
+  // as if stopped after epoch 1 of 2
+  await fsp.writeFile(stateFile, JSON.stringify({ ...st, done: false }));
+  const logs: string[] = [];
+  const rows = await runBengio2003({ ...opts, maxEpochs: 2, resume: true, log: (m) => logs.push(m) });
+  t.equal(created.length, 1, 'the second run loaded the checkpoint instead of creating a model');
+  t.match(logs.join('\n'), /resuming the run in .*mlp9 at epoch 2, batch 0/);
+  const epochs = (rows[0].details as { epochs: { epoch: number }[] }).epochs;
+  t.same(epochs.map((e) => e.epoch), [2], 'only epoch 2 trained');
+  t.equal(JSON.parse(await fsp.readFile(path.join(dir, 'models', 'mlp9', 'q.json'), 'utf8')).q, 2, 'two epochs of training in all');
+});
