@@ -126,7 +126,7 @@ export async function main(argv: string[]): Promise<number> {
         peer = `| ${k.wall.toFixed(1)} s | ${mb(k.rssMB)} | ${(r.wall / k.wall).toFixed(2)}× | ${(r.rssMB / k.rssMB).toFixed(2)}× |`;
       }
       const what = job === 'ppl' ? 'ppl 3-gram' : `${spec.order}-gram${spec.memory ? ` --memory ${spec.memory} / -S ${spec.kenlmS}` : ` in memory / -S ${spec.kenlmS}`}`;
-      rows.push(`| ${what} | ${r.wall.toFixed(1)} s | ${r.cpu.toFixed(1)} s | ${mb(r.rssMB)} ${peer} ${load.toFixed(1)} |${size ? ` ${(size / 1e6).toFixed(0)} MB` : ''}`);
+      rows.push(`| ${what} | ${r.wall.toFixed(1)} s | ${r.cpu.toFixed(1)} s | ${mb(r.rssMB)} ${peer} ${load.toFixed(1)} | ${size ? `${(size / 1e6).toFixed(0)} MB` : ''} |`);
     }
   } finally {
     if (!p.values.keep) await fsp.rm(dir, { recursive: true, force: true });
