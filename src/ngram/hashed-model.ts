@@ -314,10 +314,25 @@ export class HashedModel implements NgramModel {
       p = this.val(this.uniP[w]);
       this.nBo[1] = this.boVal(this.uniBo[w]);
       nR = 1;
+      // all the keys first, and a read of each order's bucket: independent loads the processor
+      // overlaps, so the dependent search below mostly finds its lines in cache
+      const keys = this.keys;
+      let touch = 0;
       for (let j = 1; j <= m; j++) {
         const c = context[L - j];
         lo = stepLo(lo, c);
         hi = stepHi(hi, c);
+        keys[2 * j] = lo;
+        keys[2 * j + 1] = hi;
+        const k = j + 1;
+        const ent = this.ents[k];
+        const at = this.dirs[k][bucketOf(hi, this.shifts[k])] * (k === N ? 3 : 4);
+        if (at < ent.length) touch ^= ent[at];
+      }
+      this.touched = touch;
+      for (let j = 1; j <= m; j++) {
+        lo = keys[2 * j];
+        hi = keys[2 * j + 1];
         const k = j + 1;
         const o = this.find(k, lo, hi);
         if (o >= 0) {
@@ -342,6 +357,9 @@ export class HashedModel implements NgramModel {
   }
 
   private readonly tmp: WordScore = { log10: 0, ngramLength: 0 };
+  private readonly keys = new Int32Array(2 * 12);
+  /** kept so the warming reads are not optimised away */
+  touched = 0;
 
   logProb(context: ArrayLike<number>, w: number): WordScore {
     const out: WordScore = { log10: 0, ngramLength: 0 };
