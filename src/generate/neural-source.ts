@@ -66,7 +66,3 @@ export class NeuralSource implements TokenSource<NeuralState> {
     return u;
   }
 }
-
-export function neuralSource(model: StepModel, tokens: readonly string[], opts: NeuralSourceOptions = {}): NeuralSource {
-  return new NeuralSource(model, tokens, opts);
-}

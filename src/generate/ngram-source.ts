@@ -43,7 +43,3 @@ export class NgramSource implements TokenSource<NgramState> {
     return this.model.nextDistribution(state);
   }
 }
-
-export function ngramSource(model: NgramModel, mode: MarkerMode = 'sentence'): NgramSource {
-  return new NgramSource(model, mode);
-}
