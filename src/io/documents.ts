@@ -44,7 +44,7 @@ export async function* readDocuments(files: string[], opts: DocumentOptions = {}
   const list = files.length === 0 ? ['-'] : files;
   for (const f of list) {
     // opened (and decompressed) by the one input-opening function
-    const input = openInput(f, { stdin, name: f });
+    const input = openInput(f, { stdin, name: f, highWaterMark: 256 * 1024 });
     const reader = documentReader(f === '-' ? '<stdin>' : f, opts);
     input.on('error', (e: Error) => reader.destroy(e));
     // destroys the input too when the reader fails or the consumer stops early
