@@ -28,7 +28,7 @@ import { acquireRunLock, LockHeld, type RunLock } from '../src/train/run-lock.js
 import { Interrupts } from '../src/train/interrupts.js';
 import { registerTemp, type TempHandle } from '../src/util/temp.js';
 import { targetCount } from '../src/train/batches.js';
-import { Progress } from '../src/train/progress.js';
+import { Progress, ProgressMeter } from '../src/train/progress.js';
 import { sparkline } from '../src/plot/sparkline.js';
 import { SMOOTHING_OPTIONS, markerMode, ngramCorpus, ngramOrder, smoothingOptions } from './ngram/options.js';
 import { DOCUMENT_OPTIONS, documentOptions } from './corpus-options.js';
@@ -297,11 +297,14 @@ async function runData(a: RunArgs, owned: { cache?: TempHandle }): Promise<IdCac
   }
   owned.cache = registerTemp(a.cacheDir);
   const t = a.training;
-  return buildRunData({
+  const meter = new ProgressMeter({ label: 'train-stream: first pass', unit: 'tokens', intervalSec: a.progressSec || 10 });
+  const data = await buildRunData({
     files: a.p.positionals, input: a.input, spec: a.spec, dir: a.cacheDir, vocab: a.ck?.vocab, validFraction: t.validFraction,
     validFile: a.validFile, seed: a.seed, maxTokens: t.maxTokens ?? undefined, minCount: a.minCount, maxVocab: a.maxVocab,
-    expect: a.ck?.state.data,
+    expect: a.ck?.state.data, onTokens: (n) => meter.update(n),
   }).catch((e) => { throw e instanceof UserError ? e : new UserError((e as Error).message); });
+  meter.clear();
+  return data;
 }
 
 /** The model, config and state to train: loaded from the checkpoint, or new. */

@@ -115,12 +115,22 @@ export interface BuildDataOptions {
   maxVocab?: number;
   /** the data a resumed run was trained on: the input must be the same */
   expect?: DataFingerprint;
+  /** told the tokens read so far (e.g. a ProgressMeter's update: elapsed time and rate of the first pass) */
+  onTokens?: (tokens: number) => void;
 }
 
 /** Read the input (and --valid) into a new id cache in `dir` (replacing an old one). */
 export async function buildRunData(o: BuildDataOptions): Promise<IdCacheResult> {
   await removeIdCache(o.dir);
-  const data = await pipeline(documents(o.files, o.input), ...tokenStages(o.spec), idCacheSink({
+  let tokens = 0;
+  const counted = async function* (src: AsyncIterable<string[][]>) {
+    for await (const docs of src) {
+      for (const d of docs) tokens += d.length;
+      o.onTokens?.(tokens);
+      yield docs;
+    }
+  };
+  const data = await pipeline(documents(o.files, o.input), ...tokenStages(o.spec), counted, idCacheSink({
     dir: o.dir, vocab: o.vocab, validFraction: o.validFraction, seed: o.seed, maxTokens: o.maxTokens,
     vocabOptions: { minCount: o.minCount, maxSize: o.maxVocab },
   }));
