@@ -127,7 +127,7 @@ export async function main(argv: string[]): Promise<number> {
   const seed = num(p, 'seed', 1, { integer: true });
   const threads = num(p, 'threads', 1, { min: 1, max: 2, integer: true });
   const overrides: Partial<NeuralConfig> = {};
-  if (p.values.lr !== undefined) overrides.lr = num(p, 'lr', 0, { min: 0 });
+  if (p.values.lr !== undefined) overrides.lr = num(p, 'lr', 0, { positive: true });
   if (p.values.optimizer !== undefined) overrides.optimizer = str(p, 'optimizer') as OptimizerName;
   if (p.values.dropout !== undefined) overrides.dropout = num(p, 'dropout', 0, { min: 0, max: 0.95 });
   if (p.values.l2 !== undefined) overrides.l2 = num(p, 'l2', 0, { min: 0 });

@@ -142,7 +142,7 @@ const ARCHS = ['mlp', 'rnn', 'lstm', 'gru'] as const;
 function neuralPartial(p: Parsed, arch: Arch): Partial<NeuralConfig> {
   const c: Partial<NeuralConfig> = { arch };
   const set = <K extends keyof NeuralConfig>(k: K, v: NeuralConfig[K] | undefined) => { if (v !== undefined) c[k] = v; };
-  const n = (name: string, o: { min?: number; max?: number; integer?: boolean } = {}) =>
+  const n = (name: string, o: { min?: number; max?: number; integer?: boolean; positive?: boolean } = {}) =>
     p.values[name] === undefined ? undefined : num(p, name, 0, o);
   set('embed', n('embed', { min: 1, integer: true }));
   set('hidden', n('hidden', { min: 1, integer: true }));
@@ -153,7 +153,7 @@ function neuralPartial(p: Parsed, arch: Arch): Partial<NeuralConfig> {
   set('dropout', n('dropout', { min: 0, max: 0.99 }));
   set('l2', n('l2', { min: 0 }));
   set('clip', n('clip', { min: 0 }));
-  set('lr', n('lr', { min: 0 }));
+  set('lr', n('lr', { positive: true }));
   set('initScale', n('init-scale', { min: 0 }));
   set('classes', n('classes', { min: 1, integer: true }));
   set('seed', n('seed', { integer: true }));

@@ -6,6 +6,7 @@
 import { pipeline } from 'node:stream/promises';
 import { parseCommand, str, num, log, UsageError } from '../src/cli/common.js';
 import { atomicWriteFile } from '../src/util/atomic-write.js';
+import { writeAll } from '../src/util/output.js';
 import { readDocuments } from '../src/io/documents.js';
 import { vocabCount } from '../src/vocab/vocab-count.js';
 import { INPUT_OPTIONS, inputSettings } from './tokenize.js';
@@ -40,7 +41,7 @@ export async function main(argv: string[]): Promise<number> {
   const vocab = counter.vocabulary!;
   const json = JSON.stringify(vocab.toJSON()) + '\n';
   if (out === undefined) {
-    process.stdout.write(json);
+    await writeAll(process.stdout, [json]);
   } else {
     await atomicWriteFile(out, json);
   }

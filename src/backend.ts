@@ -5,11 +5,15 @@
  * loads, else `wasm` (SIMD WebAssembly, ships inside the npm package), else the
  * pure-JS `cpu` backend. `--backend NAME` on the command line or the
  * `LMSTREAM_BACKEND` environment variable override the choice. The backend in
- * use is reported once on stderr; a fall back to `cpu` is never silent.
+ * use is reported once on stderr, in one line with the matmul in use and why
+ * (`lmstream: tfjs backend wasm (the optional @tensorflow/tfjs-node is not
+ * installed), matmul native (openblas libopenblas.so.0)`); a fall back to
+ * `cpu` is never silent.
  */
 import * as tf from '@tensorflow/tfjs-core';
 // registers the pure-JS 'cpu' backend (the wasm one is imported on demand)
 import '@tensorflow/tfjs-backend-cpu';
+import { firstComputeReport, nativeStatus } from './neural/native.js';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export const BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
@@ -46,10 +50,33 @@ function firstLine(e: unknown): string {
   return String(e instanceof Error ? e.message : e).split('\n')[0];
 }
 
+/** Why a backend was passed over, in plain words (an absent optional package is no error). */
+export function skipReason(name: BackendName, e: unknown): string {
+  const msg = firstLine(e);
+  if (name === 'tensorflow' && /Cannot find (package|module)|ERR_MODULE_NOT_FOUND/.test(msg)) {
+    return 'the optional @tensorflow/tfjs-node is not installed';
+  }
+  return `${name === 'tensorflow' ? '@tensorflow/tfjs-node' : name} did not load: ${msg}`;
+}
+
+/** One line: which tfjs backend and which matmul run, and why. */
+function computeLine(name: BackendName, why: string): string {
+  let matmul: string;
+  try {
+    matmul = nativeStatus().description;
+  } catch (e) {
+    matmul = `unavailable (${firstLine(e)})`;
+  }
+  firstComputeReport();
+  const warn = name === 'cpu' ? ' WARNING: the pure-JS cpu backend is 20-50x slower than wasm' : '';
+  return `lmstream: tfjs backend ${name}${why ? ` (${why})` : ''}, matmul ${matmul}${warn}`;
+}
+
 /**
  * Select and initialise the backend once per process. `requested` (or
  * LMSTREAM_BACKEND) forces one backend: if it cannot load, this rejects rather
- * than falling back.
+ * than falling back. The choice is reported once, as one line, with the
+ * matmul in use (src/neural/native.ts).
  */
 export function initBackend(
   requested: string | undefined = process.env.LMSTREAM_BACKEND,
@@ -63,19 +90,17 @@ export function initBackend(
       }
       const name = requested as BackendName;
       await load(name);
-      log(`lmstream: tfjs backend ${name} (requested)`);
+      log(computeLine(name, 'requested'));
       return { name, skipped: [] };
     }
     const skipped: string[] = [];
     for (const name of BACKENDS) {
       try {
         await load(name);
-        const why = skipped.length ? ` (${skipped.join('; ')})` : '';
-        const warn = name === 'cpu' ? ' WARNING: pure-JS cpu backend, 20-50x slower than wasm' : '';
-        log(`lmstream: tfjs backend ${name}${why}${warn}`);
+        log(computeLine(name, skipped.join('; ')));
         return { name, skipped };
       } catch (e) {
-        skipped.push(`${name} unavailable: ${firstLine(e)}`);
+        skipped.push(skipReason(name, e));
       }
     }
     throw new Error(`no tfjs backend could be loaded: ${skipped.join('; ')}`);

@@ -9,13 +9,15 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import t from 'tap';
 import { initBackend } from '../src/backend.js';
 import type { NeuralConfig, WindowBatch } from '../src/neural/api.js';
 import { defaultConfig } from '../src/neural/index.js';
 import { getMatmulImpl, Mat, matmul, matmulArrT, matmulDescription, matmulTN, nativeKernels, setMatmulImpl } from '../src/neural/linalg.js';
 import { MlpLM } from '../src/neural/mlp.js';
-import { addonCandidates, cpuSignature, nativeStatus, resolveNative } from '../src/neural/native.js';
+import { addonCandidates, cpuMismatch, cpuSignature, nativeStatus, resolveNative } from '../src/neural/native.js';
 import { Optimizer } from '../src/neural/optim.js';
 import { Param } from '../src/neural/params.js';
 import { RecurrentLM } from '../src/neural/recurrent.js';
@@ -71,10 +73,21 @@ t.test('the choice of matmul is reported', async (t) => {
   }
   t.ok(addonCandidates().some((f) => f.endsWith('src/native/build/Release/lmstream_native.node')));
   // the build records the CPU it compiled for (-march=native); a loaded addon matches this one
-  t.equal(cpuSignature(), cpuSignature());
   t.match(cpuSignature(), new RegExp(`^${process.arch} `));
+  t.ok(cpuSignature().includes(os.cpus()[0]?.model ?? ''), 'names the CPU model');
   const rec = addonCandidates().map((f) => f.replace(/\.node$/, '.cpu')).find((f) => existsSync(f));
   if (built && rec) t.equal(readFileSync(rec, 'utf8').trim(), cpuSignature(), 'built for this CPU');
+});
+
+t.test('an addon recorded for another CPU is refused, one for this CPU is accepted', async (t) => {
+  const dir = t.testdir({
+    'same.node': '', 'same.cpu': cpuSignature() + '\n',
+    'other.node': '', 'other.cpu': cpuSignature().replace(/ \S+$/, ' no_such_flag') + '\n',
+    'norecord.node': '',
+  });
+  t.equal(cpuMismatch(path.join(dir, 'same.node')), '');
+  t.equal(cpuMismatch(path.join(dir, 'other.node')), 'native addon built for another CPU: rebuild with `node src/native/build.mjs`');
+  t.equal(cpuMismatch(path.join(dir, 'norecord.node')), '', 'nothing recorded: nothing to compare');
 });
 
 t.test('LMSTREAM_MATMUL selects the path', async (t) => {

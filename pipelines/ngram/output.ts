@@ -1,28 +1,16 @@
 /** Output and count-file input shared by the `lmstream ngram` subcommands. */
 import { openInput } from '../../src/io/open-input.js';
 import { UserError } from '../../src/cli/common.js';
+import { writeAll } from '../../src/util/output.js';
 import type { MarkerMode } from '../../src/types.js';
 import type { NgramCounts } from '../../src/ngram/api.js';
 import { MAX_ORDER } from '../../src/ngram/build.js';
 import { CountFileReader } from '../../src/ngram/counts.js';
 import { lines } from '../../src/io/lines.js';
 
-/** Write text chunks to stdout, waiting for 'drain' (backpressure); a write error rejects. */
-export async function writeOut(chunks: AsyncIterable<string> | Iterable<string>): Promise<void> {
-  const out = process.stdout;
-  for await (const c of chunks) {
-    if (!out.write(c)) {
-      await new Promise<void>((resolve, reject) => {
-        const done = (e?: Error) => {
-          out.off('drain', done);
-          out.off('error', done);
-          if (e) reject(e); else resolve();
-        };
-        out.on('drain', done);
-        out.on('error', done);
-      });
-    }
-  }
+/** Write text chunks to stdout with backpressure; a write error rejects (util/output.ts). */
+export function writeOut(chunks: AsyncIterable<string> | Iterable<string>): Promise<void> {
+  return writeAll(process.stdout, chunks);
 }
 
 /** Count files ("n-gram<TAB>count" lines; stdin for none or `-`) summed into count tables. */

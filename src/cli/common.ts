@@ -5,9 +5,11 @@
  * src/util/, input bytes in src/io/open-input.ts).
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { openInputs } from '../io/open-input.js';
-import { UserError, UsageError } from '../util/errors.js';
+import { UserError, UsageError, errorCause } from '../util/errors.js';
+import { flushed, fullWrites } from '../util/output.js';
 
 export { UserError, UsageError } from '../util/errors.js';
 
@@ -20,15 +22,17 @@ export interface Parsed {
 
 /**
  * Parse argv strictly. Returns undefined after printing `help` to stdout when
- * --help/-h is given. Unknown options raise a UsageError naming the option.
+ * --help/-h is given. An unknown option raises a UsageError naming it, with
+ * the nearest known option and the usage line. A negative number after an
+ * option that takes a value is that value (`--lr -1`), as with getopt.
  */
 export function parseCommand(argv: string[], options: Options, help: string): Parsed | undefined {
   const all: Options = { help: { type: 'boolean', short: 'h' }, ...options };
   let parsed: Parsed;
   try {
-    parsed = parseArgs({ args: argv, options: all, allowPositionals: true, strict: true }) as Parsed;
+    parsed = parseArgs({ args: joinNegativeValues(argv, all), options: all, allowPositionals: true, strict: true }) as Parsed;
   } catch (e) {
-    throw new UsageError(`${(e as Error).message.split('\n')[0]}\n${firstUsageLine(help)}`);
+    throw new UsageError(`${parseErrorMessage(e as Error & { code?: string }, all)}\n${firstUsageLine(help)}`);
   }
   if (parsed.values.help) {
     process.stdout.write(help.endsWith('\n') ? help : help + '\n');
@@ -42,6 +46,66 @@ function firstUsageLine(help: string): string {
   return `${line.trim()} (see --help)`;
 }
 
+const NEGATIVE_NUMBER = /^-(\d|\.\d|Infinity$|inf$|nan$)/i;
+
+/** `--lr -1` → `--lr=-1` (and `-x -1` → `-x=-1` is not needed: short options take no negative values here). */
+function joinNegativeValues(argv: string[], options: Options): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') { out.push(...argv.slice(i)); break; }
+    const name = a.startsWith('--') && !a.includes('=') ? a.slice(2) : undefined;
+    if (name && options[name]?.type === 'string' && i + 1 < argv.length && NEGATIVE_NUMBER.test(argv[i + 1])) {
+      out.push(`${a}=${argv[++i]}`);
+    } else out.push(a);
+  }
+  return out;
+}
+
+/** Edit distance (for "did you mean"). */
+function distance(a: string, b: string): number {
+  const d = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = d[0];
+    d[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = d[j];
+      d[j] = Math.min(d[j] + 1, d[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return d[b.length];
+}
+
+/** The known option nearest to `name`, if it is near enough to be a typo. */
+export function nearestOption(name: string, options: Options): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const o of Object.keys(options)) {
+    const dd = o.startsWith(name) || name.startsWith(o) ? Math.min(1, distance(name, o)) : distance(name, o);
+    if (dd < bestD) { bestD = dd; best = o; }
+  }
+  return best !== undefined && bestD <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
+}
+
+/** node:util parseArgs errors in our words (first line only, no Node hints). */
+function parseErrorMessage(e: Error & { code?: string }, options: Options): string {
+  const first = e.message.split('\n')[0];
+  const unknown = /^Unknown option '(-{1,2})([^']+)'/.exec(first);
+  if (unknown) {
+    const [, dashes, name] = unknown;
+    const near = dashes === '--' ? nearestOption(name, options) : undefined;
+    return `unknown option ${dashes}${name}${near ? ` (did you mean --${near}?)` : ''}`;
+  }
+  const missing = /^Option '(?:-\w, )?--([\w-]+) <value>' argument missing/.exec(first);
+  if (missing) return `--${missing[1]} needs a value`;
+  const ambiguous = /^Option '(?:-\w, )?--([\w-]+) <value>' argument is ambiguous/.exec(first);
+  if (ambiguous) return `--${ambiguous[1]} needs a value (write --${ambiguous[1]}=VALUE for a value that starts with -)`;
+  const noValue = /^Option '(?:-\w, )?--([\w-]+)' does not take an argument/.exec(first);
+  if (noValue) return `--${noValue[1]} takes no value`;
+  return first;
+}
+
 /** Read a string option. */
 export function str(p: Parsed, name: string): string | undefined;
 export function str(p: Parsed, name: string, dflt: string): string;
@@ -52,18 +116,23 @@ export function str(p: Parsed, name: string, dflt?: string): string | undefined 
   return v;
 }
 
-/** Read a numeric option, with bounds, naming the option in the error. */
+/**
+ * Read a numeric option, with bounds, naming the option in the error.
+ * `positive`: the value must be > 0 (`--lr must be > 0`); `min:
+ * Number.MIN_VALUE` means the same.
+ */
 export function num(
   p: Parsed,
   name: string,
   dflt: number,
-  opts: { min?: number; max?: number; integer?: boolean } = {},
+  opts: { min?: number; max?: number; integer?: boolean; positive?: boolean } = {},
 ): number {
   const raw = str(p, name);
   if (raw === undefined) return dflt;
   const v = Number(raw);
   if (raw.trim() === '' || !Number.isFinite(v)) throw new UsageError(`--${name}: '${raw}' is not a number`);
   if (opts.integer && !Number.isInteger(v)) throw new UsageError(`--${name}: '${raw}' is not a whole number`);
+  if ((opts.positive || opts.min === Number.MIN_VALUE) && !(v > 0)) throw new UsageError(`--${name} must be > 0 (got ${raw})`);
   if (opts.min !== undefined && v < opts.min) throw new UsageError(`--${name}: ${v} is below the minimum ${opts.min}`);
   if (opts.max !== undefined && v > opts.max) throw new UsageError(`--${name}: ${v} is above the maximum ${opts.max}`);
   return v;
@@ -96,20 +165,55 @@ export function log(msg: string): void {
   process.stderr.write(msg + '\n');
 }
 
+/** The version in package.json. */
+export function version(): string {
+  // src/cli/ when run from source, dist/src/cli/ when built: the first package.json up is ours
+  for (const rel of ['../../package.json', '../../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version: string };
+      if (pkg.name === 'lmstream') return pkg.version;
+    } catch { /* try the next */ }
+  }
+  return 'unknown';
+}
+
+/** stdout's write error, unless it is a closed pipe (EPIPE: the reader went away, which is no failure). */
+function stdoutFailure(): Error | undefined {
+  const e = process.stdout.errored;
+  return e && (e as NodeJS.ErrnoException).code !== 'EPIPE' ? e : undefined;
+}
+
 /**
  * Run a command's main function as a program: user errors become one line on
- * stderr and a non-zero exit code; a closed stdout ends the program quietly.
+ * stderr and a non-zero exit code. Standard output: a closed pipe (`| head`)
+ * ends the program quietly with exit 0; any other write error (ENOSPC, EIO,
+ * EBADF) prints `PROG: cannot write standard output: CAUSE` and exits 1 at
+ * once; success is reported only after every byte reached the system
+ * (util/output.ts: fullWrites, flushed). Temp files go with the process
+ * (util/temp.ts).
  */
 export async function runMain(prog: string, main: () => Promise<number | void>): Promise<void> {
-  process.stdout.on('error', (e) => {
-    if (isBrokenPipe(e)) process.exit(0);
-    throw e;
+  fullWrites(process.stdout);
+  let reported = false;
+  const failStdout = (e: unknown): void => {
+    if (!reported) process.stderr.write(`${prog}: cannot write standard output: ${errorCause(e)}\n`);
+    reported = true;
+    process.exitCode = 1;
+  };
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    failStdout(e);
+    process.exit(1);
   });
   try {
     const code = await main();
+    await flushed(process.stdout);
     process.exitCode = code ?? 0;
   } catch (e) {
-    if (isBrokenPipe(e)) {
+    const out = stdoutFailure();
+    if (out) {
+      failStdout(out);
+    } else if (isBrokenPipe(e) && (process.stdout.destroyed || (e as NodeJS.ErrnoException).code === 'EPIPE')) {
       process.exitCode = 0;
     } else if (e instanceof UserError) {
       process.stderr.write(`${prog}: ${e.message}\n`);

@@ -3,7 +3,7 @@
  * `lmstream COMMAND [options]`: dispatches to the ready-made pipelines in
  * pipelines/. Each pipeline module exports `main(argv: string[])`.
  */
-import { runMain, UsageError } from './common.js';
+import { nearestOption, runMain, UsageError, version } from './common.js';
 
 interface Command {
   summary: string;
@@ -25,7 +25,8 @@ export const COMMANDS: Record<string, Command> = {
   demo: { summary: 'train a small model on the bundled corpus and stream generated text', load: () => import('../../pipelines/demo.js') },
 };
 
-export const HELP = `usage: lmstream COMMAND [options]   (lmstream COMMAND --help for each)
+export const HELP = `usage: lmstream COMMAND [options]   (lmstream COMMAND --help, or lmstream help COMMAND, for each)
+       lmstream --version
 
 Language modelling as a pipeline of Node.js streams.
 
@@ -37,12 +38,28 @@ Data goes to stdout; logs and progress go to stderr.
 
 await runMain('lmstream', async () => {
   const [cmd, ...rest] = process.argv.slice(2);
+  if (cmd === '--version' || cmd === '-V' || cmd === 'version') {
+    process.stdout.write(`lmstream ${version()}\n`);
+    return 0;
+  }
+  if (cmd === 'help' && rest.length > 0) {
+    // `lmstream help tokenize` = `lmstream tokenize --help` (and `help ngram build`)
+    const c = COMMANDS[rest[0]];
+    if (!c) throw new UsageError(unknownCommand(rest[0]));
+    return (await c.load()).main([...rest.slice(1), '--help']);
+  }
   if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
     process.stdout.write(HELP);
     return cmd === undefined ? 2 : 0;
   }
   const c = COMMANDS[cmd];
-  if (!c) throw new UsageError(`unknown command '${cmd}' (lmstream --help lists them)`);
+  if (!c) throw new UsageError(unknownCommand(cmd));
   const mod = await c.load();
   return mod.main(rest);
 });
+
+function unknownCommand(cmd: string): string {
+  const near = cmd.startsWith('-') ? undefined : nearestOption(cmd, Object.fromEntries(Object.keys(COMMANDS).map((k) => [k, { type: 'boolean' as const }])));
+  const what = cmd.startsWith('-') ? `unknown option ${cmd}` : `unknown command '${cmd}'`;
+  return `${what}${near ? ` (did you mean ${near}?)` : ''} (lmstream --help lists the commands)`;
+}

@@ -9,7 +9,7 @@
  */
 import { isMainThread } from 'node:worker_threads';
 import { tf } from '../backend.js';
-import { nativeStatus, type NativeAddon } from './native.js';
+import { firstComputeReport, nativeStatus, type NativeAddon } from './native.js';
 
 /**
  * 'auto': native when the addon is loaded, else tf (large) / js (small);
@@ -29,14 +29,10 @@ export function getMatmulImpl(): MatmulImpl {
   return impl;
 }
 
-let reported = false;
-/** what 'auto' runs, reported once per process on stderr (main thread) */
+/** what 'auto' runs, reported once per process on stderr (main thread) unless initBackend reported it */
 function loaded(): NativeAddon | undefined {
   const st = nativeStatus();
-  if (!reported) {
-    reported = true;
-    if (isMainThread) process.stderr.write(`lmstream: matmul ${st.description}\n`);
-  }
+  if (firstComputeReport() && isMainThread) process.stderr.write(`lmstream: matmul ${st.description}\n`);
   return st.addon;
 }
 

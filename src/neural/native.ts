@@ -92,7 +92,7 @@ export function cpuSignature(): string {
 }
 
 /** '' when the addon was built for this CPU (or nothing was recorded), else why not to load it */
-function cpuMismatch(addonFile: string): string {
+export function cpuMismatch(addonFile: string): string {
   const rec = addonFile.replace(/\.node$/, '.cpu');
   if (!existsSync(rec)) return '';
   return readFileSync(rec, 'utf8').trim() === cpuSignature() ? '' : 'native addon built for another CPU: rebuild with `node src/native/build.mjs`';
@@ -106,6 +106,17 @@ function requested(env: NodeJS.ProcessEnv): MatmulRequest {
 }
 
 let status: NativeStatus | undefined;
+
+let reported = false;
+/**
+ * True the first time it is called in this thread: the compute setup (tfjs
+ * backend and matmul) is reported once per process, by whichever comes first.
+ */
+export function firstComputeReport(): boolean {
+  if (reported) return false;
+  reported = true;
+  return true;
+}
 
 /** load the addon (once per thread) and describe the choice; throws when LMSTREAM_MATMUL=native and it cannot load */
 export function nativeStatus(): NativeStatus {

@@ -57,8 +57,29 @@ export async function ensureDir(dir: string): Promise<void> {
   try {
     await fsp.mkdir(dir, { recursive: true });
   } catch (e) {
-    // mkdir -p reports the first missing component; name the user's path.
-    throw fsError('cannot create', dir, e);
+    throw fsError('cannot create', dir, hasCode(e, 'ENOENT') ? await realMkdirError(dir, e) : e);
+  }
+}
+
+/**
+ * Node's recursive mkdir reports ENOENT when a component cannot be created
+ * on a read-only or unwritable filesystem; the real cause comes from creating
+ * the first missing component alone.
+ */
+async function realMkdirError(dir: string, fallback: unknown): Promise<unknown> {
+  let missing = path.resolve(dir);
+  for (;;) {
+    const parent = path.dirname(missing);
+    if (parent === missing) return fallback;
+    if (await exists(parent)) break;
+    missing = parent;
+  }
+  try {
+    await fsp.mkdir(missing);
+    await fsp.rmdir(missing);
+    return fallback;
+  } catch (e) {
+    return e;
   }
 }
 
