@@ -17,7 +17,8 @@ import { DOCUMENT_OPTIONS, documentOptions } from './corpus-options.js';
 import { promises as fsp, type Stats } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { once } from 'node:events';
-import { parseCommand, str, num, oneOf, UsageError, UserError, type Parsed } from '../src/cli/common.js';
+import { BACKENDS } from '../src/backend-names.js';
+import { parseCommand, str, num, oneOf, maybeOneOf, UsageError, UserError, type Parsed } from '../src/cli/common.js';
 import { formatDuration, ProgressMeter } from '../src/train/progress.js';
 import type { TokenLogprob } from '../src/api/load.js';
 import type { TokenizerName } from '../src/text/tokenizers.js';
@@ -98,11 +99,12 @@ export async function main(argv: string[]): Promise<number> {
     level: config.level, mode: config.mode, tokenizer: config.tokenizer as TokenizerName, tokenizerOptions: config.tokenizerOptions ?? {},
   };
   const batch = num(p, 'batch', config.mode === 'stream' ? 1 : 32, { min: 1, integer: true });
+  const backend = maybeOneOf(p, 'backend', BACKENDS);
   if (p.positionals.length === 0 && process.stdin.isTTY) throw new UsageError('no input: pipe a corpus into lmstream eval (or name FILEs)');
 
   const { initBackend } = await import('../src/backend.js');
   const { loadModel } = await import('../src/neural/index.js');
-  await initBackend(str(p, 'backend'));
+  await initBackend(backend);
   const model = await loadModel(ck.dir);
   const tmpDir = await makeTempDir('lmstream-eval');
   const tmp = tmpDir.path;
@@ -153,7 +155,7 @@ async function perToken(p: Parsed, modelPath: string, isCheckpoint: boolean): Pr
   const mode = isCheckpoint ? undefined : oneOf(p, 'mode', ['sentence', 'stream'] as const, 'sentence');
   const input = documentOptions(p);
   if (p.positionals.length === 0 && process.stdin.isTTY) throw new UsageError('no input: pipe a corpus into lmstream eval (or name FILEs)');
-  if (isCheckpoint) await (await import('../src/backend.js')).initBackend(str(p, 'backend'));
+  if (isCheckpoint) await (await import('../src/backend.js')).initBackend(maybeOneOf(p, 'backend', BACKENDS));
   const { load } = await import('../src/api/load.js');
   let m;
   try {

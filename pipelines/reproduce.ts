@@ -6,7 +6,9 @@
  * writes it with the metrics (JSON) into --out. Progress goes to stderr.
  */
 import path from 'node:path';
-import { log, num, parseCommand, str, UsageError, UserError } from '../src/cli/common.js';
+import { log, maybeOneOf, num, parseCommand, str, UsageError, UserError } from '../src/cli/common.js';
+import { BACKENDS } from '../src/backend-names.js';
+import { OPTIMIZERS } from '../src/neural/config.js';
 import { atomicWriteFile } from '../src/util/atomic-write.js';
 import { barChart } from '../src/plot/bar-chart.js';
 import { loadProtocol, prepareBrownBengio } from '../src/corpus/brown-protocol.js';
@@ -128,7 +130,7 @@ export async function main(argv: string[]): Promise<number> {
   const threads = num(p, 'threads', 1, { min: 1, max: 2, integer: true });
   const overrides: Partial<NeuralConfig> = {};
   if (p.values.lr !== undefined) overrides.lr = num(p, 'lr', 0, { positive: true });
-  if (p.values.optimizer !== undefined) overrides.optimizer = str(p, 'optimizer') as OptimizerName;
+  if (p.values.optimizer !== undefined) overrides.optimizer = maybeOneOf(p, 'optimizer', OPTIMIZERS);
   if (p.values.dropout !== undefined) overrides.dropout = num(p, 'dropout', 0, { min: 0, max: 0.95 });
   if (p.values.l2 !== undefined) overrides.l2 = num(p, 'l2', 0, { min: 0 });
   const softmax = str(p, 'softmax');
@@ -136,7 +138,7 @@ export async function main(argv: string[]): Promise<number> {
     if (softmax !== 'full' && softmax !== 'class') throw new UsageError(`--softmax: '${softmax}' is not one of full, class`);
     overrides.softmax = softmax as SoftmaxKind;
   }
-  const backend = str(p, 'backend');
+  const backend = maybeOneOf(p, 'backend', BACKENDS);
 
   const lock = await acquireRunLock(out, (m) => log(`reproduce: ${m}`)).catch((e) => {
     throw new UserError(e instanceof LockHeld ? e.message : `--out ${out}: cannot create the lock (${(e as Error).message})`);

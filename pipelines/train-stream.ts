@@ -14,7 +14,9 @@
 import { promises as fsp, createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import path from 'node:path';
-import { parseCommand, str, num, oneOf, UsageError, UserError, log, type Parsed } from '../src/cli/common.js';
+import { BACKENDS } from '../src/backend-names.js';
+import { OPTIMIZERS } from '../src/neural/config.js';
+import { parseCommand, str, num, oneOf, maybeOneOf, UsageError, UserError, log, type Parsed } from '../src/cli/common.js';
 import type { Arch, NeuralConfig, NeuralLM, OptimizerName, InitName, SoftmaxKind } from '../src/neural/api.js';
 import { TOKENIZERS, type TokenizerName } from '../src/text/tokenizers.js';
 import type { MarkerMode } from '../src/types.js';
@@ -157,7 +159,7 @@ function neuralPartial(p: Parsed, arch: Arch): Partial<NeuralConfig> {
   set('initScale', n('init-scale', { min: 0 }));
   set('classes', n('classes', { min: 1, integer: true }));
   set('seed', n('seed', { integer: true }));
-  if (p.values.optimizer !== undefined) c.optimizer = oneOf(p, 'optimizer', ['sgd', 'momentum', 'adam', 'adamw', 'rmsprop', 'adagrad'] as OptimizerName[], 'adam');
+  if (p.values.optimizer !== undefined) c.optimizer = oneOf(p, 'optimizer', OPTIMIZERS, 'adam');
   if (p.values.init !== undefined) c.init = oneOf(p, 'init', ['uniform', 'xavier', 'orthogonal'] as InitName[], 'uniform');
   if (p.values.softmax !== undefined) c.softmax = oneOf(p, 'softmax', ['full', 'class'] as SoftmaxKind[], 'full');
   if (c.tie && arch === 'mlp') throw new UsageError('--tie applies to rnn, lstm and gru only');
@@ -348,7 +350,7 @@ export async function main(argv: string[]): Promise<number> {
     locks = await lockRun(a);
     // tfjs is loaded only now, so that --help and command-line errors are quick; before the input is read
     const { initBackend } = await import('../src/backend.js');
-    await initBackend(str(p, 'backend')).catch((e) => { throw new UserError((e as Error).message); });
+    await initBackend(maybeOneOf(p, 'backend', BACKENDS)).catch((e) => { throw new UserError((e as Error).message); });
     const data = await runData(a, owned);
     owned.cache?.keep(); // from here on the cache belongs to the run (an abrupt exit leaves it for --resume)
     const { vocab, train, valid } = data;

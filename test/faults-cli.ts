@@ -248,7 +248,7 @@ function valueOptions(help: string): string[] {
 /** Placeholders for free text and paths: any string is a valid value there. */
 const FREE = new Set(['DIR', 'FILE', 'PATH', 'MODEL', 'TEXT', 'TOKEN', 'LIST', 'a.b', 'OUT', 'CKPT', 'PREFIX']);
 /** Options whose one-letter placeholder names a file (`--counts F`). */
-const FILE_OPTIONS = new Set(['counts']);
+const FILE_OPTIONS = new Set(['counts', 'out', 'weights']);
 
 /** Arguments that make each command otherwise valid, so the bad value is what fails. */
 function baseArgs(cmd: string[], dir: string): string[] {

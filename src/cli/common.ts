@@ -138,6 +138,11 @@ export function num(
   return v;
 }
 
+/** Read an optional one of a fixed set of values (undefined when not given). */
+export function maybeOneOf<T extends string>(p: Parsed, name: string, choices: readonly T[]): T | undefined {
+  return p.values[name] === undefined ? undefined : oneOf(p, name, choices, choices[0]);
+}
+
 /** Read one of a fixed set of values. */
 export function oneOf<T extends string>(p: Parsed, name: string, choices: readonly T[], dflt: T): T {
   const v = str(p, name, dflt);

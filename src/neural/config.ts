@@ -2,10 +2,11 @@
  * Neural model configs: defaults and validation. No TensorFlow.js here, so
  * `import 'lmstream'` can offer them without loading it.
  */
-import type { NeuralConfig } from './api.js';
+import type { NeuralConfig, OptimizerName } from './api.js';
 
 const ARCHS = ['mlp', 'rnn', 'lstm', 'gru'];
-const OPTIMIZERS = ['sgd', 'momentum', 'adam', 'adamw', 'rmsprop', 'adagrad'];
+/** The optimiser names a config may give. */
+export const OPTIMIZERS: readonly OptimizerName[] = ['sgd', 'momentum', 'adam', 'adamw', 'rmsprop', 'adagrad'];
 
 /**
  * A complete config from a partial one (vocabSize is required): lstm, 1 layer,
