@@ -51,42 +51,54 @@ export function fullWrites(stream: Writable): boolean {
   return true;
 }
 
-/** Resolves when every write so far has completed; rejects with the stream's write error. */
+/**
+ * Resolves when every write so far has completed; rejects with the stream's
+ * write error. After an error the listener stays on the stream: Node emits
+ * 'error' after the failed callbacks, and an unheard 'error' would crash.
+ */
 export function flushed(w: Writable): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     if (w.errored) { reject(w.errored); return; }
     if (w.destroyed || w.writableEnded) { resolve(); return; }
     const onError = (e: Error) => reject(e);
-    w.once('error', onError);
+    w.on('error', onError);
     // An empty write is queued behind all earlier ones; its callback runs
     // after they are done, with the first error if one failed.
     w.write('', (e) => {
+      const err = e ?? w.errored;
+      if (err) { reject(err); return; }
       w.off('error', onError);
-      if (e) reject(e);
-      else if (w.errored) reject(w.errored);
-      else resolve();
+      resolve();
     });
   });
 }
 
 /** Write chunks with backpressure; the first write error rejects. Does not end `w`. */
 export async function writeAll(w: Writable, chunks: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>): Promise<void> {
-  for await (const c of chunks) {
-    if (w.errored) throw w.errored;
-    if (!w.write(c)) {
-      await new Promise<void>((resolve, reject) => {
-        const done = (e?: Error) => {
-          w.off('drain', done);
-          w.off('error', done);
-          w.off('close', onClose);
-          if (e) reject(e); else resolve();
-        };
-        const onClose = () => done(w.errored ?? undefined);
-        w.on('drain', done);
-        w.on('error', done);
-        w.on('close', onClose);
-      });
+  let failed: Error | undefined;
+  const onError = (e: Error) => { failed ??= e; };
+  w.on('error', onError);
+  try {
+    for await (const c of chunks) {
+      if (failed ?? w.errored) throw failed ?? w.errored;
+      if (!w.write(c)) {
+        await new Promise<void>((resolve, reject) => {
+          const done = (e?: Error | null) => {
+            w.off('drain', done);
+            w.off('error', done);
+            w.off('close', onClose);
+            if (e) reject(e); else resolve();
+          };
+          const onClose = () => done(w.errored ?? failed);
+          w.on('drain', done);
+          w.on('error', done);
+          w.on('close', onClose);
+        });
+      }
     }
+    await flushed(w);
+  } finally {
+    // after a failure the listener stays (see flushed)
+    if (!failed && !w.errored) w.off('error', onError);
   }
-  await flushed(w);
 }
