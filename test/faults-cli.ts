@@ -246,7 +246,7 @@ function valueOptions(help: string): string[] {
 }
 
 /** Placeholders for free text and paths: any string is a valid value there. */
-const FREE = new Set(['DIR', 'FILE', 'PATH', 'MODEL', 'TEXT', 'TOKEN', 'LIST', 'a.b', 'OUT', 'CKPT', 'PREFIX']);
+const FREE = new Set(['DIR', 'FILE', 'PATH', 'MODEL', 'TEXT', 'TOKEN', 'LIST', 'a.b', 'OUT', 'CKPT', 'PREFIX', 'ADDR']);
 /** Options whose one-letter placeholder names a file (`--counts F`). */
 const FILE_OPTIONS = new Set(['counts', 'out', 'weights']);
 
@@ -259,6 +259,7 @@ function baseArgs(cmd: string[], dir: string): string[] {
     case 'train': return ['--model', 'lstm', '--out', path.join(dir, 'm')];
     case 'reproduce': return ['bengio2003', '--out', path.join(dir, 'r'), '--max-tokens', '100'];
     case 'plot': return [path.join(dir, 'metrics.jsonl')];
+    case 'web': return ['--model', path.join(dir, 'no-export')];
     default: return [];
   }
 }
