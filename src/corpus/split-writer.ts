@@ -63,7 +63,14 @@ export function splitWriter(paths: readonly string[]): SplitWriter {
     },
     destroy(err, cb) {
       const cleanup = async () => {
-        if (outs) for (const s of outs) s.destroy();
+        // a stream destroyed before its open completes still creates its file:
+        // wait for every close, then remove the temporaries
+        if (outs) await Promise.all(outs.map((s) => {
+          if (s.closed) return undefined;
+          const closed = once(s, 'close');
+          s.destroy();
+          return closed;
+        }));
         if (err) await Promise.all(tmps.map((t) => t.remove()));
       };
       cleanup().then(() => cb(err), () => cb(err));
