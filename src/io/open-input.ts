@@ -100,10 +100,12 @@ const unsupported = (name: string, what: string) =>
 /**
  * Name the input in the errors a stream emits, in place (the first listener
  * rewrites the error's message before anyone else sees it): "NAME: cause".
+ * Only the stream's own (system or zlib) errors: an error a later stage
+ * destroyed the pipeline with (e.g. a long line) already says what it is.
  */
 function nameErrors<T extends Readable>(r: T, describe: (e: NodeJS.ErrnoException) => string): T {
   r.prependListener('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EINPUT') return;
+    if (e.code === 'EINPUT' || typeof e.errno !== 'number') return;
     e.message = describe(e);
     e.code = 'EINPUT';
   });
