@@ -58,7 +58,10 @@ t.test('the page generates as it opens, the same text as lmstream generate, no c
   await page.goto(`${web.url}?seed=5&temperature=0.9&top_p=0.95&max_tokens=200&prompt=ab%20c`, { waitUntil: 'load' });
   await page.waitForSelector('body[data-state="done"], body[data-state="error"]', { timeout: 20_000 });
   t.equal(await page.$eval('body', (b) => b.dataset.state), 'done', await page.$eval('#status', (s) => s.textContent ?? ''));
-  const run = await page.evaluate(() => (window as unknown as { lmstreamRun: { text: string; tokens: number } }).lmstreamRun);
+  const run = await page.evaluate(() => (window as unknown as { lmstreamRun: { text: string; tokens: number; products: string } }).lmstreamRun);
+  // the server's Content-Security-Policy must let the page compile the wasm kernel (else plain JS, ~5× slower)
+  t.equal(run.products, 'wasm', 'the page multiplies with the wasm SIMD kernel');
+  t.match(await page.$eval('#details', (d) => d.textContent), /runs onWebAssembly SIMD/);
   const shown = await page.$eval('#output', (o) => o.textContent);
   const want = nodeText(['--seed', '5', '--temperature', '0.9', '--top-p', '0.95', '--max-tokens', '200', '--prompt', 'ab c']);
   t.equal(run.tokens, 200);

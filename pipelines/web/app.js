@@ -85,7 +85,7 @@ async function run() {
   if (id !== runId) return;
   const ms = performance.now() - t0;
   const tps = g.count / (ms / 1000);
-  window.lmstreamRun = { text: (g.echo ?? '') + text.data, tokens: g.count, ms, tokensPerSec: tps, stopReason: g.stopReason, settings: s };
+  window.lmstreamRun = { text: (g.echo ?? '') + text.data, tokens: g.count, ms, tokensPerSec: tps, stopReason: g.stopReason, settings: s, products: model.products };
   setState('done', `${g.count} tokens in ${ms.toFixed(0)} ms (${tps.toFixed(0)} tokens/s), ended by ${g.stopReason ?? 'stop'}; seed ${s.seed}`);
 }
 
@@ -94,7 +94,8 @@ function showModel(m) {
   const size = c.arch === 'mlp' ? `order ${c.order}, E=${c.embed}, H=${c.hidden}` : `${c.layers}×H=${c.hidden}, E=${c.embed}`;
   $('model').textContent = `${c.arch} (${size}), ${m.meta.level} level, V=${c.vocabSize}`;
   const rows = [['architecture', c.arch], ['size', size], ['softmax', c.softmax], ['vocabulary', `${c.vocabSize} ${m.meta.level === 'char' ? 'characters' : 'words'}`],
-    ['tokenizer', m.meta.tokenizer], ['mode', m.meta.mode]];
+    ['tokenizer', m.meta.tokenizer], ['mode', m.meta.mode],
+    ['runs on', m.products === 'wasm' ? 'WebAssembly SIMD' : 'JavaScript (no wasm SIMD here: slower)']];
   $('details').replaceChildren(...rows.map(([k, v]) => {
     const tr = document.createElement('tr');
     for (const x of [k, v]) { const td = document.createElement('td'); td.textContent = x; tr.append(td); }

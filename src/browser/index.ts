@@ -98,6 +98,9 @@ export class BrowserModel {
     readonly meta: ExportMeta | null = null,
     /** exports: the training curve, when there is one */
     readonly curve: Curve | null = null,
+    /** exports: how the network's products run, 'wasm' (SIMD) or 'js' (no wasm SIMD, or a
+     * Content-Security-Policy without 'wasm-unsafe-eval'); null for n-gram models */
+    readonly products: 'wasm' | 'js' | null = null,
   ) {
     this.ids = new Map(source.tokens.map((t, i) => [t, i]));
   }
@@ -171,7 +174,7 @@ export async function loadExport(base: string, fetchFn: FetchLike = (u) => fetch
   const source = new NeuralSource(model, meta.tokens, {
     mode: meta.mode, startIds: meta.startIds, bosId: meta.bosId, eosId: meta.eosId, unkId: meta.unkId,
   });
-  return new BrowserModel(source, promptTokenizer(meta.tokenizer, meta.tokenizerOptions), meta.level === 'char' ? 'char' : 'word', meta, curve);
+  return new BrowserModel(source, promptTokenizer(meta.tokenizer, meta.tokenizerOptions), meta.level === 'char' ? 'char' : 'word', meta, curve, model.gemv);
 }
 
 /** An n-gram model from the bytes of an ARPA file or a binary model (`lmstream ngram build --binary`). */

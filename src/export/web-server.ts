@@ -127,7 +127,9 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
         'Cache-Control': 'no-cache',
         'X-Content-Type-Options': 'nosniff',
         'Referrer-Policy': 'no-referrer',
-        'Content-Security-Policy': "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'",
+        // 'wasm-unsafe-eval' lets the page compile the runtime's wasm SIMD kernel
+        // (src/export/gemv.ts); without it the products fall back to plain JS, ~5× slower
+        'Content-Security-Policy': "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; img-src 'self' data:; style-src 'self' 'unsafe-inline'",
       });
       if (req.method === 'HEAD') return void res.end();
       const s = createReadStream(file);
