@@ -4,7 +4,8 @@
  *
  *   documents → tokenizer → markers (as recorded in the checkpoint's
  *   config.json) → id cache in a temp dir (fixed vocabulary) → window | lanes
- *   → evaluator (NeuralLM.evaluate: exact for the class softmax too) → stdout.
+ *   → evaluator (NeuralLM.evaluate: exact for the class softmax too) → stdout
+ *   (src/eval/corpus-eval.ts).
  *
  * An ARPA file is handed to `lmstream ngram ppl`.
  *
@@ -15,18 +16,15 @@
  */
 import { DOCUMENT_OPTIONS, documentOptions } from './corpus-options.js';
 import { promises as fsp, type Stats } from 'node:fs';
-import { pipeline } from 'node:stream/promises';
-import { once } from 'node:events';
 import { BACKENDS } from '../src/backend-names.js';
 import { parseCommand, str, num, oneOf, maybeOneOf, UsageError, UserError, type Parsed } from '../src/cli/common.js';
 import { formatDuration, ProgressMeter } from '../src/train/progress.js';
 import type { TokenLogprob } from '../src/api/load.js';
-import type { TokenizerName } from '../src/text/tokenizers.js';
-import { BOS, EOS } from '../src/types.js';
-import { charCount, documents, tokenStages, type CorpusSpec } from '../src/train/front-end.js';
-import { idCacheSink } from '../src/train/id-cache.js';
+import { documents } from '../src/train/front-end.js';
 import { readCheckpoint } from '../src/train/checkpoint.js';
-import { validate } from '../src/train/run.js';
+import { evaluateCorpus } from '../src/eval/corpus-eval.js';
+import { TokenTally } from '../src/eval/token-tally.js';
+import { writeAll } from '../src/util/output.js';
 import { makeTempDir } from '../src/util/temp.js';
 
 export const HELP = `usage: lmstream eval --model MODEL [options] [FILE...]
@@ -94,10 +92,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     throw new UserError((e as Error).message);
   }
-  const { config, vocab } = ck;
-  const spec: CorpusSpec = {
-    level: config.level, mode: config.mode, tokenizer: config.tokenizer as TokenizerName, tokenizerOptions: config.tokenizerOptions ?? {},
-  };
+  const { config } = ck;
   const batch = num(p, 'batch', config.mode === 'stream' ? 1 : 32, { min: 1, integer: true });
   const backend = maybeOneOf(p, 'backend', BACKENDS);
   if (p.positionals.length === 0 && process.stdin.isTTY) throw new UsageError('no input: pipe a corpus into lmstream eval (or name FILEs)');
@@ -107,34 +102,15 @@ export async function main(argv: string[]): Promise<number> {
   await initBackend(backend);
   const model = await loadModel(ck.dir);
   const tmpDir = await makeTempDir('lmstream-eval');
-  const tmp = tmpDir.path;
   try {
-    let chars = 0;
-    let oov = 0;
     const reading = new ProgressMeter({ label: 'eval: reading', unit: 'tokens' });
-    const count = async function* (src: AsyncIterable<string[][]>) {
-      for await (const docs of src) {
-        for (const d of docs) {
-          chars += charCount(d);
-          for (const t of d) if (t !== BOS && t !== EOS && !vocab.has(t)) oov++;
-          reading.add(d.length);
-        }
-        yield docs;
-      }
-    };
-    const { train: data } = await pipeline(
-      documents(p.positionals, input), ...tokenStages(spec), count, idCacheSink({ dir: tmp, vocab, trainName: 'eval' }),
-    );
-    reading.clear();
-    const t0 = performance.now();
-    const r = await validate(model, data, {
-      arch: config.model.arch, mode: config.mode, batch: config.model.arch === 'mlp' ? Math.max(batch, 256) : batch,
-      bptt: config.training.bptt, order: config.model.order, bosId: vocab.bosId,
+    let t0 = 0;
+    const out = await evaluateCorpus(model, ck, documents(p.positionals, input), {
+      batch, tmpDir: tmpDir.path, onTokens: (n) => reading.add(n),
+      onRead: () => { reading.clear(); t0 = performance.now(); },
     });
-    if (r.tokens === 0) throw new UserError('the evaluation corpus is empty (no tokens to predict)');
-    process.stderr.write(`eval: scored ${r.tokens} tokens in ${formatDuration((performance.now() - t0) / 1000)} (elapsed ${formatDuration(reading.elapsed())})\n`);
-    const out: Record<string, number> = { perplexity: r.ppl, tokens: r.tokens, oov, nats: r.sumNats };
-    if (config.level === 'char') out.bits_per_char = r.sumNats / Math.LN2 / chars;
+    if (out.tokens === 0) throw new UserError('the evaluation corpus is empty (no tokens to predict)');
+    process.stderr.write(`eval: scored ${out.tokens} tokens in ${formatDuration((performance.now() - t0) / 1000)} (elapsed ${formatDuration(reading.elapsed())})\n`);
     if (p.values.json) {
       process.stdout.write(JSON.stringify(out) + '\n');
     } else {
@@ -166,58 +142,35 @@ async function perToken(p: Parsed, modelPath: string, isCheckpoint: boolean): Pr
   const perTok = p.values['per-token'] === true;
   const json = p.values.json === true;
   const meter = new ProgressMeter({ label: 'eval', unit: 'tokens' });
-  const out = new BufferedWriter(process.stdout);
-  let sum = 0;
-  let tokens = 0;
-  let oov = 0;
-  let zero = 0;
-  let chars = 0;
-  const emit = async (recs: TokenLogprob[]) => {
-    if (m.level === 'char') chars += charCount(recs.map((r) => r.token));
-    for (const r of recs) {
-      tokens++;
-      if (r.oov) oov++;
-      if (r.logprob === -Infinity) zero++;
-      else sum += r.logprob;
-      if (perTok) await out.write(json ? JSON.stringify(r) + '\n' : `${r.token}\t${r.logprob.toFixed(6)}\t${r.log10.toFixed(6)}\t${r.oov ? 1 : 0}\n`);
-    }
-    meter.update(tokens);
+  const tally = new TokenTally(m.level === 'char');
+  const emit = (recs: TokenLogprob[]): string => {
+    tally.add(recs);
+    meter.update(tally.tokens);
+    if (!perTok) return '';
+    return recs.map((r) => (json ? JSON.stringify(r) : `${r.token}\t${r.logprob.toFixed(6)}\t${r.log10.toFixed(6)}\t${r.oov ? 1 : 0}`) + '\n').join('');
   };
-  try {
-    const sc = m.scorer();
+  const lm = m;
+  async function* records(): AsyncGenerator<string> {
+    const sc = lm.scorer();
     for await (const docs of documents(p.positionals, input)) {
       for (const d of docs) {
-        await emit(sc.push(d));
+        const s = emit(sc.push(d));
+        if (s) yield s;
       }
     }
-    await emit(sc.end());
-    await out.flush();
+    const s = emit(sc.end());
+    if (s) yield s;
+  }
+  try {
+    await writeAll(process.stdout, records());
   } finally {
     m.dispose();
   }
   meter.clear();
-  if (tokens === 0) throw new UserError('the evaluation corpus is empty (no tokens to predict)');
-  const summary: Record<string, number> = { perplexity: Math.exp(-sum / (tokens - zero)), tokens, oov, nats: -sum };
-  if (zero > 0) summary.zeroprobs = zero;
-  if (m.level === 'char') summary.bits_per_char = -sum / Math.LN2 / chars;
+  if (tally.tokens === 0) throw new UserError('the evaluation corpus is empty (no tokens to predict)');
+  const summary = tally.summary();
   const text = json ? JSON.stringify(summary) : Object.entries(summary).map(([k, v]) => `${k}\t${Number.isInteger(v) ? v : v.toFixed(6)}`).join('\n');
   if (perTok) meter.finish(`perplexity ${summary.perplexity.toFixed(4)}`);
   else process.stdout.write(text + '\n');
   return 0;
-}
-
-/** stdout writes that wait for the pipe to drain (backpressure), in chunks of ~64 KiB */
-class BufferedWriter {
-  private buf = '';
-  constructor(private readonly w: NodeJS.WritableStream) {}
-  async write(s: string): Promise<void> {
-    this.buf += s;
-    if (this.buf.length >= 65536) await this.flush();
-  }
-  async flush(): Promise<void> {
-    if (!this.buf) return;
-    const ok = this.w.write(this.buf);
-    this.buf = '';
-    if (!ok) await once(this.w, 'drain');
-  }
 }

@@ -30,6 +30,7 @@ import { IncrementalDetokenizer, type DetokenizeLevel } from '../generate/detoke
 import type { NgramSource } from '../generate/ngram-source.js';
 import type { NeuralSource } from '../generate/neural-source.js';
 import { PplScorer } from '../ngram/ppl.js';
+import { TokenTally } from '../eval/token-tally.js';
 import { addMarkers } from '../text/markers.js';
 import { EOS, type MarkerMode } from '../types.js';
 
@@ -203,17 +204,10 @@ class Model implements LanguageModel {
   }
 
   score(text: string): ScoreResult {
-    let sum = 0;
-    let tokens = 0;
-    let oovs = 0;
-    let zero = 0;
-    for (const r of this.logprobs(text)) {
-      tokens++;
-      if (r.oov) oovs++;
-      if (r.logprob === -Infinity) zero++;
-      else sum += r.logprob;
-    }
-    return { logprob: sum, log10: sum / Math.LN10, tokens, oovs, perplexity: Math.exp(-sum / (tokens - zero)) };
+    const t = new TokenTally(false);
+    t.add(this.logprobs(text));
+    const sum = t.logprob;
+    return { logprob: sum, log10: sum / Math.LN10, tokens: t.tokens, oovs: t.oov, perplexity: t.summary().perplexity };
   }
 
   next(context: string, k = 10): NextToken[] {
