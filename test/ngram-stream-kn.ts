@@ -10,6 +10,7 @@ import t from 'tap';
 import { buildArpaFromCorpus, type NgramBuildOptions } from '../src/ngram/build.js';
 import type { ByteSink } from '../src/ngram/arpa-write.js';
 import { ExternalSorter } from '../src/ngram/ext-sort.js';
+import { SortThread } from '../src/ngram/sort-thread.js';
 import { Mulberry32 } from '../src/util/random.js';
 
 /** a corpus of `lines` lines over a Zipf-like vocabulary of 300 words, some lines empty */
@@ -55,6 +56,8 @@ t.test('tiny caps: many runs and merges give the in-memory ARPA, byte for byte',
     const bounded = await arpa(text, { ...o, memory: 4096, tempDir: dir, log: (m) => logs.push(m) });
     const name = `order ${order} ${JSON.stringify(extra)}`;
     t.ok(whole === bounded, `${name}: same bytes (${whole.length})`);
+    // the same in one thread (runs sorted and lines formatted here, not in the sort worker)
+    t.ok(whole === (await arpa(text, { ...o, memory: 4096, tempDir: dir, threads: false })), `${name}: same bytes in one thread`);
     const runs = Number(/(\d+) sorted runs?/.exec(logs.join('\n'))?.[1]);
     t.ok(runs > 2, `${name}: the count spilled ${runs} runs`);
     t.match(logs.join('\n'), order > 1 ? /pass context 2: .*\n[^]*pass write 1: / : /pass write 1: /, `${name}: progress per pass`);
@@ -92,14 +95,6 @@ t.test('external sort: context order, combining, multi-pass merges', async (t) =
   const n = 5000;
   const recs: number[][] = [];
   for (let i = 0; i < n; i++) recs.push([r.int(7), r.int(7), r.int(7), 1 + r.int(3)]);
-  // key order [1, 2, 0], counts in word 3 summed; 1 KB: runs of 64 records, merges of 2–3 runs at once
-  const s = new ExternalSorter({ width: 4, order: [1, 2, 0], vocab: 7, combine: 3 }, 1024, dir, 'test');
-  for (const x of recs) await s.push(Uint32Array.from(x), 0);
-  t.ok(s.runs.length > 20, `${s.runs.length} runs`);
-  const got: string[] = [];
-  for await (const ch of s.merged(3)) {
-    for (let i = 0; i < ch.n; i++) got.push(Array.from(ch.buf.subarray(i * 4, i * 4 + 4)).join(' '));
-  }
   const want = new Map<string, number>();
   for (const x of recs) {
     const k = `${x[1]} ${x[2]} ${x[0]}`;
@@ -109,8 +104,26 @@ t.test('external sort: context order, combining, multi-pass merges', async (t) =
     const [b, c, a] = k.split(' ');
     return `${a} ${b} ${c} ${want.get(k)}`;
   });
-  t.same(got, expected, 'sorted by words 1, 2, 0 with equal keys summed');
-  t.same(await readdir(dir), [], 'runs removed once merged');
+  // in this thread, and with the sort thread (runs sorted in the worker while the next buffer fills; shared blocks of 4 KB)
+  const thread = SortThread.start(512);
+  t.ok(thread, 'the sort worker is built');
+  t.teardown(() => thread?.close());
+  for (const th of [undefined, thread]) {
+    const name = th ? 'sort thread' : 'one thread';
+    // key order [1, 2, 0], counts in word 3 summed; 1 KB: runs of 64 records, merges of 2–3 runs at once
+    const s = new ExternalSorter({ width: 4, order: [1, 2, 0], vocab: 7, combine: 3 }, 1024, dir, 'test', th);
+    for (const x of recs) await s.push(Uint32Array.from(x), 0);
+    t.ok(s.runs.length > 20, `${name}: ${s.runs.length} runs`);
+    const got: string[] = [];
+    for await (const ch of s.merged(3)) {
+      for (let i = 0; i < ch.n; i++) got.push(Array.from(ch.buf.subarray(i * 4, i * 4 + 4)).join(' '));
+    }
+    t.same(got, expected, `${name}: sorted by words 1, 2, 0 with equal keys summed`);
+    t.same(await readdir(dir), [], `${name}: runs removed once merged`);
+  }
+  // an error in the worker (its run file cannot be created) comes back with its code
+  const bad = new ExternalSorter({ width: 4, order: [0], vocab: 7 }, 1024, path.join(dir, 'missing'), 'bad', thread);
+  await t.rejects((async () => { for (const x of recs) await bad.push(Uint32Array.from(x), 0); await bad.release(); })(), { code: 'ENOENT' });
   // everything in memory: no file at all
   const m = new ExternalSorter({ width: 2, order: [0], vocab: 10 }, 1 << 20, dir, 'mem');
   for (const v of [5, 3, 9, 3]) await m.push(Uint32Array.from([v, 0]), 0);

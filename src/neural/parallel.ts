@@ -5,12 +5,10 @@
  * steps; the worker's gradients are SharedArrayBuffers read by the main
  * thread after the worker answered. One request at a time.
  */
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Batch, NeuralConfig } from './api.js';
 import type { BaseLM } from './model-base.js';
+import { workerScript } from '../util/worker-script.js';
 
 
 export interface WorkerRequest {
@@ -51,17 +49,10 @@ interface Reply {
 }
 
 /** the compiled worker script (beside this file in dist, or dist/ when running from the TS sources) */
-function workerScript(): string {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const local = path.join(here, 'parallel-worker.js');
-  if (existsSync(local)) return local;
-  let dir = here;
-  for (let i = 0; i < 4; i++) {
-    const cand = path.join(dir, 'dist', 'src', 'neural', 'parallel-worker.js');
-    if (existsSync(cand)) return cand;
-    dir = path.dirname(dir);
-  }
-  throw new Error('parallel-worker.js not found: build the project (npx tsc -p .) to train on 2 threads');
+function parallelWorkerScript(): string {
+  const f = workerScript(import.meta.url, 'neural', 'parallel-worker.js');
+  if (!f) throw new Error('parallel-worker.js not found: build the project (npx tsc -p .) to train on 2 threads');
+  return f;
 }
 
 export class GradWorker {
@@ -103,7 +94,7 @@ export class GradWorker {
       }),
       slots: Object.fromEntries(Object.entries(model.optimizer.slots).map(([k, arrs]) => [k, arrs.map((a) => a.buffer as SharedArrayBuffer)])),
     };
-    const w = new Worker(workerScript(), { workerData: init });
+    const w = new Worker(parallelWorkerScript(), { workerData: init });
     await new Promise<void>((resolve, reject) => {
       const onMsg = (m: { type: string; message?: string }) => {
         w.off('error', onErr);

@@ -59,6 +59,8 @@ export interface NgramBuildOptions {
   memory?: number;
   /** where the sorted runs go (default: the system temp directory) */
   tempDir?: string;
+  /** a bounded build sorts runs and formats the ARPA lines in a worker thread (default true; false: one thread) */
+  threads?: boolean;
   /** Kneser-Ney: drop n-grams of the highest order seen once (KenLM's --prune 0 … 0 1); their mass backs off */
   prune?: boolean;
   /** how a byte corpus is cut into lines (the long-line guard, src/io/lines.ts) */
@@ -210,7 +212,7 @@ export async function buildArpaFromCorpus(source: CorpusSource, o: NgramBuildOpt
       let r: BuildResult | undefined;
       await withSink(o.out, async (sink) => {
         const st = await streamKneserNey(source as AsyncIterable<Buffer | string>, {
-          ...co, smoothing: s, fallback: o.fallback, prune: o.prune, log: o.log,
+          ...co, smoothing: s, fallback: o.fallback, prune: o.prune, log: o.log, threads: o.threads,
           partIds: Math.max(1024, Math.floor(memory / inMemoryBytesPerId(o.order))),
           whole: async (part) => {
             const b = build(part, o);

@@ -18,7 +18,7 @@
  * record for the sort) while adding; while merging, one read buffer per run
  * (together at most `memory` bytes) and the output chunk.
  */
-import { promises as fsp } from 'node:fs';
+import { closeSync, openSync, promises as fsp, writeSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { fsError } from '../util/errors.js';
@@ -59,8 +59,11 @@ function compare(a: Uint32Array, ia: number, b: Uint32Array, ib: number, order: 
   return 0;
 }
 
+/** the permutation scratch of a sort (n uint32 each) */
+export interface Scratch { a: Uint32Array; b: Uint32Array; key: Uint32Array }
+
 /** Sort n records of buf in place of a permutation (LSD counting sort); returns the permutation. */
-export function sortPermutation(buf: Uint32Array, n: number, s: SortSpec, scratch?: { a: Uint32Array; b: Uint32Array; key: Uint32Array }): Uint32Array {
+export function sortPermutation(buf: Uint32Array, n: number, s: SortSpec, scratch?: Scratch): Uint32Array {
   const W = s.width;
   let a = scratch ? scratch.a : new Uint32Array(n);
   let b = scratch ? scratch.b : new Uint32Array(n);
@@ -80,6 +83,69 @@ export function sortPermutation(buf: Uint32Array, n: number, s: SortSpec, scratc
     const t = a; a = b; b = t;
   }
   return a;
+}
+
+/**
+ * The n records of buf in key order, equal keys combined, written as a run
+ * file (synchronously: in the sort thread, src/ngram/sort-thread.ts).
+ */
+export function writeSortedRunSync(src: Uint32Array, n: number, spec: SortSpec, file: string, scratch?: Scratch): void {
+  const perm = sortPermutation(src, n, spec, scratch);
+  const W = spec.width;
+  const w = new SyncRunWriter(file, W);
+  try {
+    const c = spec.combine;
+    const order = spec.order;
+    const out = w.buf;
+    let last = -1;
+    let i = 0;
+    while (i < n) {
+      if (w.full) {
+        w.flush();
+        // an equal record after a flush stays separate in the run (the merge combines it)
+        last = -1;
+      }
+      const at = perm[i++] * W;
+      if (c !== undefined && last >= 0 && compare(out, last, src, at, order) === 0) {
+        const sum = out[last + c] + src[at + c];
+        if (sum > 0xffffffff) throw new Error('an n-gram is counted more than 2^32 - 1 times');
+        out[last + c] = sum;
+        continue;
+      }
+      const o = w.take();
+      for (let j = 0; j < W; j++) out[o + j] = src[at + j];
+      last = o;
+    }
+    w.close();
+  } catch (e) {
+    w.abort();
+    throw e;
+  }
+}
+
+/** a record file written synchronously through a buffer (a sort job's output) */
+export class SyncRunWriter {
+  readonly buf: Uint32Array;
+  n = 0;
+  private fd: number;
+  constructor(readonly file: string, readonly width: number, records = recordsPerBuffer(1 << 20, width)) {
+    this.buf = new Uint32Array(records * width);
+    this.fd = openSync(file, 'w');
+  }
+  get full(): boolean { return (this.n + 1) * this.width > this.buf.length; }
+  take(): number { return this.n++ * this.width; }
+  flush(): void {
+    const bytes = new Uint8Array(this.buf.buffer, this.buf.byteOffset, this.n * this.width * 4);
+    let off = 0;
+    while (off < bytes.length) off += writeSync(this.fd, bytes, off, bytes.length - off);
+    this.n = 0;
+  }
+  close(): void {
+    try { this.flush(); } finally { closeSync(this.fd); }
+  }
+  abort(): void {
+    try { closeSync(this.fd); } catch { /* already failing */ }
+  }
 }
 
 /** writes records to a file through a buffer */
@@ -177,19 +243,47 @@ export async function* readRecords(file: string, width: number, records: number)
 
 let runSerial = 0;
 
-/** Sorts records in bounded memory through run files in `dir`. */
+/** a thread that sorts a buffer and writes it as a run (src/ngram/sort-thread.ts) */
+export interface SortService {
+  sort(buf: Uint32Array, n: number, spec: SortSpec, file: string): Promise<void>;
+  /** a shared block for a sort buffer (all blocks have the same size) */
+  borrow(): SharedArrayBuffer;
+  /** a block no longer used */
+  giveBack(b: SharedArrayBuffer): void;
+  readonly blockBytes: number;
+}
+
+/**
+ * Sorts records in bounded memory through run files in `dir`. With a sort
+ * thread, the budget holds two buffers of half the size: one is sorted and
+ * written by the thread while the other is filled.
+ */
 export class ExternalSorter {
   private buf: Uint32Array;
   private n = 0;
   private cap: number;
-  private scratch: { a: Uint32Array; b: Uint32Array; key: Uint32Array } | null = null;
+  private scratch: Scratch | null = null;
+  /** the buffer the thread is sorting, and its job */
+  private busy: { buf: Uint32Array; done: Promise<void>; settled: boolean } | null = null;
   readonly runs: string[] = [];
   /** records added */
   added = 0;
-  constructor(readonly spec: SortSpec, readonly memory: number, readonly dir: string, readonly name: string) {
-    // per record: the record and three uint32 of sort scratch
-    this.cap = Math.max(64, Math.floor(memory / (4 * spec.width + 12)));
-    this.buf = new Uint32Array(Math.min(this.cap, 1 << 12) * spec.width);
+  constructor(readonly spec: SortSpec, readonly memory: number, readonly dir: string, readonly name: string, private readonly thread?: SortService) {
+    // per record: the record and three uint32 of sort scratch (with a thread: two buffers, and scratch here and there)
+    this.cap = Math.max(64, Math.floor(memory / (thread ? 8 * spec.width + 24 : 4 * spec.width + 12)));
+    // with a thread the buffers are the thread's shared blocks (reused by every sorter: no garbage to collect)
+    if (thread) this.cap = Math.min(this.cap, Math.floor(thread.blockBytes / (4 * spec.width)));
+    this.buf = this.thread ? this.view(this.thread.borrow()) : new Uint32Array(Math.min(this.cap, 1 << 12) * spec.width);
+  }
+
+  /** a view of words of a shared block: as many records as it has room for, up to the cap */
+  private view(b: SharedArrayBuffer): Uint32Array {
+    return new Uint32Array(b, 0, this.cap * this.spec.width);
+  }
+
+  /** the shared block of a view back to the thread */
+  private giveBack(buf: Uint32Array): void {
+    if (this.thread && buf.buffer instanceof SharedArrayBuffer) this.thread.giveBack(buf.buffer);
   }
 
   /** true when the sort buffer is full: `await spill()` before `take()` */
@@ -216,57 +310,55 @@ export class ExternalSorter {
 
   /** a run the caller writes itself, in key order (e.g. records sorted elsewhere) */
   async sortedRun(): Promise<RecordWriter> {
+    return RecordWriter.create(this.newRun(), this.spec.width, recordsPerBuffer(Math.min(1 << 20, this.memory / 16), this.spec.width));
+  }
+
+  /** the name of a new run file (registered: merged, then removed) */
+  newRun(): string {
     const file = path.join(this.dir, `${this.name}-${runSerial++}.run`);
     this.runs.push(file);
-    return RecordWriter.create(file, this.spec.width, recordsPerBuffer(Math.min(1 << 20, this.memory / 16), this.spec.width));
+    return file;
   }
 
   /** write what is buffered as a run and free the buffer (before other work that needs the memory) */
   async release(): Promise<void> {
     await this.spill();
+    await this.settle();
+    this.giveBack(this.buf);
     this.buf = new Uint32Array(0);
     this.scratch = null;
   }
 
+  /** wait for the thread's run (its error, if any, is thrown here) */
+  async settle(): Promise<void> {
+    const b = this.busy;
+    if (!b) return;
+    this.busy = null;
+    try {
+      await b.done;
+    } finally {
+      this.giveBack(b.buf);
+    }
+  }
+
+  /** sort what is buffered and write it as a run (in the thread, which then has the buffer, or here) */
   async spill(): Promise<void> {
     if (this.n === 0) return;
-    const file = path.join(this.dir, `${this.name}-${runSerial++}.run`);
-    const W = this.spec.width;
-    if (!this.scratch || this.scratch.a.length < this.n) {
-      this.scratch = { a: new Uint32Array(this.cap), b: new Uint32Array(this.cap), key: new Uint32Array(this.cap) };
-    }
-    const perm = sortPermutation(this.buf, this.n, this.spec, this.scratch);
-    const w = await RecordWriter.create(file, W, recordsPerBuffer(1 << 20, W));
-    this.runs.push(file);
-    try {
-      const c = this.spec.combine;
-      const order = this.spec.order;
-      const src = this.buf;
-      let last = -1;
-      let i = 0;
-      while (i < this.n) {
-        if (w.full) await w.flush();
-        const out = w.buf;
-        // copy records until the writer's buffer is full
-        while (i < this.n && !w.full) {
-          const at = perm[i++] * W;
-          if (c !== undefined && last >= 0 && compare(out, last, src, at, order) === 0) {
-            const sum = out[last + c] + src[at + c];
-            if (sum > 0xffffffff) throw new Error('an n-gram is counted more than 2^32 - 1 times');
-            out[last + c] = sum;
-            continue;
-          }
-          const o = w.take();
-          for (let j = 0; j < W; j++) out[o + j] = src[at + j];
-          last = o;
-        }
-        // the buffer is flushed next: an equal record after it stays separate in the run (the merge combines it)
-        last = -1;
+    const file = this.newRun();
+    if (this.thread && (!this.busy || this.busy.settled)) {
+      await this.settle();
+      const buf = this.buf;
+      const busy = { buf, done: this.thread.sort(buf, this.n, this.spec, file), settled: false };
+      const mark = (): void => { busy.settled = true; };
+      busy.done.then(mark, mark); // its error is thrown by settle()
+      this.busy = busy;
+      this.buf = this.view(this.thread.borrow());
+    } else {
+      // no thread, or it is still sorting the other buffer: both cores sort
+      if (!this.scratch || this.scratch.a.length < this.n) {
+        this.scratch = { a: new Uint32Array(this.cap), b: new Uint32Array(this.cap), key: new Uint32Array(this.cap) };
       }
-      await w.close();
-    } catch (e) {
-      await w.abort();
-      throw e;
+      writeSortedRunSync(this.buf, this.n, this.spec, file, this.scratch);
     }
     this.n = 0;
   }
@@ -303,11 +395,14 @@ export class ExternalSorter {
         last = m * W;
         m++;
       }
+      this.giveBack(this.buf);
       this.buf = new Uint32Array(0);
       if (m > 0) yield { buf: out, n: m };
       return;
     }
     await this.spill();
+    await this.settle();
+    this.giveBack(this.buf);
     this.buf = new Uint32Array(0);
     this.scratch = null;
     const perRun = recordsPerBuffer(Math.min(1 << 22, this.memory / 8), W);

@@ -35,10 +35,10 @@ import type { MarkerMode } from '../types.js';
 import type { LineOptions } from '../io/lines.js';
 import { BOS_ID, EOS_ID, UNK_ID, type PaddedCorpus } from './corpus.js';
 import { partEncoder, readParts } from './count-spill.js';
-import { equalRunEnd, suffixSort } from './radix.js';
+import { runThreadJob, SortThread, ThreadedArpaWriter } from './sort-thread.js';
 import { estimateDiscounts, type Discount } from './mkn.js';
 import { ExternalSorter, RecordReader, RecordWriter, readRecords, recordsPerBuffer, spillError } from './ext-sort.js';
-import { ArpaWriter, type ByteSink } from './arpa-write.js';
+import type { ByteSink } from './arpa-write.js';
 import { makeTempDir, type TempHandle } from '../util/temp.js';
 
 export interface StreamKnOptions {
@@ -57,6 +57,8 @@ export interface StreamKnOptions {
   lines?: LineOptions;
   /** corpus ids per counted part (default: what the cap allows) */
   partIds?: number;
+  /** sort runs in a worker thread while the next buffer is filled (default true; false: all in this thread) */
+  threads?: boolean;
   /** when the whole corpus fits one part: build from it in memory instead (nothing is spilled) */
   whole?: (part: PaddedCorpus) => Promise<void>;
 }
@@ -127,7 +129,7 @@ interface Counted { sorter: ExternalSorter; tokens: string[]; sentences: number;
  * Pass 1: the corpus counted in parts, each part's padded N-grams written as a
  * sorted run of `[w_N … w_1, count]` into the sorter (which merges them).
  */
-async function countPass(src: AsyncIterable<Buffer | string>, o: StreamKnOptions, spillDir: () => Promise<string>): Promise<Counted | { whole: PaddedCorpus }> {
+async function countPass(src: AsyncIterable<Buffer | string>, o: StreamKnOptions, spillDir: () => Promise<string>, thread: SortThread | undefined): Promise<Counted | { whole: PaddedCorpus }> {
   const N = o.order;
   const { enc } = partEncoder({ order: N, mode: o.mode, unk: o.unk, warn: o.warn });
   const maxIds = o.partIds ?? Math.max(1024, Math.floor(o.memory / BYTES_PER_ID));
@@ -135,6 +137,7 @@ async function countPass(src: AsyncIterable<Buffer | string>, o: StreamKnOptions
   let sentences = 0;
   let tokenCount = 0;
   let parts = 0;
+  let pending: Promise<unknown> = Promise.resolve();
   const spill = async (part: PaddedCorpus): Promise<void> => {
     parts++;
     sentences += part.sentences;
@@ -148,33 +151,20 @@ async function countPass(src: AsyncIterable<Buffer | string>, o: StreamKnOptions
       n = 0;
       for (let i = 2; i < words.length; i++) if (words[i] !== BOS_ID) pos[n++] = i;
     }
-    const sorted = suffixSort(words, pos, N, part.tokens.length);
     // the vocabulary grows while counting: the merge compares ids, no buckets needed
     sorter ??= new ExternalSorter({ width: N + 1, order: Array.from({ length: N }, (_, j) => j), vocab: 1, combine: N }, o.memory / 2, await spillDir(), 'count');
-    const w = await sorter.sortedRun();
-    try {
-      const L = sorted.length;
-      let i = 0;
-      while (i < L) {
-        const p = sorted[i];
-        const j = equalRunEnd(words, sorted, i, N);
-        if (w.full) await w.flush();
-        const at = w.take();
-        const b = w.buf;
-        for (let d = 0; d < N; d++) b[at + d] = words[p - d];
-        b[at + N] = j - i;
-        i = j;
-      }
-      await w.close();
-    } catch (e) {
-      await w.abort();
-      throw e;
-    }
+    // one part in the sort thread while the next is read (their ids and positions are handed over)
+    await pending;
+    const job = runThreadJob(thread, { type: 'count', words, positions: pos, order: N, vocab: part.tokens.length, file: sorter.newRun() },
+      [words.buffer as ArrayBuffer, pos.buffer as ArrayBuffer]);
+    job.catch(() => {}); // awaited below
+    pending = job;
   };
   const last = await readParts(src, enc, maxIds, spill, o.lines);
   if (!last) throw new Error('empty corpus: there is nothing to count');
   if (parts === 0 && o.whole) return { whole: last };
   await spill(last);
+  await pending;
   return { sorter: sorter!, tokens: enc.tokens, sentences, tokenCount, parts };
 }
 
@@ -292,11 +282,11 @@ interface ContextOut {
 }
 
 /** Pass 3 for order k: γ per context and u per n-gram. */
-async function contextPass(k: number, N: number, V: number, d: Discount, prune: boolean, adjFile: string, mem: number, dir: string): Promise<ContextOut> {
+async function contextPass(k: number, N: number, V: number, d: Discount, prune: boolean, adjFile: string, mem: number, dir: string, thread: SortThread | undefined): Promise<ContextOut> {
   const W = k + 1;
   const ctxOrder = [...Array.from({ length: k - 1 }, (_, j) => j + 1), 0];
   // the order's file is in suffix order: ties of the context come ordered by word 0 already
-  const ctx = new ExternalSorter({ width: W, order: ctxOrder, vocab: V, presorted: 1 }, mem / 2, dir, `context-${k}`);
+  const ctx = new ExternalSorter({ width: W, order: ctxOrder, vocab: V, presorted: 1 }, mem / 2, dir, `context-${k}`, thread);
   for await (const ch of readRecords(adjFile, W, recordsPerBuffer(Math.min(1 << 20, mem / 16), W))) {
     for (let r = 0; r < ch.n; r++) {
       if (ctx.full) await ctx.spill();
@@ -308,7 +298,7 @@ async function contextPass(k: number, N: number, V: number, d: Discount, prune: 
   await fsp.rm(adjFile, { force: true });
   const UW = k + 4;
   // fed in context order (words 1 … k-1 sorted): one counting pass on word 0 sorts each chunk
-  const uq = new ExternalSorter({ width: UW, order: Array.from({ length: k }, (_, j) => j), vocab: V, presorted: k - 1 }, mem / 2, dir, `interp-${k}`);
+  const uq = new ExternalSorter({ width: UW, order: Array.from({ length: k }, (_, j) => j), vocab: V, presorted: k - 1 }, mem / 2, dir, `interp-${k}`, thread);
   const gammaFile = path.join(dir, `gamma-${k - 1}.rec`);
   const gw = await RecordWriter.create(gammaFile, k + 1, recordsPerBuffer(Math.min(1 << 20, mem / 16), k + 1));
   // the current group (one context), copied out of the chunk
@@ -413,8 +403,11 @@ export async function streamKneserNey(src: AsyncIterable<Buffer | string>, o: St
   // the spill directory: registered, so that an error, exit or signal removes it
   let made: TempHandle | undefined;
   const spillDir = async (): Promise<string> => (made ??= await makeTempDir('lmstream-build', o.tempDir ?? os.tmpdir())).path;
+  let thread: SortThread | undefined;
   try {
-    const c = await countPass(src, o, spillDir);
+    // each sorter has half the cap; with the thread, two buffers of half that (one filled, one sorted)
+    thread = o.threads === false ? undefined : SortThread.start(mem / 4);
+    const c = await countPass(src, o, spillDir, thread);
     if ('whole' in c) {
       await o.whole!(c.whole);
       return null;
@@ -433,9 +426,11 @@ export async function streamKneserNey(src: AsyncIterable<Buffer | string>, o: St
     if (o.log) discounts.forEach((d, i) => o.log!(`${i + 1}-grams: ${counts[i]}  D1=${d[1].toFixed(6)} D2=${d[2].toFixed(6)} D3+=${d[3].toFixed(6)}`));
     const ctx: ContextOut[] = [];
     for (let k = 2; k <= N; k++) {
-      ctx[k] = await contextPass(k, N, V, discounts[k - 1], prune && k === N, adj.adjFiles[k], mem, dir);
+      ctx[k] = await contextPass(k, N, V, discounts[k - 1], prune && k === N, adj.adjFiles[k], mem, dir, thread);
       passes.done(`context ${k}`);
     }
+    // the sorting is done: the shared blocks go; the thread formats the ARPA lines now
+    thread?.dropBlocks();
     // --- unigrams
     const d1 = discounts[0];
     let den = 0;
@@ -461,8 +456,8 @@ export async function streamKneserNey(src: AsyncIterable<Buffer | string>, o: St
       else p = (a - d1[a < 3 ? a : 3]) / den + gamma1 * uniform;
       p1[w] = p;
     }
-    const out = new ArpaWriter(sink, counted.tokens);
-    await out.header(counts);
+    const out = new ThreadedArpaWriter(thread, sink);
+    await out.header(counted.tokens, counts);
     const perRead = recordsPerBuffer(Math.min(1 << 20, mem / 16), 8);
     {
       await out.beginOrder(1, counts[0]);
@@ -477,8 +472,8 @@ export async function streamKneserNey(src: AsyncIterable<Buffer | string>, o: St
       for (let w = 0; w < V; w++) {
         if (!adj.uniSeen[w]) continue;
         key[0] = w;
-        if (out.full(1)) await out.flush();
-        out.line(Math.min(0, Math.log10(p1[w])), key, 0, 1, N > 1 ? bo[w] : NaN);
+        if (out.full) await out.flush();
+        out.line(p1[w], key, 0, N > 1 ? bo[w] : NaN);
       }
       await out.endOrder();
       passes.done('write 1');
@@ -512,8 +507,8 @@ export async function streamKneserNey(src: AsyncIterable<Buffer | string>, o: St
               while (v === null) { await boJoin.refill(); v = boJoin.find(buf, at); }
               bo = v ?? 0;
             }
-            if (out.full(k)) await out.flush();
-            out.line(Math.min(0, Math.log10(p)), buf, at, k, bo);
+            if (out.full) await out.flush();
+            out.line(p, buf, at, bo);
             if (pw) {
               if (pw.full) await pw.flush();
               const o2 = pw.take();
@@ -542,6 +537,8 @@ export async function streamKneserNey(src: AsyncIterable<Buffer | string>, o: St
   } catch (e) {
     throw spillError(e, made?.path);
   } finally {
+    // the thread first: a run it is writing must not outlive the directory's removal
+    await thread?.close();
     await made?.remove();
   }
 }
