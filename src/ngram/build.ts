@@ -108,7 +108,7 @@ function kneserNey(p: PaddedCorpus, o: NgramBuildOptions): Built {
   if (o.log) {
     discounts.forEach((d, i) => o.log!(`${i + 1}-grams: ${counts[i]}  D1=${d[1].toFixed(6)} D2=${d[2].toFixed(6)} D3+=${d[3].toFixed(6)}`));
   }
-  return { tokens: p.tokens, counts, blocks: mknBlocks(t, discounts, { pruneTop: o.prune, lowMemory: o.memory !== undefined }), result: { counts, discounts, tokens: p.tokenCount, sentences: p.sentences } };
+  return { tokens: p.tokens, counts, blocks: mknBlocks(t, discounts, { pruneTop: o.prune }), result: { counts, discounts, tokens: p.tokenCount, sentences: p.sentences } };
 }
 
 function classic(c: NgramCounts, o: NgramBuildOptions): { model: NgramModel; built: () => Built } {

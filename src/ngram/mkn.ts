@@ -99,9 +99,8 @@ function cmpWords(w: Uint32Array, a: number, b: number, k: number): number {
 /**
  * Compute the model order by order. Blocks hold the words array of the
  * tables and the end index of each n-gram (suffix order of KenLM's output).
- * `lowMemory`: sort without key buffers (slower; for `--memory` builds).
  */
-export function* mknBlocks(t: AdjustedTables, discounts: Discount[], opts: { pruneTop?: boolean; lowMemory?: boolean } = {}): Generator<ArpaBlock> {
+export function* mknBlocks(t: AdjustedTables, discounts: Discount[], opts: { pruneTop?: boolean } = {}): Generator<ArpaBlock> {
   const N = t.order;
   const words = t.words;
   const V = t.vocabSize;
@@ -139,7 +138,7 @@ export function* mknBlocks(t: AdjustedTables, discounts: Discount[], opts: { pru
     const dk = discounts[k - 1];
     // --prune: singletons of the highest order go, their mass goes to the back-off (as lmplz --prune 0 … 1)
     const prune = opts.pruneTop === true && k === N;
-    const perm = lexPermutation(words, o.ends, k, V, true, !opts.lowMemory);
+    const perm = lexPermutation(words, o.ends, k, V, true);
     const p = new Float64Array(o.adjpar.buffer, o.adjpar.byteOffset, n);
     const ad = o.adjpar;
     const ends = o.ends;

@@ -7,19 +7,48 @@
  */
 
 /**
- * counting-sort `src` into `dst` by the key words[src[i] - back] (the key is
- * read twice rather than gathered into a buffer: that buffer, one id per
- * position, would raise the build's peak memory by a quarter at order 3)
+ * The histograms of every pass at once: hist[pass·(V+1) + w + 1] counts the
+ * entries whose key of that pass is w. The key of an entry in pass j is
+ * words[end(entry) - backs[j]], and which entry has which key does not
+ * depend on the order of the entries, so one sequential sweep over the
+ * entries (each entry's words read from one place) gives all passes'
+ * histograms; each pass then reads its keys once, when it scatters.
  */
-function pass(words: Uint32Array, src: Uint32Array, dst: Uint32Array, back: number, hist: Uint32Array): void {
-  hist.fill(0);
-  const n = src.length;
-  for (let i = 0; i < n; i++) hist[words[src[i] - back] + 1]++;
-  for (let v = 1; v < hist.length; v++) hist[v] += hist[v - 1];
-  for (let i = 0; i < n; i++) {
-    const p = src[i];
-    dst[hist[words[p - back]]++] = p;
+function allHistograms(words: Uint32Array, ends: Uint32Array, backs: readonly number[], V: number): Uint32Array {
+  const B = backs.length;
+  const W = V + 1;
+  const hist = new Uint32Array(B * W);
+  const n = ends.length;
+  if (B === 1) {
+    const b0 = backs[0];
+    for (let i = 0; i < n; i++) hist[words[ends[i] - b0] + 1]++;
+  } else if (B === 2) {
+    const b0 = backs[0], b1 = backs[1];
+    for (let i = 0; i < n; i++) {
+      const e = ends[i];
+      hist[words[e - b0] + 1]++;
+      hist[W + words[e - b1] + 1]++;
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      const e = ends[i];
+      for (let j = 0; j < B; j++) hist[j * W + words[e - backs[j]] + 1]++;
+    }
   }
+  for (let j = 0; j < B; j++) {
+    const o = j * W;
+    for (let v = 1; v < W; v++) hist[o + v] += hist[o + v - 1];
+  }
+  return hist;
+}
+
+/** entries whose keys are gathered at a time */
+const BLOCK = 2048;
+const KEY = new Uint32Array(BLOCK);
+
+/** the histograms of all passes are kept at once when they are no bigger than this many entries (else one pass's at a time) */
+function histogramsFit(passes: number, V: number, n: number): boolean {
+  return passes * (V + 1) <= Math.max(n, 1 << 22);
 }
 
 /**
@@ -28,15 +57,42 @@ function pass(words: Uint32Array, src: Uint32Array, dst: Uint32Array, back: numb
  * `positions` itself, which is used as scratch either way).
  */
 export function suffixSort(words: Uint32Array, positions: Uint32Array, k: number, vocabSize: number): Uint32Array {
-  const hist = new Uint32Array(vocabSize + 1);
+  return suffixSortScratch(words, positions, k, vocabSize).sorted;
+}
+
+/**
+ * `suffixSort`, also handing back the other buffer of the sort (as long as
+ * `positions`), free for the caller to reuse.
+ */
+export function suffixSortScratch(words: Uint32Array, positions: Uint32Array, k: number, vocabSize: number): { sorted: Uint32Array; scratch: Uint32Array } {
+  const n = positions.length;
   let a: Uint32Array = positions;
-  let b: Uint32Array = new Uint32Array(positions.length);
+  let b: Uint32Array = new Uint32Array(n);
   // least significant first: the oldest word
-  for (let back = k - 1; back >= 0; back--) {
-    pass(words, a, b, back, hist);
+  const backs: number[] = [];
+  for (let back = k - 1; back >= 0; back--) backs.push(back);
+  const W = vocabSize + 1;
+  const all = histogramsFit(backs.length, vocabSize, n) ? allHistograms(words, positions, backs, vocabSize) : null;
+  const one = all ? null : new Uint32Array(W);
+  for (let j = 0; j < backs.length; j++) {
+    const back = backs[j];
+    let hist: Uint32Array;
+    let o = 0;
+    if (all) { hist = all; o = j * W; } else {
+      hist = one!;
+      hist.fill(0);
+      for (let i = 0; i < n; i++) hist[words[a[i] - back] + 1]++;
+      for (let v = 1; v < W; v++) hist[v] += hist[v - 1];
+    }
+    // keys gathered a block at a time (their random reads overlap), then scattered
+    for (let i0 = 0; i0 < n; i0 += BLOCK) {
+      const m = Math.min(BLOCK, n - i0);
+      for (let x = 0; x < m; x++) KEY[x] = words[a[i0 + x] - back];
+      for (let x = 0; x < m; x++) b[hist[o + KEY[x]]++] = a[i0 + x];
+    }
     const t = a; a = b; b = t;
   }
-  return a;
+  return { sorted: a, scratch: b };
 }
 
 /**
@@ -44,35 +100,35 @@ export function suffixSort(words: Uint32Array, positions: Uint32Array, k: number
  * `ends` (end positions of k-grams) by words[end-k+1], …, words[end].
  * Returns a permutation: perm[j] = index of the j-th smallest entry.
  * `suffixSorted`: the entries are already in suffix order (sorted by their
- * last word first), so the pass on the last word is skipped. `gather`: each
- * pass first gathers its keys into a buffer of n ids (faster: one sweep of
- * random reads instead of two); false saves that buffer.
+ * last word first), so the pass on the last word is skipped. Memory: the
+ * permutation and one scratch array of n ids, plus the histograms.
  */
-export function lexPermutation(words: Uint32Array, ends: Uint32Array, k: number, vocabSize: number, suffixSorted = false, gather = true): Uint32Array {
+export function lexPermutation(words: Uint32Array, ends: Uint32Array, k: number, vocabSize: number, suffixSorted = false): Uint32Array {
   const n = ends.length;
-  const hist = new Uint32Array(vocabSize + 1);
   let a: Uint32Array = new Uint32Array(n);
   for (let i = 0; i < n; i++) a[i] = i;
   let b: Uint32Array = new Uint32Array(n);
-  const key = gather ? new Uint32Array(n) : null;
   // least significant first: the newest word (back = 0)
-  for (let back = suffixSorted ? 1 : 0; back < k; back++) {
-    hist.fill(0);
-    if (key) {
-      for (let i = 0; i < n; i++) {
-        const w = words[ends[a[i]] - back];
-        key[i] = w;
-        hist[w + 1]++;
-      }
-      for (let v = 1; v < hist.length; v++) hist[v] += hist[v - 1];
-      for (let i = 0; i < n; i++) b[hist[key[i]]++] = a[i];
-    } else {
+  const backs: number[] = [];
+  for (let back = suffixSorted ? 1 : 0; back < k; back++) backs.push(back);
+  if (backs.length === 0) return a;
+  const W = vocabSize + 1;
+  const all = histogramsFit(backs.length, vocabSize, n) ? allHistograms(words, ends, backs, vocabSize) : null;
+  const one = all ? null : new Uint32Array(W);
+  for (let j = 0; j < backs.length; j++) {
+    const back = backs[j];
+    let hist: Uint32Array;
+    let o = 0;
+    if (all) { hist = all; o = j * W; } else {
+      hist = one!;
+      hist.fill(0);
       for (let i = 0; i < n; i++) hist[words[ends[a[i]] - back] + 1]++;
-      for (let v = 1; v < hist.length; v++) hist[v] += hist[v - 1];
-      for (let i = 0; i < n; i++) {
-        const e = a[i];
-        b[hist[words[ends[e] - back]]++] = e;
-      }
+      for (let v = 1; v < W; v++) hist[v] += hist[v - 1];
+    }
+    for (let i0 = 0; i0 < n; i0 += BLOCK) {
+      const m = Math.min(BLOCK, n - i0);
+      for (let x = 0; x < m; x++) KEY[x] = words[ends[a[i0 + x]] - back];
+      for (let x = 0; x < m; x++) b[hist[o + KEY[x]]++] = a[i0 + x];
     }
     const t = a; a = b; b = t;
   }
