@@ -111,6 +111,18 @@ t.test('writeArpa: lines past one output chunk (4 MiB) and a sink error', async 
   const line = '-1.23456789\t' + 'x'.repeat(20) + '\n';
   t.equal(bytes, '\\data\\\nngram 1=300000\n\n\\1-grams:\n'.length + n * line.length + '\n\\end\\\n'.length);
   t.ok(chunks >= 2, `${chunks} chunks`);
+  // a sink that releases its chunks reads each one only after a delay: the writer must not refill it before
+  const parts: Buffer[] = [];
+  const slow: ByteSink = { releases: true, async write(b) { await new Promise((r) => setTimeout(r, 5)); parts.push(Buffer.from(b)); } };
+  const words = Uint32Array.from({ length: n }, (_, i) => 3 + (i % 2));
+  const tokens2 = [...tokens, 'y'.repeat(19)];
+  await writeArpa(slow, tokens2, [n], [{ order: 1, n, words, ends: null, log10p, log10bo: null }]);
+  const text = Buffer.concat(parts).toString('latin1');
+  const lines = text.split('\n');
+  t.equal(lines.length, 4 + n + 3);
+  let wrong = 0;
+  for (let i = 0; i < n; i++) if (lines[4 + i] !== `-1.23456789\t${i % 2 ? 'y'.repeat(19) : 'x'.repeat(20)}`) wrong++;
+  t.equal(wrong, 0, 'every line intact');
   let calls = 0;
   const failing: ByteSink = { async write() { calls++; throw Object.assign(new Error('disk full'), { code: 'ENOSPC' }); } };
   await t.rejects(writeArpa(failing, tokens, [n], [{ order: 1, n, words: ids, ends: null, log10p, log10bo: null }]), /disk full/);

@@ -27,10 +27,13 @@ export interface ArpaBlock {
 
 export interface ByteSink {
   write(chunk: Buffer): Promise<void>;
+  /** the sink is done with a chunk once its write has resolved (the writer may fill it again) */
+  releases?: boolean;
 }
 
 export function fileSink(fh: FileHandle): ByteSink {
   return {
+    releases: true,
     async write(chunk) {
       let off = 0;
       while (off < chunk.length) {
@@ -140,14 +143,16 @@ const CHUNK = 1 << 22;
 
 /**
  * An output buffer of CHUNK bytes. `flush` hands the filled part to the sink
- * and goes on in a fresh buffer at once: the sink's write runs while the next
+ * and goes on in another buffer at once: the sink's write runs while the next
  * chunk is formatted (one write outstanding at most; its error surfaces at the
  * next flush or at `end`).
  */
 class ChunkWriter {
-  buf = Buffer.allocUnsafe(CHUNK);
+  buf: Buffer = Buffer.allocUnsafe(CHUNK);
   off = 0;
   private pending: Promise<void> | null = null;
+  /** the buffer of the last write (reused once that write has resolved) */
+  private spare: Buffer | null = null;
   private failed: { e: unknown } | null = null;
   constructor(private readonly sink: ByteSink) {}
   async room(bytes: number): Promise<void> {
@@ -159,7 +164,11 @@ class ChunkWriter {
     await this.settle();
     if (this.off === 0) return;
     const out = this.buf.subarray(0, this.off);
-    this.buf = Buffer.allocUnsafe(Math.max(CHUNK, this.buf.length));
+    // a sink that releases its chunks: the two buffers take turns (no garbage per chunk)
+    const size = Math.max(CHUNK, this.buf.length);
+    const next = this.spare && this.spare.length >= size ? this.spare : Buffer.allocUnsafe(size);
+    this.spare = this.sink.releases ? this.buf : null;
+    this.buf = next;
     this.off = 0;
     this.pending = this.sink.write(out).catch((e: unknown) => { this.failed = { e }; });
   }
