@@ -67,6 +67,34 @@ t.test('tiny caps: many runs and merges give the in-memory ARPA, byte for byte',
   t.match(await arpa('a b\na b c\n', { order: 2, memory: 4096, tempDir: dir }), /^\\data\\\nngram 1=6\nngram 2=5\n/);
 });
 
+t.test('progress: a meter per pass, each ending at its total; the summary names every pass with its time and peak RSS', async (t) => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'lmstream-stream-kn-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const text = corpus(600, 7);
+  const seen: { label: string; total: number | undefined; unit: string; last: number; cleared: boolean }[] = [];
+  const meters = (label: string, total: number | undefined, unit: string) => {
+    const m = { label, total, unit, last: 0, cleared: false };
+    seen.push(m);
+    return { update: (d: number) => { m.last = d; }, clear: () => { m.cleared = true; } };
+  };
+  const logs: string[] = [];
+  const bufs: Buffer[] = [];
+  const r = await buildArpaFromCorpus(chunks(text), {
+    order: 3, memory: 4096, tempDir: dir, warn: () => {}, log: (m) => logs.push(m), meters, totalBytes: Buffer.byteLength(text),
+    out: { write: async (b) => { bufs.push(Buffer.from(b)); } },
+  });
+  t.same(seen.map((m) => `${m.label} ${m.unit}`), ['count bytes', 'adjust n-grams', 'context 2 records', 'context 3 records', 'write 2 lines', 'write 3 lines']);
+  for (const m of seen) {
+    t.equal(m.last, m.total, `${m.label}: ends at its total`);
+    t.ok(m.cleared, `${m.label}: its bar is removed before the pass's line`);
+  }
+  t.equal(seen[0].total, Buffer.byteLength(text));
+  t.equal(seen[4].total, r.counts[1]);
+  t.equal(seen[5].total, r.counts[2]);
+  const sum = logs.find((l) => l.startsWith('passes'));
+  t.match(sum, /^passes \(time, peak RSS\): count [\d.]+ s \d+ MB, adjust [\d.]+ s \d+ MB, context 2 [\d.]+ s \d+ MB, context 3 [\d.]+ s \d+ MB, write 1 [\d.]+ s \d+ MB, write 2 [\d.]+ s \d+ MB, write 3 [\d.]+ s \d+ MB; total [\d.]+ s, peak RSS \d+ MB$/);
+});
+
 t.test('a literal <unk> and a corpus read in one part', async (t) => {
   const text = corpus(200, 3).replace(/\bw1\b/g, '<unk>');
   const o: NgramBuildOptions = { order: 3, warn: () => {} };

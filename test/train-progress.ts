@@ -100,6 +100,21 @@ t.test('ProgressMeter: unknown total shows the rate; tty bar redrawn and cleared
   t.same(out.slice(2), ['\r\x1b[K', 'ngram count: done, 5 in 2s\n']);
 });
 
+t.test('ProgressMeter: firstLineSec holds the first plain line back (a short job prints none)', async (t) => {
+  let now = 0;
+  const out: string[] = [];
+  const m = new ProgressMeter({ label: 'ngram build: write 3', total: 100, unit: 'lines', write: (s) => out.push(s), tty: false, intervalSec: 10, firstLineSec: 10, now: () => now });
+  m.update(10);
+  now = 9000;
+  m.update(90);
+  t.same(out, [], 'nothing within the first 10 s');
+  now = 10_000;
+  m.update(95);
+  now = 15_000;
+  m.update(96);
+  t.same(out, ['ngram build: write 3: 95.0% (95/100 lines), elapsed 10s, ETA 1s\n'], 'then one line per interval');
+});
+
 t.test('epoch lines carry a sparkline of the validation perplexities so far', async (t) => {
   const out: string[] = [];
   const p = new Progress({ write: (s) => out.push(s), tty: false, intervalSec: 5, epochs: 4, targetsPerEpoch: 40, validHistory: [40], now: () => 0 });

@@ -12,6 +12,7 @@ import { promises as fsp } from 'node:fs';
 import { fileSink, type ByteSink } from '../../src/ngram/arpa-write.js';
 import { HashedArpaReader } from '../../src/ngram/arpa-read.js';
 import { writeBinaryModel } from '../../src/ngram/load.js';
+import { ProgressMeter } from '../../src/train/progress.js';
 
 export const HELP = `usage: lmstream ngram build --order N [--smoothing S] [--arpa OUT] [--binary OUT.lmb] [--prune] [options] [FILE... | --counts F...]
 
@@ -78,12 +79,15 @@ export async function main(argv: string[]): Promise<number> {
     tempDir: str(p, 'temp-dir'),
     warn: log,
     log: p.values.quiet ? undefined : (m) => log(`ngram build: ${m}`),
+    // a bounded build's passes: a bar with ETA on a terminal, otherwise a line every 10 s of a pass that takes longer
+    meters: p.values.quiet ? undefined : (label, total, unit) => new ProgressMeter({ label: `ngram build: ${label}`, total, unit, intervalSec: 10, firstLineSec: 10 }),
   };
   const countFiles = (p.values.counts as string[] | undefined) ?? [];
   if (countFiles.length && p.positionals.length) throw new UsageError('give either corpus files or --counts, not both');
   const corpusOpt = Object.keys(CORPUS_OPTIONS).find((k) => p.values[k] !== undefined);
   if (countFiles.length && corpusOpt) throw new UsageError(`--${corpusOpt} applies to a corpus, not to --counts`);
   const corpus = countFiles.length ? undefined : ngramCorpus(p, log);
+  opts.totalBytes = corpus?.size;
   const arpa = str(p, 'arpa');
   const binary = str(p, 'binary');
   const run = async (out: string | NodeJS.WritableStream | ByteSink) => {

@@ -23,7 +23,7 @@ export const NGRAM_CORPUS_HELP = corpusHelp('kenlm');
  * --format, --field, --tokenizer (default kenlm), --max-line-length,
  * --skip-long-lines): the bytes for the encoder and how to cut them into lines.
  */
-export function ngramCorpus(p: Parsed, warn?: (msg: string) => void): { bytes: Readable; lines: LineOptions } {
+export function ngramCorpus(p: Parsed, warn?: (msg: string) => void): { bytes: Readable; lines: LineOptions; size?: number } {
   return ngramCorpusBytes(p.positionals, corpusInput(p, 'kenlm', warn));
 }
 

@@ -15,7 +15,7 @@
  */
 import { Readable } from 'node:stream';
 import { readDocuments, type DocumentOptions } from './documents.js';
-import { openInputs } from './open-input.js';
+import { openInputs, plainInputBytes } from './open-input.js';
 import type { LineOptions } from './lines.js';
 import { tokenizer, type TokenizerName, type TokenizerOptions } from '../text/tokenizers.js';
 
@@ -43,16 +43,18 @@ export function isFastNgramInput(input: CorpusInput): boolean {
 }
 
 /**
- * The bytes the n-gram encoder reads for this input, and how it must cut them
- * into lines (the long-line guard applies to the text as read; serialized
+ * The bytes the n-gram encoder reads for this input (and how many, when known
+ * before reading: plain files), and how it must cut them into lines (the long-line guard applies to the text as read; serialized
  * documents were guarded by their reader already).
  */
-export function ngramCorpusBytes(files: readonly string[], input: CorpusInput, stdin?: Readable): { bytes: Readable; lines: LineOptions } {
+export function ngramCorpusBytes(files: readonly string[], input: CorpusInput, stdin?: Readable): { bytes: Readable; lines: LineOptions; size?: number } {
   if (isFastNgramInput(input)) {
+    const size = plainInputBytes(files);
     const source = files.length === 0 || (files.length === 1 && files[0] === '-') ? '<stdin>' : files.length === 1 ? files[0] : `the input (${files.join(', ')})`;
     return {
       bytes: openInputs(files, { stdin }),
       lines: { maxLineLength: input.maxLineLength, onLongLine: input.onLongLine, warn: input.warn, source },
+      size,
     };
   }
   async function* serialize(): AsyncGenerator<Buffer> {

@@ -15,7 +15,7 @@
  * stream buffers only (a few chunks); the child's pipes are bounded too.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
 import { PassThrough, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 
@@ -209,4 +209,32 @@ export function openInputs(files: readonly string[], opts: { stdin?: Readable } 
     for (const f of list) yield* openInput(f, opts) as AsyncIterable<Buffer>;
   }
   return Readable.from(all(), { objectMode: false });
+}
+
+/**
+ * The bytes `openInputs(files)` will give, when known before reading: every
+ * input a regular, uncompressed file (for a progress bar's total); undefined
+ * for stdin, a compressed or unreadable input.
+ */
+export function plainInputBytes(files: readonly string[]): number | undefined {
+  if (files.length === 0) return undefined;
+  let total = 0;
+  for (const f of files) {
+    if (f === '-') return undefined;
+    let fd: number | undefined;
+    try {
+      fd = openSync(f, 'r');
+      const st = fstatSync(fd);
+      if (!st.isFile()) return undefined;
+      const head = Buffer.alloc(6);
+      readSync(fd, head, 0, 6, 0);
+      if (detectCompression(head) !== 'none') return undefined;
+      total += st.size;
+    } catch {
+      return undefined;
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
+  }
+  return total;
 }

@@ -19,7 +19,7 @@ import { estimateDiscounts, mknBlocks, orderSizes, type Discount } from './mkn.j
 import { countsFromAdjusted, paddedFromCounts } from './counts.js';
 import { readCorpus, type CorpusSource } from './read-corpus.js';
 import { countTableRuns } from './table-runs.js';
-import { streamKneserNey } from './stream-kn.js';
+import { streamKneserNey, type PassMeters } from './stream-kn.js';
 import { fileSink, streamSink, writeArpa, type ArpaBlock, type ByteSink } from './arpa-write.js';
 import { ArpaModel, type ArpaData } from './arpa-model.js';
 import { buildSmoothed, toBackoffEntries, type ClassicSmoothing } from './smoothing/index.js';
@@ -59,6 +59,10 @@ export interface NgramBuildOptions {
   memory?: number;
   /** where the sorted runs go (default: the system temp directory) */
   tempDir?: string;
+  /** progress of each pass of a bounded Kneser-Ney build (e.g. ProgressMeters on stderr) */
+  meters?: PassMeters;
+  /** bytes of a byte-stream corpus, when known (for the ETA of its counting) */
+  totalBytes?: number;
   /** a bounded build sorts runs and formats the ARPA lines in a worker thread (default true; false: one thread) */
   threads?: boolean;
   /** Kneser-Ney: drop n-grams of the highest order seen once (KenLM's --prune 0 … 0 1); their mass backs off */
@@ -212,7 +216,7 @@ export async function buildArpaFromCorpus(source: CorpusSource, o: NgramBuildOpt
       let r: BuildResult | undefined;
       await withSink(o.out, async (sink) => {
         const st = await streamKneserNey(source as AsyncIterable<Buffer | string>, {
-          ...co, smoothing: s, fallback: o.fallback, prune: o.prune, log: o.log, threads: o.threads,
+          ...co, smoothing: s, fallback: o.fallback, prune: o.prune, log: o.log, threads: o.threads, meters: o.meters, totalBytes: o.totalBytes,
           partIds: Math.max(1024, Math.floor(memory / inMemoryBytesPerId(o.order))),
           whole: async (part) => {
             const b = build(part, o);

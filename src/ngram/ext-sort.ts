@@ -366,8 +366,10 @@ export class ExternalSorter {
   /**
    * All records in key order, in chunks (each chunk's buffer is reused after
    * the next is asked for). The run files are removed as they are used up.
+   * `read.n`: the records of the last merge read so far (before combining:
+   * a measure of progress).
    */
-  async *merged(chunkRecords = 1 << 12): AsyncGenerator<RecordChunk> {
+  async *merged(chunkRecords = 1 << 12, read: { n: number } = { n: 0 }): AsyncGenerator<RecordChunk> {
     const W = this.spec.width;
     if (this.runs.length === 0) {
       // everything fits: sort in memory (no file)
@@ -378,6 +380,7 @@ export class ExternalSorter {
       const c = this.spec.combine;
       for (let i = 0; i < this.n; i++) {
         const at = perm[i] * W;
+        read.n++;
         if (c !== undefined && last >= 0 && compare(out, last, this.buf, at, this.spec.order) === 0) {
           const s = out[last + c] + this.buf[at + c];
           if (s > 0xffffffff) throw new Error('an n-gram is counted more than 2^32 - 1 times');
@@ -432,12 +435,12 @@ export class ExternalSorter {
       }
       runs = next;
     }
-    yield* mergeFiles(runs, this.spec, perRun, chunkRecords);
+    yield* mergeFiles(runs, this.spec, perRun, chunkRecords, read);
   }
 }
 
 /** k-way heap merge of sorted run files (removed once read through) */
-async function* mergeFiles(files: string[], s: SortSpec, perRun: number, chunkRecords: number): AsyncGenerator<RecordChunk> {
+async function* mergeFiles(files: string[], s: SortSpec, perRun: number, chunkRecords: number, read: { n: number } = { n: 0 }): AsyncGenerator<RecordChunk> {
   const W = s.width;
   const order = s.order;
   const c = s.combine;
@@ -486,6 +489,7 @@ async function* mergeFiles(files: string[], s: SortSpec, perRun: number, chunkRe
         m++;
       }
       r.at++;
+      read.n++;
       if (r.at >= r.n && !(await r.fill())) {
         // r is on top: replace it by the last leaf
         const end = heap.pop()!;

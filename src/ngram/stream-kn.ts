@@ -57,6 +57,10 @@ export interface StreamKnOptions {
   lines?: LineOptions;
   /** corpus ids per counted part (default: what the cap allows) */
   partIds?: number;
+  /** progress of each pass (e.g. ProgressMeters on stderr) */
+  meters?: PassMeters;
+  /** bytes of the corpus, when known (the counting pass's ETA) */
+  totalBytes?: number;
   /** sort runs in a worker thread while the next buffer is filled (default true; false: all in this thread) */
   threads?: boolean;
   /** when the whole corpus fits one part: build from it in memory instead (nothing is spilled) */
@@ -104,11 +108,33 @@ function cmpPrefix(a: Uint32Array, ia: number, b: Uint32Array, ib: number, len: 
 
 interface Pass { name: string; seconds: number; peakMB: number }
 
+/** the progress of one pass (a ProgressMeter of src/train/progress.ts: bar and ETA on a terminal, lines otherwise) */
+export interface PassMeter {
+  update(done: number): void;
+  /** remove the bar (before the pass's summary line) */
+  clear(): void;
+}
+
+/** a meter for a pass: its label, the units it will do (undefined: unknown), the unit */
+export type PassMeters = (label: string, total: number | undefined, unit: string) => PassMeter;
+
+const NO_METER: PassMeter = { update() {}, clear() {} };
+
+/** time, peak memory and progress of each pass; the summary at the end */
 class Passes {
   list: Pass[] = [];
   private t0 = process.hrtime.bigint();
-  constructor(private log?: (msg: string) => void) {}
+  private meter: PassMeter = NO_METER;
+  constructor(private log?: (msg: string) => void, private meters?: PassMeters) {}
+  /** the meter of the pass that starts */
+  start(label: string, total: number | undefined, unit: string): PassMeter {
+    this.meter.clear();
+    this.meter = this.meters ? this.meters(label, total, unit) : NO_METER;
+    return this.meter;
+  }
   done(name: string, detail = ''): void {
+    this.meter.clear();
+    this.meter = NO_METER;
     const t = process.hrtime.bigint();
     const seconds = Number(t - this.t0) / 1e9;
     this.t0 = t;
@@ -119,7 +145,11 @@ class Passes {
   summary(): void {
     if (!this.log) return;
     const total = this.list.reduce((s, p) => s + p.seconds, 0);
-    this.log(`passes: ${this.list.map((p) => `${p.name} ${p.seconds.toFixed(1)} s`).join(', ')}; total ${total.toFixed(1)} s, peak RSS ${Math.max(...this.list.map((p) => p.peakMB)).toFixed(0)} MB`);
+    this.log(`passes (time, peak RSS): ${this.list.map((p) => `${p.name} ${p.seconds.toFixed(1)} s ${p.peakMB.toFixed(0)} MB`).join(', ')}; total ${total.toFixed(1)} s, peak RSS ${Math.max(...this.list.map((p) => p.peakMB)).toFixed(0)} MB`);
+  }
+  /** remove a bar left by a failed pass */
+  clear(): void {
+    this.meter.clear();
   }
 }
 
@@ -129,7 +159,7 @@ interface Counted { sorter: ExternalSorter; tokens: string[]; sentences: number;
  * Pass 1: the corpus counted in parts, each part's padded N-grams written as a
  * sorted run of `[w_N … w_1, count]` into the sorter (which merges them).
  */
-async function countPass(src: AsyncIterable<Buffer | string>, o: StreamKnOptions, spillDir: () => Promise<string>, thread: SortThread | undefined): Promise<Counted | { whole: PaddedCorpus }> {
+async function countPass(src: AsyncIterable<Buffer | string>, o: StreamKnOptions, spillDir: () => Promise<string>, thread: SortThread | undefined, meter: PassMeter): Promise<Counted | { whole: PaddedCorpus }> {
   const N = o.order;
   const { enc } = partEncoder({ order: N, mode: o.mode, unk: o.unk, warn: o.warn });
   const maxIds = o.partIds ?? Math.max(1024, Math.floor(o.memory / BYTES_PER_ID));
@@ -160,7 +190,15 @@ async function countPass(src: AsyncIterable<Buffer | string>, o: StreamKnOptions
     job.catch(() => {}); // awaited below
     pending = job;
   };
-  const last = await readParts(src, enc, maxIds, spill, o.lines);
+  let bytes = 0;
+  async function* measured(): AsyncGenerator<Buffer | string> {
+    for await (const c of src) {
+      bytes += typeof c === 'string' ? Buffer.byteLength(c) : c.length;
+      meter.update(bytes);
+      yield c;
+    }
+  }
+  const last = await readParts(measured(), enc, maxIds, spill, o.lines);
   if (!last) throw new Error('empty corpus: there is nothing to count');
   if (parts === 0 && o.whole) return { whole: last };
   await spill(last);
@@ -181,7 +219,7 @@ interface Adjusted {
 }
 
 /** Pass 2: the merged padded N-grams scanned as adjust.ts scans the sorted corpus. */
-async function adjustPass(sorter: ExternalSorter, N: number, V: number, mem: number, dir: string): Promise<Adjusted> {
+async function adjustPass(sorter: ExternalSorter, N: number, V: number, mem: number, dir: string, meter: PassMeter): Promise<Adjusted> {
   const uniAdj = new Float64Array(V);
   const uniSeen = new Uint8Array(V);
   uniSeen[UNK_ID] = 1;
@@ -219,7 +257,9 @@ async function adjustPass(sorter: ExternalSorter, N: number, V: number, mem: num
       for (let j = 0; j < k; j++) b[at + j] = prev[j];
       b[at + k] = a;
     };
-    for await (const ch of sorter.merged()) {
+    const read = { n: 0 };
+    for await (const ch of sorter.merged(1 << 12, read)) {
+      meter.update(read.n);
       const buf = ch.buf;
       const W = N + 1;
       for (let r = 0; r < ch.n; r++) {
@@ -282,12 +322,15 @@ interface ContextOut {
 }
 
 /** Pass 3 for order k: γ per context and u per n-gram. */
-async function contextPass(k: number, N: number, V: number, d: Discount, prune: boolean, adjFile: string, mem: number, dir: string, thread: SortThread | undefined): Promise<ContextOut> {
+async function contextPass(k: number, N: number, V: number, d: Discount, prune: boolean, adjFile: string, mem: number, dir: string, thread: SortThread | undefined, meter: PassMeter): Promise<ContextOut> {
   const W = k + 1;
   const ctxOrder = [...Array.from({ length: k - 1 }, (_, j) => j + 1), 0];
   // the order's file is in suffix order: ties of the context come ordered by word 0 already
   const ctx = new ExternalSorter({ width: W, order: ctxOrder, vocab: V, presorted: 1 }, mem / 2, dir, `context-${k}`, thread);
+  // progress: records read in, then records grouped out
+  let done = 0;
   for await (const ch of readRecords(adjFile, W, recordsPerBuffer(Math.min(1 << 20, mem / 16), W))) {
+    meter.update(done += ch.n);
     for (let r = 0; r < ch.n; r++) {
       if (ctx.full) await ctx.spill();
       const o = ctx.take();
@@ -339,6 +382,7 @@ async function contextPass(k: number, N: number, V: number, d: Discount, prune: 
   };
   try {
     for await (const ch of ctx.merged()) {
+      meter.update(done += ch.n);
       const buf = ch.buf;
       for (let r = 0; r < ch.n; r++) {
         const at = r * W;
@@ -399,7 +443,7 @@ class Joiner {
 export async function streamKneserNey(src: AsyncIterable<Buffer | string>, o: StreamKnOptions, sink: ByteSink): Promise<StreamKnResult | null> {
   const N = o.order;
   const mem = o.memory;
-  const passes = new Passes(o.log);
+  const passes = new Passes(o.log, o.meters);
   // the spill directory: registered, so that an error, exit or signal removes it
   let made: TempHandle | undefined;
   const spillDir = async (): Promise<string> => (made ??= await makeTempDir('lmstream-build', o.tempDir ?? os.tmpdir())).path;
@@ -407,8 +451,9 @@ export async function streamKneserNey(src: AsyncIterable<Buffer | string>, o: St
   try {
     // each sorter has half the cap; with the thread, two buffers of half that (one filled, one sorted)
     thread = o.threads === false ? undefined : SortThread.start(mem / 4);
-    const c = await countPass(src, o, spillDir, thread);
+    const c = await countPass(src, o, spillDir, thread, passes.start('count', o.totalBytes, 'bytes'));
     if ('whole' in c) {
+      passes.clear();
       await o.whole!(c.whole);
       return null;
     }
@@ -417,7 +462,9 @@ export async function streamKneserNey(src: AsyncIterable<Buffer | string>, o: St
     const V = counted.tokens.length;
     const runs = counted.sorter.runs.length;
     passes.done('count', `${counted.tokenCount} tokens, ${runs} sorted run${runs === 1 ? '' : 's'}`);
-    const adj = await adjustPass(counted.sorter, N, V, mem, dir);
+    let runRecords = 0;
+    for (const f of counted.sorter.runs) runRecords += (await fsp.stat(f)).size / (4 * (N + 1));
+    const adj = await adjustPass(counted.sorter, N, V, mem, dir, passes.start('adjust', runRecords, 'n-grams'));
     passes.done('adjust');
     const discounts = estimateDiscounts(adj.countsOfCounts, { smoothing: o.smoothing === 'kn' ? 'kn' : 'mkn', fallback: o.fallback, warn: o.warn });
     const counts = adj.sizes.slice();
@@ -426,7 +473,7 @@ export async function streamKneserNey(src: AsyncIterable<Buffer | string>, o: St
     if (o.log) discounts.forEach((d, i) => o.log!(`${i + 1}-grams: ${counts[i]}  D1=${d[1].toFixed(6)} D2=${d[2].toFixed(6)} D3+=${d[3].toFixed(6)}`));
     const ctx: ContextOut[] = [];
     for (let k = 2; k <= N; k++) {
-      ctx[k] = await contextPass(k, N, V, discounts[k - 1], prune && k === N, adj.adjFiles[k], mem, dir, thread);
+      ctx[k] = await contextPass(k, N, V, discounts[k - 1], prune && k === N, adj.adjFiles[k], mem, dir, thread, passes.start(`context ${k}`, 2 * adj.sizes[k - 1], 'records'));
       passes.done(`context ${k}`);
     }
     // the sorting is done: the shared blocks go; the thread formats the ARPA lines now
@@ -486,8 +533,11 @@ export async function streamKneserNey(src: AsyncIterable<Buffer | string>, o: St
       const pFile = path.join(dir, `prob-${k}.rec`);
       const pw = k < N ? await RecordWriter.create(pFile, k + 2, perRead) : null;
       const UW = k + 4;
+      const meter = passes.start(`write ${k}`, counts[k - 1], 'lines');
+      let done = 0;
       try {
         for await (const ch of ctx[k].uq.merged()) {
+          meter.update(done += ch.n);
           const buf = ch.buf;
           for (let r = 0; r < ch.n; r++) {
             const at = r * UW;
@@ -535,6 +585,7 @@ export async function streamKneserNey(src: AsyncIterable<Buffer | string>, o: St
     passes.summary();
     return { counts, discounts, tokens: counted.tokenCount, sentences: counted.sentences, runs };
   } catch (e) {
+    passes.clear();
     throw spillError(e, made?.path);
   } finally {
     // the thread first: a run it is writing must not outlive the directory's removal

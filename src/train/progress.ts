@@ -69,6 +69,8 @@ export interface MeterOptions {
   tty?: boolean;
   /** seconds between plain lines (default 10) */
   intervalSec?: number;
+  /** seconds before the first plain line (default 0: at the first update); a job that ends sooner prints none */
+  firstLineSec?: number;
   /** units already done when the meter starts (resume) */
   start?: number;
   now?: () => number;
@@ -141,7 +143,7 @@ export class ProgressMeter {
       const pre = this.o.total ? `${bar(this.done / this.o.total)} ` : '';
       this.write(`\r${pre}${this.text()}\x1b[K`);
       this.drawn = true;
-    } else if (t - this.last >= (this.o.intervalSec ?? 10) * 1000) {
+    } else if (t - this.last >= (this.o.intervalSec ?? 10) * 1000 && t - this.t0 >= (this.o.firstLineSec ?? 0) * 1000) {
       this.last = t;
       this.write(this.text() + '\n');
     }
