@@ -21,7 +21,7 @@
  * the longest shared one gains one left extension, new ones open.
  */
 import { BOS_ID, UNK_ID, type PaddedCorpus } from './corpus.js';
-import { equalRunEnd, suffixSort } from './radix.js';
+import { equalRunEnd, suffixSortScratch } from './radix.js';
 
 export interface AdjustedOrder {
   order: number;
@@ -64,7 +64,7 @@ function positionsOf(c: PaddedCorpus): Uint32Array {
 export function adjustCounts(c: PaddedCorpus, vocabSize: number, opts: AdjustOptions = {}): AdjustedTables {
   const N = c.order;
   const words = c.words;
-  let sorted: Uint32Array | null = suffixSort(words, positionsOf(c), N, vocabSize);
+  const srt: { sorted: Uint32Array; scratch: Uint32Array } | null = suffixSortScratch(words, positionsOf(c), N, vocabSize);
   let weightAt: Weights | null = null;
   if (c.positions && c.weights) {
     const pos = c.positions;
@@ -80,7 +80,8 @@ export function adjustCounts(c: PaddedCorpus, vocabSize: number, opts: AdjustOpt
       weightAt = { at, base: 0, stride: 1 };
     }
   }
-  const sizes = scan(words, sorted, weightAt, N, null, c.sentences);
+  // the sort's second buffer keeps, per sorted entry, what the filling scan needs from the words
+  const sizes = scan(words, srt.sorted, srt.scratch, false, weightAt, N, null, c.sentences);
   const orders: AdjustedOrder[] = [];
   for (let k = 1; k <= N; k++) {
     const n = sizes.n[k];
@@ -92,8 +93,7 @@ export function adjustCounts(c: PaddedCorpus, vocabSize: number, opts: AdjustOpt
       raw: opts.raw ? new Float64Array(n) : undefined,
     });
   }
-  const res = scan(words, sorted, weightAt, N, orders, c.sentences);
-  sorted = null;
+  const res = scan(words, srt.sorted, srt.scratch, true, weightAt, N, orders, c.sentences);
   return { order: N, words, vocabSize, orders, countsOfCounts: res.cc };
 }
 
@@ -104,9 +104,23 @@ interface Weights {
   stride: number;
 }
 
+/** a code of the first scan: a repeat of the previous padded N-gram (the rest of the code is unused) */
+const REPEAT = 0x80000000;
+
+/**
+ * The scan over the sorted padded N-grams. The first (`replay` false) reads
+ * the words: it finds the runs of equal N-grams, the suffix each shares with
+ * the one before, where a `<s>` cuts it and whether it ends in `<unk>`, and
+ * records them per entry in `codes` (s | cut << 4 | unk << 8, REPEAT for the
+ * later entries of a run); with `fill` null it only counts. The second
+ * (`replay` true) fills the tables from `codes` and the positions alone: a
+ * sequential sweep instead of the words' random reads.
+ */
 function scan(
   words: Uint32Array,
   sorted: Uint32Array,
+  codes: Uint32Array,
+  replay: boolean,
   weightAt: Weights | null,
   N: number,
   fill: AdjustedOrder[] | null,
@@ -146,7 +160,23 @@ function scan(
   while (i < L) {
     const p = sorted[i];
     // merge identical padded N-grams
-    const j = equalRunEnd(words, sorted, i, N);
+    let j: number;
+    let s = 0;
+    let cut = 0;
+    let unk = false;
+    if (replay) {
+      j = i + 1;
+      while (j < L && codes[j] === REPEAT) j++;
+      const code = codes[i];
+      s = code & 15;
+      cut = (code >>> 4) & 15;
+      unk = (code & 256) !== 0;
+    } else {
+      j = equalRunEnd(words, sorted, i, N);
+      for (let x = i + 1; x < j; x++) codes[x] = REPEAT;
+      codes[i] = 0;
+    }
+    const head = i;
     let c = j - i;
     if (weightAt) {
       c = 0;
@@ -154,8 +184,10 @@ function scan(
     }
     i = j;
     if (weightAt && c === 0) continue;
-    let s = 0;
-    if (prev >= 0) while (s < valid && words[p - s] === words[prev - s]) s++;
+    if (!replay) {
+      if (prev >= 0) while (s < valid && words[p - s] === words[prev - s]) s++;
+      unk = words[p] === UNK_ID;
+    }
     for (let k = valid; k > s; k--) close(k);
     if (s > 0) curAdj[s] += 1;
     for (let k = 1; k <= s; k++) curRaw[k] += c;
@@ -163,7 +195,7 @@ function scan(
     let full = true;
     for (let k = s + 1; k <= N - 1; k++) {
       // <unk> as a word of the corpus: its unigram is the special entry 0
-      const idx = k === 1 && words[p] === UNK_ID ? 0 : nk[k]++;
+      const idx = k === 1 && unk ? 0 : nk[k]++;
       open[k] = idx;
       if (fill) {
         const o = fill[k - 1];
@@ -172,15 +204,17 @@ function scan(
       }
       valid = k;
       curRaw[k] = c;
-      if (words[p - k + 1] === BOS_ID) {
+      if (replay ? k === cut : words[p - k + 1] === BOS_ID) {
+        cut = k;
         curAdj[k] = c;
         full = false;
         break;
       }
       curAdj[k] = 1;
     }
+    if (!replay) codes[head] = s | (cut << 4) | (unk ? 256 : 0);
     if (full) {
-      const idx = N === 1 && words[p] === UNK_ID ? 0 : nk[N]++;
+      const idx = N === 1 && unk ? 0 : nk[N]++;
       if (c < 5) cc[N - 1][c]++;
       if (fill) {
         const o = fill[N - 1];
