@@ -51,6 +51,48 @@ function histogramsFit(passes: number, V: number, n: number): boolean {
   return passes * (V + 1) <= Math.max(n, 1 << 22);
 }
 
+/** one key per entry: the word `back` before the entry's end (the end is the entry itself when `ends` is null) */
+function gatherKeys(words: Uint32Array, ends: Uint32Array | null, a: Uint32Array, i0: number, m: number, back: number): void {
+  if (ends) for (let x = 0; x < m; x++) KEY[x] = words[ends[a[i0 + x]] - back];
+  else for (let x = 0; x < m; x++) KEY[x] = words[a[i0 + x] - back];
+}
+
+/**
+ * The LSD passes shared by both sorts: the entries of `a` (positions when
+ * `ends` is null, else indices into `ends`) counting-sorted by the word
+ * `backs[0]` before their end, then by `backs[1]`, … (least significant
+ * first), `b` as scratch. Returns the sorted array and the other one.
+ */
+function radixPasses(words: Uint32Array, ends: Uint32Array | null, a: Uint32Array, b: Uint32Array, backs: readonly number[], V: number): { sorted: Uint32Array; scratch: Uint32Array } {
+  const n = a.length;
+  const W = V + 1;
+  const all = histogramsFit(backs.length, V, n) ? allHistograms(words, ends ?? a, backs, V) : null;
+  const one = all ? null : new Uint32Array(W);
+  for (let j = 0; j < backs.length; j++) {
+    const back = backs[j];
+    let hist: Uint32Array;
+    let o = 0;
+    if (all) { hist = all; o = j * W; } else {
+      hist = one!;
+      hist.fill(0);
+      for (let i0 = 0; i0 < n; i0 += BLOCK) {
+        const m = Math.min(BLOCK, n - i0);
+        gatherKeys(words, ends, a, i0, m, back);
+        for (let x = 0; x < m; x++) hist[KEY[x] + 1]++;
+      }
+      for (let v = 1; v < W; v++) hist[v] += hist[v - 1];
+    }
+    // keys gathered a block at a time (their random reads overlap), then scattered
+    for (let i0 = 0; i0 < n; i0 += BLOCK) {
+      const m = Math.min(BLOCK, n - i0);
+      gatherKeys(words, ends, a, i0, m, back);
+      for (let x = 0; x < m; x++) b[hist[o + KEY[x]]++] = a[i0 + x];
+    }
+    const t = a; a = b; b = t;
+  }
+  return { sorted: a, scratch: b };
+}
+
 /**
  * Sort positions in suffix order: by the last word, then the one before, …
  * (KenLM's SuffixOrder) over k words. Returns the sorted array (may be
@@ -65,34 +107,10 @@ export function suffixSort(words: Uint32Array, positions: Uint32Array, k: number
  * `positions`), free for the caller to reuse.
  */
 export function suffixSortScratch(words: Uint32Array, positions: Uint32Array, k: number, vocabSize: number): { sorted: Uint32Array; scratch: Uint32Array } {
-  const n = positions.length;
-  let a: Uint32Array = positions;
-  let b: Uint32Array = new Uint32Array(n);
   // least significant first: the oldest word
   const backs: number[] = [];
   for (let back = k - 1; back >= 0; back--) backs.push(back);
-  const W = vocabSize + 1;
-  const all = histogramsFit(backs.length, vocabSize, n) ? allHistograms(words, positions, backs, vocabSize) : null;
-  const one = all ? null : new Uint32Array(W);
-  for (let j = 0; j < backs.length; j++) {
-    const back = backs[j];
-    let hist: Uint32Array;
-    let o = 0;
-    if (all) { hist = all; o = j * W; } else {
-      hist = one!;
-      hist.fill(0);
-      for (let i = 0; i < n; i++) hist[words[a[i] - back] + 1]++;
-      for (let v = 1; v < W; v++) hist[v] += hist[v - 1];
-    }
-    // keys gathered a block at a time (their random reads overlap), then scattered
-    for (let i0 = 0; i0 < n; i0 += BLOCK) {
-      const m = Math.min(BLOCK, n - i0);
-      for (let x = 0; x < m; x++) KEY[x] = words[a[i0 + x] - back];
-      for (let x = 0; x < m; x++) b[hist[o + KEY[x]]++] = a[i0 + x];
-    }
-    const t = a; a = b; b = t;
-  }
-  return { sorted: a, scratch: b };
+  return radixPasses(words, null, positions, new Uint32Array(positions.length), backs, vocabSize);
 }
 
 /**
@@ -105,34 +123,13 @@ export function suffixSortScratch(words: Uint32Array, positions: Uint32Array, k:
  */
 export function lexPermutation(words: Uint32Array, ends: Uint32Array, k: number, vocabSize: number, suffixSorted = false): Uint32Array {
   const n = ends.length;
-  let a: Uint32Array = new Uint32Array(n);
+  const a = new Uint32Array(n);
   for (let i = 0; i < n; i++) a[i] = i;
-  let b: Uint32Array = new Uint32Array(n);
   // least significant first: the newest word (back = 0)
   const backs: number[] = [];
   for (let back = suffixSorted ? 1 : 0; back < k; back++) backs.push(back);
   if (backs.length === 0) return a;
-  const W = vocabSize + 1;
-  const all = histogramsFit(backs.length, vocabSize, n) ? allHistograms(words, ends, backs, vocabSize) : null;
-  const one = all ? null : new Uint32Array(W);
-  for (let j = 0; j < backs.length; j++) {
-    const back = backs[j];
-    let hist: Uint32Array;
-    let o = 0;
-    if (all) { hist = all; o = j * W; } else {
-      hist = one!;
-      hist.fill(0);
-      for (let i = 0; i < n; i++) hist[words[ends[a[i]] - back] + 1]++;
-      for (let v = 1; v < W; v++) hist[v] += hist[v - 1];
-    }
-    for (let i0 = 0; i0 < n; i0 += BLOCK) {
-      const m = Math.min(BLOCK, n - i0);
-      for (let x = 0; x < m; x++) KEY[x] = words[ends[a[i0 + x]] - back];
-      for (let x = 0; x < m; x++) b[hist[o + KEY[x]]++] = a[i0 + x];
-    }
-    const t = a; a = b; b = t;
-  }
-  return a;
+  return radixPasses(words, ends, a, new Uint32Array(n), backs, vocabSize).sorted;
 }
 
 /**
