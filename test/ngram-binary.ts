@@ -133,9 +133,9 @@ t.test('bad binary files: one message naming the file and the problem', async (t
   t.throws(() => deserializeBinary(good.subarray(0, good.length - 8), 'm.lmb'), /^m\.lmb: truncated \(\d+ bytes of \d+\)$/);
   t.throws(() => deserializeBinary(good.subarray(0, 20), 'm.lmb'), /^m\.lmb: truncated/);
   t.throws(() => deserializeBinary(new TextEncoder().encode(ODD), 'm.lmb'), { message: 'm.lmb: not an lmstream binary model (no magic number)' });
-  const v2 = good.slice();
-  v2[8] = 2;
-  t.throws(() => deserializeBinary(v2, 'm.lmb'), /^m\.lmb: binary model version 2 is not supported \(this lmstream reads version 1/);
+  const v1 = good.slice();
+  v1[8] = 1;
+  t.throws(() => deserializeBinary(v1, 'm.lmb'), /^m\.lmb: binary model version 1 is not supported \(this lmstream reads version 2/);
   const bom = good.slice();
   bom[12] = 1; bom[13] = 2; bom[14] = 3; bom[15] = 4;
   t.throws(() => deserializeBinary(bom, 'm.lmb'), { message: 'm.lmb: written on a machine of another byte order' });

@@ -5,9 +5,11 @@ import { promises as fsp } from 'node:fs';
 import { UsageError, UserError, log, parseCommand, str } from '../../src/cli/common.js';
 import { loadNgramModel } from '../../src/ngram/load.js';
 import type { HashedModel } from '../../src/ngram/hashed-model.js';
-import { formatSummary } from '../../src/ngram/ppl.js';
+import { formatSummary, type PplScorer } from '../../src/ngram/ppl.js';
+import { BytePpl } from '../../src/ngram/ppl-bytes.js';
+import { openInput } from '../../src/io/open-input.js';
 import { pplStage, type DocumentScore } from '../../src/ngram/ppl-stage.js';
-import { corpusTokens } from '../../src/io/corpus-input.js';
+import { corpusTokens, isFastNgramInput } from '../../src/io/corpus-input.js';
 import { formatLog10 } from '../../src/ngram/arpa-write.js';
 import { CORPUS_OPTIONS, NGRAM_CORPUS_HELP, ORDER_OPTIONS, markerMode } from './options.js';
 import { corpusInput } from '../corpus-options.js';
@@ -62,6 +64,35 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     throw new UserError((e as Error).message);
   }
+  const docLine = (d: DocumentScore): string => json
+    ? `{"line":${d.doc},"log10":${round(d.log10, 6)},"tokens":${d.tokens},"oovs":${d.oovs},"zeroprobs":${d.zeroprobs},"ppl":${Number.isFinite(d.ppl) ? round(d.ppl, 4) : 'null'}}\n`
+    : `${d.log10.toFixed(6)}\t${d.tokens}\t${d.oovs}\t${Number.isFinite(d.ppl) ? d.ppl.toFixed(4) : 'nan'}\n`;
+  const summary = (sc: PplScorer): string => {
+    if (sc.tokens === 0) throw new UserError('no text to score');
+    if (json) { log(formatSummary(sc.summary()).trimEnd()); return ''; }
+    return formatSummary(sc.summary());
+  };
+  if (!perToken && isFastNgramInput(input)) {
+    // the byte path: no string or object per token (src/ngram/ppl-bytes.ts)
+    let buf = '';
+    const bp = new BytePpl(model, mode, perSentence ? (d) => { buf += docLine(d); } : undefined);
+    const files = p.positionals.length === 0 ? ['-'] : p.positionals;
+    async function* run(): AsyncGenerator<string> {
+      for (const f of files) {
+        const source = f === '-' ? '<stdin>' : f;
+        const reader = bp.input({ maxLineLength: input.maxLineLength, onLongLine: input.onLongLine, warn: input.warn, source });
+        for await (const chunk of openInput(f, { name: source, highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+          reader.push(chunk);
+          if (buf.length > 1 << 16) { yield buf; buf = ''; }
+        }
+        reader.end();
+      }
+      bp.finish();
+      yield buf + summary(bp.scorer);
+    }
+    await writeOut(run());
+    return 0;
+  }
   const stage = pplStage(model, mode, { perToken });
   const sc = stage.scorer;
   async function* format(batches: AsyncIterable<DocumentScore[]>): AsyncGenerator<string> {
@@ -70,19 +101,11 @@ export async function main(argv: string[]): Promise<number> {
       for (const d of docs) {
         if (perToken) {
           for (const s of d.scores!) buf += `${s.token}\t${s.log10 === -Infinity ? '-inf' : formatLog10(s.log10)}\t${s.ngramLength}\n`;
-        } else if (json) {
-          buf += `{"line":${d.doc},"log10":${round(d.log10, 6)},"tokens":${d.tokens},"oovs":${d.oovs},"zeroprobs":${d.zeroprobs},"ppl":${Number.isFinite(d.ppl) ? round(d.ppl, 4) : 'null'}}\n`;
-        } else if (perSentence) {
-          buf += `${d.log10.toFixed(6)}\t${d.tokens}\t${d.oovs}\t${Number.isFinite(d.ppl) ? d.ppl.toFixed(4) : 'nan'}\n`;
-        }
+        } else if (perSentence) buf += docLine(d);
       }
       if (buf.length > 1 << 16) { yield buf; buf = ''; }
     }
-    if (sc.tokens === 0) throw new UserError('no text to score');
-    if (json) {
-      yield buf;
-      log(formatSummary(sc.summary()).trimEnd());
-    } else yield buf + formatSummary(sc.summary());
+    yield buf + summary(sc);
   }
   await writeOut(format(stage(corpusTokens(p.positionals, input))));
   return 0;

@@ -15,9 +15,10 @@ import { StringDecoder } from 'node:string_decoder';
 import type { ArpaData } from './arpa-model.js';
 import type { ArpaBlock } from './arpa-write.js';
 import {
-  Q_NEG_INF, Q_NONE, Q_REG_MIN, SEED_HI, SEED_LO, ValueCoder, bucketOf, finishTable, stepHi, stepLo,
+  Q_NEG_INF, Q_NONE, Q_REG_MIN, SEED_HI, SEED_LO, ValueCoder, finishTable, findSlot, keyHs, stepHi, stepLo,
   type HashedData, type OrderTable,
 } from './hashed-model.js';
+import { ByteIndex, fnvBytes } from '../vocab/byte-index.js';
 import { RESERVED } from '../vocab/vocabulary.js';
 
 type State = 'preamble' | 'header' | 'section' | 'entries' | 'end' | 'done';
@@ -249,13 +250,8 @@ export class HashedArpaParser extends ArpaParser {
   private uniBo = new Int32Array(0);
   private ent = new Int32Array(0);
   private closed = true;
-  // byte-keyed word table: slots hold id + 1; token bytes in a pool
-  private slots = new Int32Array(0);
-  private mask = 0;
-  private pool = new Uint8Array(1 << 16);
-  private poolEnd = 0;
-  private tokStart: number[] = [];
-  private tokEnd: number[] = [];
+  /** the unigrams by their bytes (ids in file order after <unk>, <s>, </s>) */
+  private byWord = new ByteIndex();
   private readonly fs = new Int32Array(24);
   private readonly ids = new Int32Array(12);
   private readonly dec = new TextDecoder();
@@ -264,10 +260,7 @@ export class HashedArpaParser extends ArpaParser {
     const k = this.k;
     const n = this.counts[k - 1];
     if (k === 1) {
-      let cap = 16;
-      while (cap < (n + 3) * 2) cap *= 2;
-      this.slots = new Int32Array(cap);
-      this.mask = cap - 1;
+      this.byWord = new ByteIndex(n + 3);
       this.uniP = new Int32Array(n + 3).fill(Q_NONE);
       this.uniBo = new Int32Array(n + 3).fill(Q_NONE);
       for (const r of RESERVED) this.addToken(new TextEncoder().encode(r), 0, -1);
@@ -293,49 +286,18 @@ export class HashedArpaParser extends ArpaParser {
     this.state = k === this.counts.length ? 'end' : 'section';
   }
 
-  private hashBytes(b: Uint8Array, s: number, e: number): number {
-    let h = 0x811c9dc5;
-    for (let i = s; i < e; i++) h = Math.imul(h ^ b[i], 0x01000193);
-    return (h ^ (h >>> 15)) & this.mask;
-  }
-
-  /** id of the word b[s…e), or -1; with `slotOut`, the free slot where it would go */
+  /** id of the word b[s…e), or -1 */
   private wordId(b: Uint8Array, s: number, e: number): number {
-    let h = this.hashBytes(b, s, e);
-    const len = e - s;
-    for (;;) {
-      const v = this.slots[h];
-      if (v === 0) { this.freeSlot = h; return -1; }
-      const ts = this.tokStart[v - 1];
-      if (this.tokEnd[v - 1] - ts === len) {
-        let eq = true;
-        for (let i = 0; i < len; i++) if (this.pool[ts + i] !== b[s + i]) { eq = false; break; }
-        if (eq) return v - 1;
-      }
-      h = (h + 1) & this.mask;
-    }
+    return this.byWord.find(b, s, e, fnvBytes(b, s, e));
   }
 
-  private freeSlot = 0;
   private seen = new Uint8Array(3);
 
   private addToken(b: Uint8Array, s: number, e: number): number {
     if (e < 0) e = b.length;
-    const id = this.wordId(b, s, e);
-    if (id >= 0) return id;
-    const len = e - s;
-    while (this.poolEnd + len > this.pool.length) {
-      const p = new Uint8Array(this.pool.length * 2);
-      p.set(this.pool);
-      this.pool = p;
-    }
-    this.pool.set(b.subarray(s, e), this.poolEnd);
-    this.tokStart.push(this.poolEnd);
-    this.tokEnd.push(this.poolEnd + len);
-    this.poolEnd += len;
-    this.slots[this.freeSlot] = this.words.length + 1;
-    this.words.push(this.dec.decode(b.subarray(s, e)));
-    return this.words.length - 1;
+    const id = this.byWord.add(b, s, e);
+    if (id === this.words.length) this.words.push(this.dec.decode(b.subarray(s, e)));
+    return id;
   }
 
   /** value code of the field b[s…e) (probability when `prob`) */
@@ -414,7 +376,10 @@ export class HashedArpaParser extends ArpaParser {
       let lo = SEED_LO;
       let hi = SEED_HI;
       for (let j = k - 1; j >= 1; j--) { lo = stepLo(lo, ids[j]); hi = stepHi(hi, ids[j]); }
-      if (this.closed && k > 2 && findKey(this.tables[k - 1]!, 4, lo, hi) < 0) this.closed = false;
+      if (this.closed && k > 2) {
+        const t = this.tables[k - 1]!;
+        if (findSlot(t.ent, 4, t.homes, lo, keyHs(hi)) < 0) this.closed = false;
+      }
       lo = stepLo(lo, ids[0]);
       hi = stepHi(hi, ids[0]);
       const S = k === this.counts.length ? 3 : 4;
@@ -438,16 +403,6 @@ export class HashedArpaParser extends ArpaParser {
 }
 
 const POW10 = [1, 10, 100, 1000, 1e4, 1e5, 1e6, 1e7, 1e8];
-
-/** offset of key (lo, hi) in a finished table of stride S, or -1 */
-function findKey(t: OrderTable, S: number, lo: number, hi: number): number {
-  const b = bucketOf(hi, 32 - t.bits);
-  for (let i = t.dir[b], e = t.dir[b + 1]; i < e; i++) {
-    const o = i * S;
-    if (t.ent[o] === lo && t.ent[o + 1] === hi) return o;
-  }
-  return -1;
-}
 
 /**
  * Push-style ARPA bytes → `HashedData`: `push` chunks (any split; a line

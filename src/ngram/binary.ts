@@ -7,20 +7,24 @@
  * Layout (little-endian; every section starts at a multiple of 8):
  *   0   8 bytes  magic 89 4C 4D 42 0D 0A 1A 0A ("\x89LMB\r\n\x1a\n": a
  *                text-mode copy or a truncated first line is detected)
- *   8   u32[38]  header: version, byte-order mark 0x01020304, order N,
+ *   8   u32[42]  header: version, byte-order mark 0x01020304, order N,
  *                flags (1 = suffix-closed), seedLo, seedHi, vocabulary size
  *                V, vocabulary bytes, exceptions, total file size (low, high
- *                32 bits), then per order k = 1 … 10: n-gram count, bucket bits
- *   160          vocabulary: the tokens in id order, UTF-8, each ended by \n
+ *                32 bits), then per order k = 1 … 10: n-gram count, home
+ *                positions, slots (V, V, V for the unigrams)
+ *   176          vocabulary: the tokens in id order, UTF-8, each ended by \n
  *                unigrams: i32[V] log10 p codes, i32[V] back-off codes
- *                per order k = 2 … N: u32[2^bits + 1] directory, i32[n·S] entries
+ *                per order k = 2 … N: i32[slots·S] the probing table
  *                f64[exceptions]
+ *
+ * Version 1 (a bucket directory per order) is not read: rebuild such files
+ * with `lmstream ngram binary`.
  */
 import { type HashedData, type OrderTable } from './hashed-model.js';
 
 export const BINARY_MAGIC = Uint8Array.of(0x89, 0x4c, 0x4d, 0x42, 0x0d, 0x0a, 0x1a, 0x0a);
-export const BINARY_VERSION = 1;
-const HEADER_WORDS = 38;
+export const BINARY_VERSION = 2;
+const HEADER_WORDS = 42;
 const HEADER_BYTES = 8 + HEADER_WORDS * 4;
 const MAX_ORDER = 10;
 
@@ -36,14 +40,14 @@ const align8 = (x: number) => (x + 7) & ~7;
 interface Plan {
   vocab: Uint8Array;
   size: number;
-  offsets: { vocab: number; uniP: number; uniBo: number; dir: number[]; ent: number[]; exc: number };
+  offsets: { vocab: number; uniP: number; uniBo: number; ent: number[]; exc: number };
 }
 
 function plan(d: HashedData): Plan {
   const vocab = new TextEncoder().encode(d.tokens.map((t) => t + '\n').join(''));
   const V = d.tokens.length;
   let off = HEADER_BYTES;
-  const o = { vocab: off, uniP: 0, uniBo: 0, dir: [] as number[], ent: [] as number[], exc: 0 };
+  const o = { vocab: off, uniP: 0, uniBo: 0, ent: [] as number[], exc: 0 };
   off = align8(off + vocab.length);
   o.uniP = off;
   off = align8(off + 4 * V);
@@ -51,8 +55,6 @@ function plan(d: HashedData): Plan {
   off = align8(off + 4 * V);
   for (let k = 2; k <= d.order; k++) {
     const t = d.tables[k]!;
-    o.dir[k] = off;
-    off = align8(off + 4 * t.dir.length);
     o.ent[k] = off;
     off = align8(off + 4 * t.ent.length);
   }
@@ -83,10 +85,13 @@ export function serializeBinary(d: HashedData): Uint8Array[] {
   h[9] = p.size % 2 ** 32;
   h[10] = Math.floor(p.size / 2 ** 32);
   h[11] = d.tokens.length;
-  h[12] = 0;
+  h[12] = d.tokens.length;
+  h[13] = d.tokens.length;
   for (let k = 2; k <= d.order; k++) {
-    h[9 + 2 * k] = d.tables[k]!.n;
-    h[10 + 2 * k] = d.tables[k]!.bits;
+    const t = d.tables[k]!;
+    h[8 + 3 * k] = t.n;
+    h[9 + 3 * k] = t.homes;
+    h[10 + 3 * k] = t.slots;
   }
   const pieces: Uint8Array[] = [head, p.vocab];
   let at = HEADER_BYTES + p.vocab.length;
@@ -102,7 +107,6 @@ export function serializeBinary(d: HashedData): Uint8Array[] {
   put(p.offsets.uniP, d.uniP);
   put(p.offsets.uniBo, d.uniBo);
   for (let k = 2; k <= d.order; k++) {
-    put(p.offsets.dir[k], d.tables[k]!.dir);
     put(p.offsets.ent[k], d.tables[k]!.ent);
   }
   put(p.offsets.exc, d.exceptions);
@@ -126,7 +130,7 @@ export function deserializeBinary(bytes: Uint8Array, name = 'binary model'): Has
   if (h[0] !== BINARY_VERSION) throw new Error(`${name}: binary model version ${h[0]} is not supported (this lmstream reads version ${BINARY_VERSION}; rebuild it with lmstream ngram binary)`);
   const order = h[2];
   const V = h[6];
-  if (!(order >= 1 && order <= MAX_ORDER) || h[11] !== V) throw new Error(`${name}: damaged header`);
+  if (!(order >= 1 && order <= MAX_ORDER) || h[11] !== V || h[12] !== V || h[13] !== V) throw new Error(`${name}: damaged header`);
   const size = h[9] + h[10] * 2 ** 32;
   if (bytes.length < size) throw new Error(`${name}: truncated (${bytes.length} bytes of ${size})`);
   if (bytes.length > size) throw new Error(`${name}: ${bytes.length - size} bytes of trailing garbage after the model`);
@@ -147,20 +151,18 @@ export function deserializeBinary(bytes: Uint8Array, name = 'binary model'): Has
     return a;
   };
   const i32 = (o: number, n: number) => new Int32Array(buf, o, n);
-  const u32 = (o: number, n: number) => new Uint32Array(buf, o, n);
   const uniP = take(i32, V, 4);
   const uniBo = take(i32, V, 4);
   const tables: (OrderTable | undefined)[] = [];
   for (let k = 2; k <= order; k++) {
-    const n = h[9 + 2 * k];
-    const bits = h[10 + 2 * k];
-    if (!(bits >= 1 && bits <= 31)) throw new Error(`${name}: damaged header (order ${k})`);
-    const dir = take(u32, 2 ** bits + 1, 4);
-    const ent = take(i32, n * (k === order ? 3 : 4), 4);
-    if (dir[dir.length - 1] !== n || dir[0] !== 0) throw new Error(`${name}: damaged ${k}-gram table`);
-    tables[k] = { n, bits, dir, ent };
+    const n = h[8 + 3 * k];
+    const homes = h[9 + 3 * k];
+    const slots = h[10 + 3 * k];
+    if (!(homes >= 1 && homes >= n && slots > homes && slots <= homes + n + 1)) throw new Error(`${name}: damaged header (order ${k})`);
+    const ent = take(i32, slots * (k === order ? 3 : 4), 4);
+    tables[k] = { n, homes, slots, ent };
   }
   const exceptions = take((o, n) => new Float64Array(buf, o, n), h[8], 8);
   if (off !== align8(size)) throw new Error(`${name}: damaged header (sections do not fill the file)`);
-  return { order, tokens, uniP, uniBo, tables, exceptions, closed: (h[3] & 1) === 1, seedLo: h[4] | 0, seedHi: h[5] | 0 };
+  return { order, tokens, uniP, uniBo, tables, exceptions, closed: (h[3] & 1) === 1, seedLo: h[4] | 0, seedHi: h[5] | 0, vocabBytes: bytes.subarray(HEADER_BYTES, HEADER_BYTES + vocabBytes) };
 }

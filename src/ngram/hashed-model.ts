@@ -4,15 +4,23 @@
  * for scoring (src/ngram/arpa-read.ts `readArpaHashed`). Pure logic, no
  * Node imports (it runs in a browser too).
  *
- * Layout (KenLM's hashed search, packed tighter):
+ * Layout (KenLM's probing search, packed tighter):
  * - unigrams: log10 p and back-off per vocabulary id (`uniP`, `uniBo`);
  * - order k ≥ 2: each n-gram w1 … wk is keyed by a 64-bit hash of its word
  *   ids built right to left, H(w1 … wk) = step(H(w2 … wk), w1), so the
  *   n-grams ending at a word are found by extending one hash one word at a
- *   time. Entries [keyLo, keyHi, p, bo] (the highest order has no bo) are
- *   sorted by bucket (the top bits of the mixed key) with a directory of
- *   bucket starts: a lookup reads the directory and one short run of
- *   entries. Keys are checked unique when a table is built.
+ *   time. The key is stored as [lo, hs] where hs is the high lane mixed
+ *   (`keyHs`, a bijection) with its sign bit flipped, so that signed order
+ *   is the mixed value's unsigned order.
+ * - each order's table is an ordered linear-probing hash table (Amble and
+ *   Knuth's ordered hash table): slots [lo, hs, p, bo] (the highest order
+ *   has no bo), `homes` = n / LOAD home positions, an entry's home is
+ *   floor(u · homes / 2^32) for its mixed high lane u, the entries are
+ *   placed in increasing hs order each at max(home, previous + 1), and empty
+ *   slots hold hs = 0x7fffffff, lo = 0. A lookup computes the home and reads
+ *   forward past smaller hs: usually one cache line, no directory, so the
+ *   lookups of all orders of a word are independent memory reads the
+ *   processor overlaps. Keys are checked unique when a table is built.
  * - values are the ARPA decimals as exact integers (round(v·1e8), int32):
  *   q / 1e8 is the very double the ARPA text parses to, so scores equal the
  *   ARPA model's bit for bit. -Infinity, "no back-off" and values that are
@@ -25,11 +33,16 @@
  * every lmplz / lmstream model and checked when the model is built);
  * otherwise every context length is looked up (as `ArpaModel` does).
  *
- * Memory: 16 bytes per middle-order n-gram, 12 per highest-order one, plus
- * 0.25–0.5 bytes of directory per entry and 8 bytes per vocabulary word.
+ * Memory: 16 / LOAD bytes per middle-order n-gram, 12 / LOAD per
+ * highest-order one (LOAD = 0.9: 17.8 and 13.3), 8 bytes per vocabulary word.
  */
 import type { NgramModel } from './api.js';
 import { Vocabulary } from '../vocab/vocabulary.js';
+import { ByteIndex } from '../vocab/byte-index.js';
+
+/** the reserved ids of every Vocabulary */
+const UNK_ID = 0;
+const BOS_ID = 1;
 
 export const OOV_LOG10 = -100;
 
@@ -62,26 +75,60 @@ export function stepHi(h: number, x: number): number {
   return (Math.imul(h, 9) + 0x7feb352d) | 0;
 }
 
-/** bucket of a key: the top `bits` bits of its mixed high lane */
-export function bucketOf(hi: number, shift: number): number {
+/** the stored high word of a key: its high lane mixed (murmur3's fmix32, a bijection), sign bit flipped */
+export function keyHs(hi: number): number {
   let h = hi;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
-  return (h >>> 0) >>> shift;
+  return h ^ 0x80000000;
 }
+
+/** words looked up together by `advanceMany` */
+const BLOCK = 64;
+/** key words per word: [lo, hs, slot] for each of up to 9 orders above 1 */
+const KEYS_PER_WORD = 27;
+
+/** hs of an empty slot (its lo is 0) */
+export const EMPTY_HS = 0x7fffffff;
+
+/** fraction of the home positions that hold an entry */
+export const LOAD = 0.9;
 
 /** One order's table (k ≥ 2). */
 export interface OrderTable {
+  /** n-grams */
   n: number;
-  /** log2 of the bucket count */
-  bits: number;
-  /** bucket b holds entries dir[b] … dir[b+1]-1 */
-  dir: Uint32Array;
-  /** stride 4 ([lo, hi, p, bo]) below the highest order, 3 ([lo, hi, p]) at it */
+  /** home positions (the first `homes` slots) */
+  homes: number;
+  /** slots (≥ homes + 1: the entries that overflow the last homes, then at least one empty slot) */
+  slots: number;
+  /** stride 4 ([lo, hs, p, bo]) below the highest order, 3 ([lo, hs, p]) at it */
   ent: Int32Array;
+}
+
+/** home position of a key with stored high word hs, in a table of `homes` homes */
+export function homeOf(hs: number, homes: number): number {
+  return (((hs ^ 0x80000000) >>> 0) * (homes / 4294967296)) | 0;
+}
+
+/**
+ * The slot offset (in int32 words) of key (lo, hs) in a table of stride S,
+ * or -1: read forward from its home past smaller keys.
+ */
+export function findSlot(ent: Int32Array, S: number, homes: number, lo: number, hs: number): number {
+  let x = homeOf(hs, homes) * S;
+  let v = ent[x + 1];
+  while (v < hs) { x += S; v = ent[x + 1]; }
+  const end = ent.length;
+  while (v === hs && x < end) {
+    if (ent[x] === lo) return hs === EMPTY_HS && lo === 0 ? -1 : x;
+    x += S;
+    v = ent[x + 1];
+  }
+  return -1;
 }
 
 export interface HashedData {
@@ -96,6 +143,8 @@ export interface HashedData {
   closed: boolean;
   seedLo: number;
   seedHi: number;
+  /** the tokens' UTF-8 bytes, each ended by \n (the binary file's vocabulary section), when at hand */
+  vocabBytes?: Uint8Array;
 }
 
 /** Value codes while building: quantizes, keeping non-decimal values as exceptions. */
@@ -113,49 +162,53 @@ export class ValueCoder {
   }
 }
 
-export function bitsFor(n: number): number {
-  // buckets: a power of two in [n/16, n/8), at least 2 (a quarter to half a byte of directory per
-  // entry, 8–16 entries per bucket): as fast as a bucket per entry on a 5-gram, 30% smaller
-  let bits = 1;
-  while (bits < 31 && 2 ** (bits + 4) < n) bits++;
-  return bits;
-}
-
 /**
- * Sort a table's entries by bucket in place (an American-flag sort) and
- * fill its directory. Throws on two entries with the same key (a listed
+ * An order's table from its n entries, given unordered in `ent` as [lo, hi,
+ * p, (bo)] with the raw high lane (`ent` is reordered; the table is a new
+ * array). Throws `describe()` on two entries with the same key (a listed
  * n-gram twice, or a 64-bit hash collision).
  */
-export function finishTable(n: number, stride: number, ent: Int32Array, describe: (i: number) => string): OrderTable {
-  const bits = bitsFor(n);
-  const shift = 32 - bits;
-  const B = 2 ** bits;
-  const dir = new Uint32Array(B + 1);
-  for (let i = 0; i < n; i++) dir[bucketOf(ent[i * stride + 1], shift) + 1]++;
-  for (let b = 0; b < B; b++) dir[b + 1] += dir[b];
-  const next = dir.slice(0, B);
-  for (let b = 0; b < B; b++) {
-    const end = dir[b + 1];
-    while (next[b] < end) {
-      const i = next[b];
-      const tb = bucketOf(ent[i * stride + 1], shift);
-      if (tb === b) { next[b]++; continue; }
-      const j = next[tb]++;
-      const oi = i * stride;
-      const oj = j * stride;
-      for (let d = 0; d < stride; d++) { const t = ent[oi + d]; ent[oi + d] = ent[oj + d]; ent[oj + d] = t; }
+export function finishTable(n: number, S: number, ent: Int32Array, describe: () => string): OrderTable {
+  for (let i = 0; i < n; i++) ent[i * S + 1] = keyHs(ent[i * S + 1]);
+  // sort the entries by (hs, lo), both as unsigned: an LSD radix sort of an index, 16 bits a pass
+  let idx = new Uint32Array(n);
+  let tmp = new Uint32Array(n);
+  for (let i = 0; i < n; i++) idx[i] = i;
+  const cnt = new Uint32Array(65537);
+  for (const [word, shift] of [[0, 0], [0, 16], [1, 0], [1, 16]]) {
+    cnt.fill(0);
+    for (let i = 0; i < n; i++) cnt[(((ent[i * S + word] ^ (word === 1 ? 0x80000000 : 0)) >>> shift) & 0xffff) + 1]++;
+    for (let b = 0; b < 65536; b++) cnt[b + 1] += cnt[b];
+    for (let i = 0; i < n; i++) {
+      const e = idx[i];
+      tmp[cnt[((ent[e * S + word] ^ (word === 1 ? 0x80000000 : 0)) >>> shift) & 0xffff]++] = e;
     }
+    const t = idx; idx = tmp; tmp = t;
   }
-  for (let b = 0; b < B; b++) {
-    for (let i = dir[b]; i < dir[b + 1]; i++) {
-      for (let j = i + 1; j < dir[b + 1]; j++) {
-        if (ent[i * stride] === ent[j * stride] && ent[i * stride + 1] === ent[j * stride + 1]) {
-          throw new Error(describe(i));
-        }
-      }
+  const homes = Math.max(1, Math.ceil(n / LOAD));
+  // positions: each entry at max(home, previous + 1)
+  let prev = -1;
+  for (let i = 0; i < n; i++) {
+    const e = idx[i] * S;
+    const hs = ent[e + 1];
+    if (i > 0) {
+      const f = idx[i - 1] * S;
+      if (ent[f + 1] === hs && ent[f] === ent[e]) throw new Error(describe());
     }
+    if (hs === EMPTY_HS && ent[e] === 0) throw new Error(describe());
+    const h = homeOf(hs, homes);
+    prev = h > prev ? h : prev + 1;
+    tmp[i] = prev;
   }
-  return { n, bits, dir, ent };
+  const slots = Math.max(homes, prev + 1) + 1;
+  const out = new Int32Array(slots * S);
+  for (let x = 1; x < out.length; x += S) out[x] = EMPTY_HS;
+  for (let i = 0; i < n; i++) {
+    const e = idx[i] * S;
+    const o = tmp[i] * S;
+    for (let d = 0; d < S; d++) out[o + d] = ent[e + d];
+  }
+  return { n, homes, slots, ent: out };
 }
 
 /** the scores of one token: log10 probability and the length of the n-gram used */
@@ -166,19 +219,20 @@ export interface WordScore {
 
 export class HashedModel implements NgramModel {
   readonly order: number;
-  readonly vocab: Vocabulary;
   readonly normalized = true;
   readonly closed: boolean;
   private readonly V: number;
   private readonly uniP: Int32Array;
   private readonly uniBo: Int32Array;
-  private readonly dirs: Uint32Array[] = [];
+  /** per order k: the slots, their stride, home count */
   private readonly ents: Int32Array[] = [];
-  private readonly shifts: Int32Array;
+  private readonly strides: Int32Array;
+  private readonly homes: Float64Array;
   private readonly exc: Float64Array;
   private readonly seedLo: number;
   private readonly seedHi: number;
   private readonly unkLog10: number;
+  private vocabulary: Vocabulary | undefined;
   /** state after the last scored word: words most recent first, back-offs of the n-grams ending there */
   private readonly stWords: Int32Array;
   private stQ = -1;
@@ -189,36 +243,56 @@ export class HashedModel implements NgramModel {
   private readonly cBo: Float64Array;
   private nBo: Float64Array;
   private cR = 0;
+  /** the last lookup: log10 p and length of the longest listed n-gram */
+  private lp = 0;
+  private lLen = 0;
+  /** scratch: context words most recent first; the keys and slot offsets of a lookup */
+  private readonly words: Int32Array;
+  private readonly keys = new Int32Array(BLOCK * KEYS_PER_WORD);
+  private readonly hist = new Int32Array(BLOCK + 16);
+  private readonly ms = new Int8Array(BLOCK);
 
   constructor(readonly data: HashedData) {
     this.order = data.order;
-    this.vocab = Vocabulary.fromTokens(data.tokens);
-    if (this.vocab.size !== data.tokens.length) throw new Error('the vocabulary must start with <unk>, <s>, </s> and hold no token twice');
-    this.V = this.vocab.size;
+    this.V = data.tokens.length;
+    if (this.V < 3 || data.tokens[0] !== '<unk>' || data.tokens[1] !== '<s>' || data.tokens[2] !== '</s>') {
+      throw new Error('the vocabulary must start with <unk>, <s>, </s> and hold no token twice');
+    }
     this.uniP = data.uniP;
     this.uniBo = data.uniBo;
-    this.shifts = new Int32Array(this.order + 1);
-    for (let k = 2; k <= this.order; k++) {
+    const N = this.order;
+    this.strides = new Int32Array(N + 1);
+    this.homes = new Float64Array(N + 1);
+    this.ents[0] = this.ents[1] = new Int32Array(0);
+    for (let k = 2; k <= N; k++) {
       const t = data.tables[k];
       if (!t) throw new Error(`no table for order ${k}`);
-      this.dirs[k] = t.dir;
       this.ents[k] = t.ent;
-      this.shifts[k] = 32 - t.bits;
+      this.strides[k] = k === N ? 3 : 4;
+      this.homes[k] = t.homes;
     }
-    this.dirs[0] = this.dirs[1] = new Uint32Array(1);
-    this.ents[0] = this.ents[1] = new Int32Array(0);
     this.exc = data.exceptions;
     this.closed = data.closed;
     this.seedLo = data.seedLo;
     this.seedHi = data.seedHi;
-    const N = this.order;
     this.stWords = new Int32Array(N + 1);
+    this.words = new Int32Array(N + 1);
     this.stBo = new Float64Array(N + 1);
     this.cBo = new Float64Array(N + 1);
     this.nBo = new Float64Array(N + 1);
     this.ctxBo = this.cBo;
-    const unk = this.uniP[this.vocab.unkId];
+    const unk = this.uniP[UNK_ID];
     this.unkLog10 = unk === Q_NONE ? OOV_LOG10 : this.val(unk);
+  }
+
+  /** the vocabulary (its string index is built on first use; byte-level scoring needs only `byteIndex`) */
+  get vocab(): Vocabulary {
+    if (!this.vocabulary) {
+      const v = Vocabulary.fromTokens(this.data.tokens);
+      if (v.size !== this.data.tokens.length) throw new Error('the vocabulary must start with <unk>, <s>, </s> and hold no token twice');
+      this.vocabulary = v;
+    }
+    return this.vocabulary;
   }
 
   /** the value of a code (NaN for "none") */
@@ -235,19 +309,6 @@ export class HashedModel implements NgramModel {
     if (q === Q_NONE) return 0;
     if (q === Q_NEG_INF) return -Infinity;
     return this.exc[q - Q_EXC0];
-  }
-
-  /** offset of the entry with key (lo, hi) in order k's entries, or -1 */
-  private find(k: number, lo: number, hi: number): number {
-    const dir = this.dirs[k];
-    const ent = this.ents[k];
-    const S = k === this.order ? 3 : 4;
-    const b = bucketOf(hi, this.shifts[k]);
-    for (let i = dir[b], e = dir[b + 1]; i < e; i++) {
-      const o = i * S;
-      if (ent[o] === lo && ent[o + 1] === hi) return o;
-    }
-    return -1;
   }
 
   /** true when id is a word of the model (listed unigram) */
@@ -283,8 +344,9 @@ export class HashedModel implements NgramModel {
       if (j === 1) {
         if (this.listed(c)) { this.cBo[1] = this.boVal(this.uniBo[c]); r = 1; continue; }
       } else {
-        const o = this.find(j, lo, hi);
-        if (o >= 0) { this.cBo[j] = this.boVal(this.ents[j][o + 3]); r = j; continue; }
+        const ent = this.ents[j];
+        const o = findSlot(ent, this.strides[j], this.homes[j], lo, keyHs(hi));
+        if (o >= 0) { this.cBo[j] = this.boVal(ent[o + 3]); r = j; continue; }
       }
       if (this.closed) break;
       this.cBo[j] = 0;
@@ -295,69 +357,111 @@ export class HashedModel implements NgramModel {
   }
 
   /**
+   * The keys of the n-grams of orders 2 … m+1 ending at w (a listed word)
+   * after the context words ctx[at], ctx[at + step], … (most recent first),
+   * into keys[base + 3(j-1) …] as [lo, hs, home slot offset] for order j+1.
+   */
+  private keysOf(w: number, ctx: Int32Array, at: number, step: number, m: number, base: number): void {
+    const keys = this.keys;
+    const strides = this.strides;
+    const homes = this.homes;
+    let lo = stepLo(this.seedLo, w);
+    let hi = stepHi(this.seedHi, w);
+    for (let j = 1; j <= m; j++) {
+      const c = ctx[at];
+      at += step;
+      lo = stepLo(lo, c);
+      hi = stepHi(hi, c);
+      const hs = keyHs(hi);
+      const k = j + 1;
+      const x = homeOf(hs, homes[k]) * strides[k];
+      const o = base + 3 * (j - 1);
+      keys[o] = lo;
+      keys[o + 1] = hs;
+      keys[o + 2] = x;
+    }
+  }
+
+  /**
+   * The longest listed n-gram ending at w (a listed word) among its keys
+   * from `keysOf` (m orders at keys[base …]): its log10 p in `lp`, its
+   * length in `lLen`; fills nBo[1 …] with the back-offs of the n-grams
+   * ending at w and returns how many. The hot path: typed-array reads and
+   * integer compares, nothing allocated.
+   */
+  private search(w: number, m: number, base: number): number {
+    const N = this.order;
+    const nBo = this.nBo;
+    const qw = this.uniP[w];
+    let p = qw >= Q_REG_MIN ? qw / 1e8 : this.val(qw);
+    const qb = this.uniBo[w];
+    nBo[1] = qb >= Q_REG_MIN ? qb / 1e8 : this.boVal(qb);
+    let nR = 1;
+    let len = 1;
+    const keys = this.keys;
+    const ents = this.ents;
+    const strides = this.strides;
+    for (let j = 1; j <= m; j++) {
+      const k = j + 1;
+      const S = strides[k];
+      const ent = ents[k];
+      const kb = base + 3 * (j - 1);
+      const lo = keys[kb];
+      const hs = keys[kb + 1];
+      let x = keys[kb + 2];
+      let v = ent[x + 1];
+      while (v < hs) { x += S; v = ent[x + 1]; }
+      let o = -1;
+      while (v === hs) {
+        if (ent[x] === lo) { if (hs !== EMPTY_HS || lo !== 0) o = x; break; }
+        x += S;
+        if (x >= ent.length) break;
+        v = ent[x + 1];
+      }
+      if (o >= 0) {
+        const q = ent[o + 2];
+        p = q >= Q_REG_MIN ? q / 1e8 : this.val(q);
+        len = k;
+        if (k < N) { const b = ent[o + 3]; nBo[k] = b >= Q_REG_MIN ? b / 1e8 : this.boVal(b); nR = k; }
+      } else {
+        if (this.closed) break;
+        if (k < N) { nBo[k] = 0; nR = k; }
+      }
+    }
+    this.lp = p;
+    this.lLen = len;
+    return nR;
+  }
+
+  /**
    * Score w after the prepared context (its last m words); fills nBo with
    * the back-offs of the n-grams ending at w (nR of them).
    */
   private scoreWord(context: ArrayLike<number>, m: number, raw: number, out: WordScore): number {
-    const w = this.listed(raw) ? raw : this.vocab.unkId;
-    const L = context.length;
-    const N = this.order;
-    let p: number;
-    let len = 1;
-    let nR: number;
-    let lo = stepLo(this.seedLo, w);
-    let hi = stepHi(this.seedHi, w);
+    const w = this.listed(raw) ? raw : UNK_ID;
+    let nR = 0;
     if (this.uniP[w] === Q_NONE) {
-      p = this.unkLog10;
-      nR = 0;
+      this.lp = this.unkLog10;
+      this.lLen = 1;
     } else {
-      p = this.val(this.uniP[w]);
-      this.nBo[1] = this.boVal(this.uniBo[w]);
-      nR = 1;
-      // all the keys first, and a read of each order's bucket: independent loads the processor
-      // overlaps, so the dependent search below mostly finds its lines in cache
-      const keys = this.keys;
-      let touch = 0;
-      for (let j = 1; j <= m; j++) {
-        const c = context[L - j];
-        lo = stepLo(lo, c);
-        hi = stepHi(hi, c);
-        keys[2 * j] = lo;
-        keys[2 * j + 1] = hi;
-        const k = j + 1;
-        const ent = this.ents[k];
-        const at = this.dirs[k][bucketOf(hi, this.shifts[k])] * (k === N ? 3 : 4);
-        if (at < ent.length) touch ^= ent[at];
-      }
-      this.touched = touch;
-      for (let j = 1; j <= m; j++) {
-        lo = keys[2 * j];
-        hi = keys[2 * j + 1];
-        const k = j + 1;
-        const o = this.find(k, lo, hi);
-        if (o >= 0) {
-          const ent = this.ents[k];
-          p = this.val(ent[o + 2]);
-          len = k;
-          if (k < N) { this.nBo[k] = this.boVal(ent[o + 3]); nR = k; }
-        } else {
-          if (this.closed) break;
-          if (k < N) { this.nBo[k] = 0; nR = k; }
-        }
-      }
+      const L = context.length;
+      const words = this.words;
+      for (let i = 0; i < m; i++) words[i] = context[L - 1 - i];
+      this.keysOf(w, words, 0, 1, m, 0);
+      nR = this.search(w, m, 0);
     }
     if (w !== raw) nR = 0;
     // the back-offs of the contexts longer than the n-gram found, longest first (ArpaModel's order)
+    const len = this.lLen;
     let acc = 0;
     const cb = this.ctxBo;
     for (let j = this.cR; j >= len; j--) acc += cb[j];
-    out.log10 = p + acc;
+    out.log10 = this.lp + acc;
     out.ngramLength = len;
     return nR;
   }
 
   private readonly tmp: WordScore = { log10: 0, ngramLength: 0 };
-  private readonly keys = new Int32Array(2 * 12);
   /** kept so the warming reads are not optimised away */
   touched = 0;
 
@@ -385,6 +489,108 @@ export class HashedModel implements NgramModel {
     this.stR = nR < q ? nR : q;
   }
 
+  /** length of the n-gram that the last `advance` used */
+  lastLength = 0;
+
+  /**
+   * Start a sentence for `advance`: the state is `<s>` (bos) or nothing
+   * (the state `score` reaches with the context [<s>] or []).
+   */
+  begin(bos: boolean): void {
+    this.stQ = 0;
+    this.stR = 0;
+    if (!bos || this.order < 2) return;
+    const c = BOS_ID;
+    this.stWords[0] = c;
+    this.stQ = 1;
+    if (this.listed(c)) { this.stBo[1] = this.boVal(this.uniBo[c]); this.stR = 1; } else if (!this.closed) { this.stBo[1] = 0; this.stR = 1; }
+  }
+
+  /**
+   * log10 P(raw | the words since `begin`), and the state moves on by raw
+   * (`lastLength`: the n-gram length used): `score` on a growing context,
+   * without the context.
+   */
+  advance(raw: number): number {
+    this.one[0] = raw;
+    this.advanceMany(this.one, 1, this.oneOut);
+    return this.oneOut[0];
+  }
+
+  private readonly one = new Int32Array(1);
+  private readonly oneOut = new Float64Array(1);
+
+  /**
+   * `advance` on ids[0 … n-1] in turn, log10 of each into out[i] (and the
+   * n-gram length into lens[i] when given). Blocks of words are looked up
+   * in two passes: every key of the block and a read of its home slot
+   * first, then the searches, so the memory reads of many words overlap.
+   */
+  advanceMany(ids: Int32Array, n: number, out: Float64Array, lens?: Int32Array): void {
+    const N = this.order;
+    const B = BLOCK;
+    const hist = this.hist;
+    const sw = this.stWords;
+    const uniP = this.uniP;
+    const V = this.V;
+    for (let s0 = 0; s0 < n; s0 += B) {
+      const e0 = s0 + B < n ? s0 + B : n;
+      // the history: the state's words oldest first, then the block's words
+      const m0 = this.stQ > 0 ? this.stQ : 0;
+      this.stQ = m0;
+      for (let i = 0; i < m0; i++) hist[i] = sw[m0 - 1 - i];
+      for (let t = s0; t < e0; t++) hist[m0 + t - s0] = ids[t];
+      // pass 1: the keys, then a read of each home slot in a loop of few instructions, so that
+      // many reads are in flight at once (a loop that also hashed would hold far fewer)
+      const ms = this.ms;
+      let m = m0;
+      let mMax = 0;
+      for (let t = s0; t < e0; t++) {
+        const raw = ids[t];
+        const w = raw >= 0 && raw < V && uniP[raw] !== Q_NONE ? raw : UNK_ID;
+        const mt = uniP[w] !== Q_NONE ? m : 0;
+        if (mt > 0) this.keysOf(w, hist, m0 + t - s0 - 1, -1, mt, (t - s0) * KEYS_PER_WORD);
+        ms[t - s0] = mt;
+        if (mt > mMax) mMax = mt;
+        m = m + 1 < N - 1 ? m + 1 : N - 1;
+      }
+      const keys = this.keys;
+      let touch = 0;
+      for (let j = 1; j <= mMax; j++) {
+        const ent = this.ents[j + 1];
+        for (let t = 0, o = 3 * j - 1; t < e0 - s0; t++, o += KEYS_PER_WORD) if (ms[t] >= j) touch ^= ent[keys[o] + 1];
+      }
+      this.touched ^= touch;
+      // pass 2: searches and the state
+      for (let t = s0; t < e0; t++) {
+        const raw = ids[t];
+        const w = raw >= 0 && raw < V && uniP[raw] !== Q_NONE ? raw : UNK_ID;
+        const mt = this.stQ;
+        let nR = 0;
+        if (uniP[w] === Q_NONE) {
+          this.lp = this.unkLog10;
+          this.lLen = 1;
+        } else nR = this.search(w, mt, (t - s0) * KEYS_PER_WORD);
+        if (w !== raw) nR = 0;
+        const len = this.lLen;
+        let acc = 0;
+        const cb = this.stBo;
+        for (let j = this.stR; j >= len; j--) acc += cb[j];
+        // the new state: raw and the context's last words, with the back-offs found
+        const q = mt + 1 < N - 1 ? mt + 1 : N - 1;
+        for (let i = q - 1; i >= 1; i--) sw[i] = sw[i - 1];
+        if (q > 0) sw[0] = raw;
+        this.stBo = this.nBo;
+        this.nBo = cb;
+        this.stQ = q;
+        this.stR = nR < q ? nR : q;
+        out[t] = this.lp + acc;
+        if (lens) lens[t] = len;
+        this.lastLength = len;
+      }
+    }
+  }
+
   /** P(· | context) over every vocabulary id (0 for `<s>` and ids not in the model) */
   nextDistribution(context: ArrayLike<number>): Float64Array {
     const L = context.length;
@@ -393,11 +599,24 @@ export class HashedModel implements NgramModel {
     const out = new Float64Array(this.V);
     const s = this.tmp;
     for (let w = 0; w < this.V; w++) {
-      if (w === this.vocab.bosId || !this.listed(w)) continue;
+      if (w === BOS_ID || !this.listed(w)) continue;
       this.scoreWord(context, m, w, s);
       out[w] = Math.pow(10, s.log10);
     }
     return out;
+  }
+
+  private bIndex: ByteIndex | undefined;
+
+  /** the vocabulary indexed by its UTF-8 bytes (for byte-level scoring; built on first use) */
+  byteIndex(): ByteIndex {
+    if (!this.bIndex) {
+      const bytes = this.data.vocabBytes ?? new TextEncoder().encode(this.data.tokens.map((t) => t + '\n').join(''));
+      const { index, duplicate } = ByteIndex.fromLines(bytes);
+      if (duplicate >= 0 || index.size !== this.V) throw new Error('the vocabulary must start with <unk>, <s>, </s> and hold no token twice');
+      this.bIndex = index;
+    }
+    return this.bIndex;
   }
 
   /** entries per order (1 … order) */

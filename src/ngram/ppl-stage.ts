@@ -44,8 +44,15 @@ export function documentScore(doc: number, scores: readonly TokenScore[], keep: 
     if (s.zeroprob) zeroprobs++;
     else log10 += s.log10;
   }
-  const n = scores.length - zeroprobs;
-  return { doc, log10, tokens: scores.length, oovs, zeroprobs, ppl: n > 0 ? Math.pow(10, -log10 / n) : NaN, ...(keep ? { scores: scores as TokenScore[] } : {}) };
+  const d = documentTotals(doc, log10, scores.length, oovs, zeroprobs);
+  if (keep) d.scores = scores as TokenScore[];
+  return d;
+}
+
+/** A document's record from its totals (log10 summed in token order, zeroprobs left out). */
+export function documentTotals(doc: number, log10: number, tokens: number, oovs: number, zeroprobs: number): DocumentScore {
+  const n = tokens - zeroprobs;
+  return { doc, log10, tokens, oovs, zeroprobs, ppl: n > 0 ? Math.pow(10, -log10 / n) : NaN };
 }
 
 export function pplStage(model: NgramModel, mode: MarkerMode = 'sentence', opts: { perToken?: boolean } = {}) {

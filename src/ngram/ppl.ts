@@ -58,18 +58,23 @@ export class PplScorer {
     this.started = true;
   }
 
-  private score(token: string, id: number, oov: boolean): TokenScore {
-    const { log10, ngramLength } = this.model.logProb(this.ctx, id);
-    const zeroprob = log10 === -Infinity;
+  /** Count one scored token into the totals (also for scorers that keep their own context). */
+  count(log10: number, oov: boolean): void {
     this.tokens++;
     if (oov) this.oovs++;
-    if (zeroprob) {
+    if (log10 === -Infinity) {
       this.zeroprobs++;
       if (oov) this.zeroOovs++;
     } else {
       this.log10Total += log10;
       if (oov) this.oovLog10Total += log10;
     }
+  }
+
+  private score(token: string, id: number, oov: boolean): TokenScore {
+    const { log10, ngramLength } = this.model.logProb(this.ctx, id);
+    const zeroprob = log10 === -Infinity;
+    this.count(log10, oov);
     this.ctx.push(id);
     const keep = Math.max(0, this.model.order - 1);
     if (this.ctx.length > keep + 16) this.ctx = this.ctx.slice(this.ctx.length - keep);
