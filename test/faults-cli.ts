@@ -145,6 +145,23 @@ t.test('a disk that fills part-way: stdout and --out/--arpa never report success
   }
 });
 
+t.test('ngram build --memory: a full temp directory is one line naming it; no run and no output left', async (t) => {
+  const big = path.join(work, 'big.txt');
+  writeFileSync(big, corpus.repeat(4)); // 48k tokens: more than one part under 1M, runs of ~1 MB
+  const disk = smallDisk(t, '64k');
+  // without tmpfs (not root): a temp directory without write permission
+  const dir = disk ?? (() => { const d = t.testdir({}); execFileSync('chmod', ['0555', d]); return d; })();
+  const out = path.join(work, 'full.arpa');
+  const r = run(['ngram', 'build', '--order', '5', '--memory', '1M', '--temp-dir', dir, '--quiet', big, '--arpa', out]);
+  t.equal(r.code, 1, 'exit 1');
+  t.same(r.stderr.trim().split('\n'), [disk
+    ? `lmstream: cannot write sorted runs in the temporary directory ${dir} (--temp-dir): no space left on device`
+    : `lmstream: cannot create a temporary directory in ${dir}: permission denied`], 'one line naming the directory, nothing else');
+  t.same(readdirSync(dir), [], 'the runs are removed');
+  t.notOk(existsSync(out), 'no ARPA file');
+  clean(t, r);
+});
+
 t.test('a closed pipe (| head) ends quietly with exit 0', async (t) => {
   const big = corpus.repeat(20);
   const cases: [string, string[]][] = [

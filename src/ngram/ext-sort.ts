@@ -141,10 +141,14 @@ export class SyncRunWriter {
     this.n = 0;
   }
   close(): void {
-    try { this.flush(); } finally { closeSync(this.fd); }
+    try { this.flush(); } finally { this.abort(); }
   }
+  /** close the file (once: a closed descriptor's number may be another file's by now) */
   abort(): void {
-    try { closeSync(this.fd); } catch { /* already failing */ }
+    const fd = this.fd;
+    if (fd < 0) return;
+    this.fd = -1;
+    try { closeSync(fd); } catch { /* already failing */ }
   }
 }
 
