@@ -1,11 +1,13 @@
 /**
- * `node dist/pipelines/bench/bench-ngram.js [--tokens N] [--shared DIR] [--jobs build3,build5,build5-mem,build5-2g,ppl] [--kenlm DIR]`
+ * `node dist/pipelines/bench/bench-ngram.js [--tokens N] [--shared DIR] [--jobs build3,build5,build5-mem,build5-2g,scale,ppl] [--scale-tokens N] [--kenlm DIR]`
  *
  * Wall time and peak RSS of `lmstream ngram build` on the synthetic benchmark
  * corpus of ../shared/bench/make-synth-corpus.mjs (seed 1, cached under the
  * system temp directory): `build3`, `build5` in memory; `build5-mem` the
  * 5-gram with `--memory 500M`, `build5-2g` with `--memory 2G` (the bounded,
- * streamed build); and `ngram ppl` over 1M tokens (seed 2) with the 3-gram
+ * streamed build); `scale`: issue 11's scale job, the 5-gram with
+ * `--memory 2G` on a corpus of `--scale-tokens` (default 100M) tokens (seed 1;
+ * target: peak RSS ≤ 2.15 GB); and `ngram ppl` over 1M tokens (seed 2) with the 3-gram
  * model. When KenLM's lmplz is found (`--kenlm DIR` or $KENLM_BIN, default
  * /tmp/kenlm/build/bin), each build job also runs `lmplz` on the same corpus in
  * the same invocation (`-S 2G` for the in-memory jobs, `-S 500M` / `-S 2G`
@@ -20,19 +22,23 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { num, parseCommand, str } from '../../src/cli/common.js';
 
-const HELP = `usage: bench-ngram [--tokens N] [--shared DIR] [--jobs build3,build5,build5-mem,build5-2g,ppl] [--kenlm DIR] [--keep]
+const HELP = `usage: bench-ngram [--tokens N] [--shared DIR] [--jobs build3,build5,build5-mem,build5-2g,scale,ppl] [--scale-tokens N] [--kenlm DIR] [--keep]
 
 Times lmstream's n-gram builder, and KenLM's lmplz in the same run when found
-(--kenlm DIR or $KENLM_BIN, default /tmp/kenlm/build/bin).`;
+(--kenlm DIR or $KENLM_BIN, default /tmp/kenlm/build/bin). Jobs build3, build5
+(in memory), build5-mem (--memory 500M), build5-2g (--memory 2G) use the
+corpus of --tokens N (default 25M); scale (--memory 2G beside lmplz -S 2G,
+target peak RSS <= 2.15 GB) that of --scale-tokens N (default 100M).`;
 
 const cli = fileURLToPath(new URL('../../src/cli/lmstream.js', import.meta.url));
 
 /** per job: lmstream's arguments (ARPA path, corpus, temp dir) and lmplz's order and -S */
-const JOBS: Record<string, { order: number; memory?: string; kenlmS?: string }> = {
+const JOBS: Record<string, { order: number; memory?: string; kenlmS?: string; scale?: boolean }> = {
   build3: { order: 3, kenlmS: '2G' },
   build5: { order: 5, kenlmS: '2G' },
   'build5-mem': { order: 5, memory: '500M', kenlmS: '500M' },
   'build5-2g': { order: 5, memory: '2G', kenlmS: '2G' },
+  scale: { order: 5, memory: '2G', kenlmS: '2G', scale: true },
   ppl: { order: 3 },
 };
 
@@ -75,9 +81,10 @@ function measureKenlm(lmplz: string, order: number, S: string, corpus: string, a
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const p = parseCommand(argv, { tokens: { type: 'string' }, shared: { type: 'string' }, jobs: { type: 'string' }, kenlm: { type: 'string' }, keep: { type: 'boolean' } }, HELP);
+  const p = parseCommand(argv, { tokens: { type: 'string' }, 'scale-tokens': { type: 'string' }, shared: { type: 'string' }, jobs: { type: 'string' }, kenlm: { type: 'string' }, keep: { type: 'boolean' } }, HELP);
   if (!p) return 0;
   const tokens = num(p, 'tokens', 25_000_000, { min: 1000, integer: true });
+  const scaleTokens = num(p, 'scale-tokens', 100_000_000, { min: 1000, integer: true });
   const shared = str(p, 'shared', path.resolve(process.cwd(), '../shared'));
   const jobs = str(p, 'jobs', 'build3,build5,ppl').split(',');
   for (const j of jobs) if (!JOBS[j]) throw new Error(`unknown job '${j}' (${Object.keys(JOBS).join(', ')})`);
@@ -85,8 +92,9 @@ export async function main(argv: string[]): Promise<number> {
   const lmplz = path.join(kenlmDir, 'lmplz');
   const haveKenlm = existsSync(lmplz);
   if (!haveKenlm) process.stderr.write(`no lmplz in ${kenlmDir}: lmstream figures only\n`);
-  const corpus = await ensureCorpus(shared, tokens, 1);
-  const test = await ensureCorpus(shared, 1_000_000, 2);
+  const corpus = jobs.some((j) => !JOBS[j].scale) ? await ensureCorpus(shared, tokens, 1) : '';
+  const scaleCorpus = jobs.includes('scale') ? await ensureCorpus(shared, scaleTokens, 1) : '';
+  const test = jobs.includes('ppl') ? await ensureCorpus(shared, 1_000_000, 2) : '';
   const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'lmstream-bench-ngram-'));
   const rows: string[] = [];
   const arpa3 = path.join(dir, 'o3.arpa');
@@ -104,7 +112,7 @@ export async function main(argv: string[]): Promise<number> {
         }
         args = ['ngram', 'ppl', '--model', arpa3, test];
       } else {
-        args = ['ngram', 'build', '--order', String(spec.order), '--quiet', '--arpa', arpa, corpus];
+        args = ['ngram', 'build', '--order', String(spec.order), '--quiet', '--arpa', arpa, spec.scale ? scaleCorpus : corpus];
         if (spec.memory) args.push('--memory', spec.memory, '--temp-dir', dir);
       }
       process.stderr.write(`running ${job}: lmstream ${args.join(' ')}\n`);
@@ -120,18 +128,19 @@ export async function main(argv: string[]): Promise<number> {
       if (haveKenlm && spec.kenlmS) {
         const karpa = path.join(dir, `${job}.kenlm.arpa`);
         process.stderr.write(`running ${job}: lmplz -o ${spec.order} -S ${spec.kenlmS}\n`);
-        const k = measureKenlm(lmplz, spec.order, spec.kenlmS, corpus, karpa, dir);
+        const k = measureKenlm(lmplz, spec.order, spec.kenlmS, spec.scale ? scaleCorpus : corpus, karpa, dir);
         if (k.code !== 0) throw new Error(`lmplz failed (exit ${k.code}): ${k.stderr.trim().split('\n').slice(-3).join(' | ')}`);
         await fsp.rm(karpa, { force: true });
         peer = `| ${k.wall.toFixed(1)} s | ${mb(k.rssMB)} | ${(r.wall / k.wall).toFixed(2)}× | ${(r.rssMB / k.rssMB).toFixed(2)}× |`;
       }
-      const what = job === 'ppl' ? 'ppl 3-gram' : `${spec.order}-gram${spec.memory ? ` --memory ${spec.memory} / -S ${spec.kenlmS}` : ` in memory / -S ${spec.kenlmS}`}`;
+      const what = (job === 'ppl' ? 'ppl 3-gram' : `${spec.order}-gram${spec.memory ? ` --memory ${spec.memory} / -S ${spec.kenlmS}` : ` in memory / -S ${spec.kenlmS}`}`) +
+        (spec.scale ? `, ${scaleTokens.toLocaleString('en')} tokens (target peak RSS ≤ 2.15 GB: ${r.rssMB <= 2150 ? 'met' : 'NOT met'})` : '');
       rows.push(`| ${what} | ${r.wall.toFixed(1)} s | ${r.cpu.toFixed(1)} s | ${mb(r.rssMB)} ${peer} ${load.toFixed(1)} | ${size ? `${(size / 1e6).toFixed(0)} MB` : ''} |`);
     }
   } finally {
     if (!p.values.keep) await fsp.rm(dir, { recursive: true, force: true });
   }
-  process.stdout.write(`n-gram benchmark: ${tokens.toLocaleString('en')} tokens (make-synth-corpus seed 1), ppl over 1,000,000 tokens (seed 2); ${os.cpus().length} cores; load = 1-min load average before the job\n`);
+  process.stdout.write(`n-gram benchmark: ${corpus ? `${tokens.toLocaleString('en')} tokens` : `${scaleTokens.toLocaleString('en')} tokens (scale)`} (make-synth-corpus seed 1), ppl over 1,000,000 tokens (seed 2); ${os.cpus().length} cores; load = 1-min load average before the job\n`);
   process.stdout.write('| job | lmstream wall | lmstream CPU | lmstream peak RSS | KenLM wall | KenLM peak RSS | wall ratio | RSS ratio | load | ARPA |\n|---|---|---|---|---|---|---|---|---|---|\n');
   process.stdout.write(rows.join('\n') + '\n');
   return 0;
