@@ -25,6 +25,7 @@ import { readCheckpoint } from '../src/train/checkpoint.js';
 import { evaluateCorpus } from '../src/eval/corpus-eval.js';
 import { TokenTally } from '../src/eval/token-tally.js';
 import { writeAll } from '../src/util/output.js';
+import { inputFileSize } from '../src/io/open-input.js';
 import { makeTempDir } from '../src/util/temp.js';
 
 export const HELP = `usage: lmstream eval --model MODEL [options] [FILE...]
@@ -103,12 +104,20 @@ export async function main(argv: string[]): Promise<number> {
   const model = await loadModel(ck.dir);
   const tmpDir = await makeTempDir('lmstream-eval');
   try {
-    const reading = new ProgressMeter({ label: 'eval: reading', unit: 'tokens' });
+    // files: the fraction and the ETA of the reading from the bytes read; then the scoring towards the known total
+    const reading = new ProgressMeter({ label: 'eval: reading', unit: 'tokens', bytes: inputFileSize(p.positionals) });
+    let scoring: ProgressMeter | undefined;
     let t0 = 0;
-    const out = await evaluateCorpus(model, ck, documents(p.positionals, input), {
+    const out = await evaluateCorpus(model, ck, documents(p.positionals, { ...input, onBytes: (n) => reading.addBytes(n) }), {
       batch, tmpDir: tmpDir.path, onTokens: (n) => reading.add(n),
-      onRead: () => { reading.clear(); t0 = performance.now(); },
+      onRead: (targets) => {
+        reading.clear();
+        t0 = performance.now();
+        scoring = new ProgressMeter({ label: 'eval: scoring', unit: 'tokens', total: targets });
+      },
+      onScored: (n) => scoring?.update(n),
     });
+    scoring?.clear();
     if (out.tokens === 0) throw new UserError('the evaluation corpus is empty (no tokens to predict)');
     process.stderr.write(`eval: scored ${out.tokens} tokens in ${formatDuration((performance.now() - t0) / 1000)} (elapsed ${formatDuration(reading.elapsed())})\n`);
     if (p.values.json) {
@@ -141,7 +150,7 @@ async function perToken(p: Parsed, modelPath: string, isCheckpoint: boolean): Pr
   }
   const perTok = p.values['per-token'] === true;
   const json = p.values.json === true;
-  const meter = new ProgressMeter({ label: 'eval', unit: 'tokens' });
+  const meter = new ProgressMeter({ label: 'eval', unit: 'tokens', bytes: inputFileSize(p.positionals) });
   const tally = new TokenTally(m.level === 'char');
   const emit = (recs: TokenLogprob[]): string => {
     tally.add(recs);
@@ -152,7 +161,7 @@ async function perToken(p: Parsed, modelPath: string, isCheckpoint: boolean): Pr
   const lm = m;
   async function* records(): AsyncGenerator<string> {
     const sc = lm.scorer();
-    for await (const docs of documents(p.positionals, input)) {
+    for await (const docs of documents(p.positionals, { ...input, onBytes: (n) => meter.addBytes(n) })) {
       for (const d of docs) {
         const s = emit(sc.push(d));
         if (s) yield s;

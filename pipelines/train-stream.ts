@@ -31,6 +31,7 @@ import { Interrupts } from '../src/train/interrupts.js';
 import { registerTemp, type TempHandle } from '../src/util/temp.js';
 import { targetCount } from '../src/train/batches.js';
 import { Progress, ProgressMeter } from '../src/train/progress.js';
+import { inputFileSize } from '../src/io/open-input.js';
 import { sparkline } from '../src/plot/sparkline.js';
 import { SMOOTHING_OPTIONS, markerMode, ngramCorpus, ngramOrder, smoothingOptions } from './ngram/options.js';
 import { DOCUMENT_OPTIONS, documentOptions } from './corpus-options.js';
@@ -299,9 +300,11 @@ async function runData(a: RunArgs, owned: { cache?: TempHandle }): Promise<IdCac
   }
   owned.cache = registerTemp(a.cacheDir);
   const t = a.training;
-  const meter = new ProgressMeter({ label: 'train-stream: first pass', unit: 'tokens', intervalSec: a.progressSec || 10 });
+  // files: the fraction and the ETA from the bytes read (the --valid file included); stdin: the rate
+  const inputs = [...a.p.positionals, ...(a.validFile ? [a.validFile] : [])];
+  const meter = new ProgressMeter({ label: 'train-stream: first pass', unit: 'tokens', intervalSec: a.progressSec || 10, bytes: inputFileSize(a.p.positionals.length ? inputs : []) });
   const data = await buildRunData({
-    files: a.p.positionals, input: a.input, spec: a.spec, dir: a.cacheDir, vocab: a.ck?.vocab, validFraction: t.validFraction,
+    files: a.p.positionals, input: { ...a.input, onBytes: (n) => meter.addBytes(n) }, spec: a.spec, dir: a.cacheDir, vocab: a.ck?.vocab, validFraction: t.validFraction,
     validFile: a.validFile, seed: a.seed, maxTokens: t.maxTokens ?? undefined, minCount: a.minCount, maxVocab: a.maxVocab,
     expect: a.ck?.state.data, onTokens: (n) => meter.update(n),
   }).catch((e) => { throw e instanceof UserError ? e : new UserError((e as Error).message); });

@@ -61,7 +61,7 @@ t.test('--per-sentence is streamed: clean under | head', async (t) => {
   const { model } = await arpa(t);
   const r = spawnSync('bash', ['-c', `yes 'the cat sat' | head -n 300000 | "${process.execPath}" "${cliPath}" ngram ppl --model "${model}" --per-sentence | head -n 2; exit \${PIPESTATUS[2]}`], { encoding: 'utf8' });
   t.equal(r.status, 0, r.stderr);
-  t.equal(r.stderr, '');
+  t.match(r.stderr, /^(ngram ppl: [^\n]*, elapsed \d+s\n)*$/, 'no error: progress lines only');
   t.equal(r.stdout.split('\n').length, 3);
 });
 
@@ -107,4 +107,22 @@ t.test('the n-gram commands take the corpus options: --format json --field, --to
   const e = lmstream(['ngram', 'build', '--order', '2', '--counts', path.join(root, 'fixtures/ngram/tiny.counts3'), '--format', 'json']);
   t.equal(e.code, 2);
   t.match(e.stderr, '--format applies to a corpus, not to --counts');
+});
+
+t.test('progress on stderr, plain lines off a TTY: percentage and ETA for files, the rate for stdin', async (t) => {
+  const { dir, model } = await arpa(t);
+  const file = path.join(dir, 'test.txt');
+  await fsp.writeFile(file, TEST);
+  const f = lmstream(['ngram', 'ppl', '--model', model, file]);
+  t.equal(f.code, 0, f.stderr);
+  t.match(f.stdout, /^Perplexity including OOVs:/, 'stdout: data only');
+  const lines = f.stderr.split('\n');
+  t.equal(lines.length, 3, f.stderr);
+  t.match(lines[0], /^ngram ppl: 100\.0% of 42 bytes, 16 tokens, elapsed \d+s$/);
+  t.match(lines[1], /^ngram ppl: done, 16 tokens in \d+s$/);
+  t.equal(lines[2], '');
+  t.notMatch(f.stderr, /[\r\x1b]/, 'no bar redraws off a TTY');
+  const s = lmstream(['ngram', 'ppl', '--model', model], TEST);
+  t.equal(s.code, 0, s.stderr);
+  t.match(s.stderr, /^ngram ppl: 16 tokens, elapsed \d+s\nngram ppl: done, 16 tokens in \d+s\n$/, 'stdin: no size known, no ETA');
 });

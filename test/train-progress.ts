@@ -115,6 +115,55 @@ t.test('ProgressMeter: firstLineSec holds the first plain line back (a short job
   t.same(out, ['ngram build: write 3: 95.0% (95/100 lines), elapsed 10s, ETA 1s\n'], 'then one line per interval');
 });
 
+t.test('ProgressMeter: tokens of files — the fraction and the ETA from the input bytes read', async (t) => {
+  let now = 0;
+  const out: string[] = [];
+  const m = new ProgressMeter({ label: 'ngram ppl', unit: 'tokens', bytes: 4_000_000, write: (s) => out.push(s), tty: false, intervalSec: 10, now: () => now });
+  m.addBytes(262_144);
+  m.update(50_000);
+  now = 10_000;
+  m.addBytes(1_000_000 - 262_144);
+  m.update(200_000);
+  // a quarter of the bytes in 10 s: 30 s to go; the rate is of the counted unit
+  t.same(out, [
+    'ngram ppl: 6.6% of 4M bytes, 50k tokens, elapsed 0s\n',
+    'ngram ppl: 25.0% of 4M bytes, 200k tokens, 20k tokens/s, elapsed 10s, ETA 30s\n',
+  ]);
+  t.equal(m.fraction(), 0.25);
+  t.equal(m.eta(), 30);
+  t.equal(m.timing(), 'elapsed 10s, ETA 30s');
+  const tty: string[] = [];
+  const b = new ProgressMeter({ label: 'eval', unit: 'tokens', bytes: 100, write: (s) => tty.push(s), tty: true, now: () => now });
+  now = 12_000;
+  b.addBytes(50);
+  b.update(8);
+  t.equal(tty[0], '\r[##########..........] eval: 50.0% of 100 bytes, 8 tokens, 4 tokens/s, elapsed 2s, ETA 2s\x1b[K', 'the bar follows the bytes');
+  const stdin = new ProgressMeter({ label: 'ngram ppl', unit: 'tokens', write: () => {}, tty: false, now: () => now });
+  now = 16_000;
+  stdin.addBytes(10);
+  stdin.update(8000);
+  t.equal(stdin.text(), 'ngram ppl: 8k tokens, 2k tokens/s, elapsed 4s', 'stdin: no size, so no fraction and no ETA');
+  t.equal(stdin.eta(), undefined);
+});
+
+t.test('ProgressMeter: a time budget caps the ETA; start counts work done before', async (t) => {
+  let now = 0;
+  const m = new ProgressMeter({ label: 'mlp9', total: 1000, start: 100, deadlineSec: 60, write: () => {}, now: () => now });
+  now = 10_000;
+  m.update(200);
+  // 100 units in 10 s, 800 left: 80 s at that rate, but the budget ends in 50 s
+  t.equal(m.eta(), 50);
+  t.equal(m.timing(), 'elapsed 10s, ETA 50s');
+  now = 70_000;
+  t.equal(m.eta(), 0, 'past the deadline');
+  let clock = 0;
+  const free = new ProgressMeter({ label: 'x', total: 1000, start: 100, write: () => {}, now: () => clock });
+  clock = 10_000;
+  free.update(200);
+  t.equal(free.eta(), 80, 'no budget: the rate alone');
+  t.equal(new ProgressMeter({ label: 'x', write: () => {}, now: () => 0 }).timing(), 'elapsed 0s', 'no ETA yet');
+});
+
 t.test('epoch lines carry a sparkline of the validation perplexities so far', async (t) => {
   const out: string[] = [];
   const p = new Progress({ write: (s) => out.push(s), tty: false, intervalSec: 5, epochs: 4, targetsPerEpoch: 40, validHistory: [40], now: () => 0 });

@@ -14,6 +14,8 @@ import { formatLog10 } from '../../src/ngram/arpa-write.js';
 import { CORPUS_OPTIONS, NGRAM_CORPUS_HELP, ORDER_OPTIONS, markerMode } from './options.js';
 import { corpusInput } from '../corpus-options.js';
 import { writeOut } from './output.js';
+import { inputFileSize } from '../../src/io/open-input.js';
+import { ProgressMeter } from '../../src/train/progress.js';
 
 export const HELP = `usage: lmstream ngram ppl --model M [--per-token | --per-sentence [--json]] [--mode sentence|stream] [options] [FILE...]
 
@@ -67,8 +69,12 @@ export async function main(argv: string[]): Promise<number> {
   const docLine = (d: DocumentScore): string => json
     ? `{"line":${d.doc},"log10":${round(d.log10, 6)},"tokens":${d.tokens},"oovs":${d.oovs},"zeroprobs":${d.zeroprobs},"ppl":${Number.isFinite(d.ppl) ? round(d.ppl, 4) : 'null'}}\n`
     : `${d.log10.toFixed(6)}\t${d.tokens}\t${d.oovs}\t${Number.isFinite(d.ppl) ? d.ppl.toFixed(4) : 'nan'}\n`;
+  // files: fraction and ETA from the bytes read; stdin: tokens and rate only
+  const meter = new ProgressMeter({ label: 'ngram ppl', unit: 'tokens', bytes: inputFileSize(p.positionals) });
   const summary = (sc: PplScorer): string => {
+    meter.clear();
     if (sc.tokens === 0) throw new UserError('no text to score');
+    meter.finish();
     if (json) { log(formatSummary(sc.summary()).trimEnd()); return ''; }
     return formatSummary(sc.summary());
   };
@@ -81,8 +87,9 @@ export async function main(argv: string[]): Promise<number> {
       for (const f of files) {
         const source = f === '-' ? '<stdin>' : f;
         const reader = bp.input({ maxLineLength: input.maxLineLength, onLongLine: input.onLongLine, warn: input.warn, source });
-        for await (const chunk of openInput(f, { name: source, highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+        for await (const chunk of openInput(f, { name: source, highWaterMark: 1 << 20, onBytes: (n) => meter.addBytes(n) }) as AsyncIterable<Buffer>) {
           reader.push(chunk);
+          meter.update(bp.scorer.tokens);
           if (buf.length > 1 << 16) { yield buf; buf = ''; }
         }
         reader.end();
@@ -98,6 +105,7 @@ export async function main(argv: string[]): Promise<number> {
   async function* format(batches: AsyncIterable<DocumentScore[]>): AsyncGenerator<string> {
     let buf = '';
     for await (const docs of batches) {
+      meter.update(sc.tokens);
       for (const d of docs) {
         if (perToken) {
           for (const s of d.scores!) buf += `${s.token}\t${s.log10 === -Infinity ? '-inf' : formatLog10(s.log10)}\t${s.ngramLength}\n`;
@@ -107,7 +115,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     yield buf + summary(sc);
   }
-  await writeOut(format(stage(corpusTokens(p.positionals, input))));
+  await writeOut(format(stage(corpusTokens(p.positionals, { ...input, onBytes: (n) => meter.addBytes(n) }))));
   return 0;
 }
 

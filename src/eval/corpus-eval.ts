@@ -20,6 +20,7 @@ import { BOS, EOS } from '../types.js';
 import { charCount, tokenStages, type CorpusSpec } from '../train/front-end.js';
 import { idCacheSink } from '../train/id-cache.js';
 import { validate } from '../train/run.js';
+import { targetCount } from '../train/batches.js';
 
 export interface CorpusEvalResult {
   perplexity: number;
@@ -37,8 +38,10 @@ export interface CorpusEvalOptions {
   tmpDir: string;
   /** called with the number of tokens of each document read (progress) */
   onTokens?: (n: number) => void;
-  /** called once the corpus is read, before scoring starts */
-  onRead?: () => void;
+  /** called once the corpus is read, before scoring starts, with the number of tokens to predict (progress) */
+  onRead?: (targets: number) => void;
+  /** called with the number of tokens scored so far after each batch (progress) */
+  onScored?: (tokens: number) => void;
 }
 
 /** The checkpoint's corpus spec: how its training corpus was tokenized. */
@@ -69,12 +72,12 @@ export async function evaluateCorpus(
   const { train: data } = await pipeline(
     docs, ...tokenStages(checkpointSpec(ck)), count, idCacheSink({ dir: o.tmpDir, vocab, trainName: 'eval' }),
   );
-  o.onRead?.();
+  o.onRead?.(targetCount(data, config.mode));
   const arch = config.model.arch;
   const r = await validate(model, data, {
     arch, mode: config.mode, batch: arch === 'mlp' ? Math.max(o.batch, 256) : o.batch,
     bptt: config.training.bptt, order: config.model.order, bosId: vocab.bosId,
-  });
+  }, o.onScored);
   const out: CorpusEvalResult = { perplexity: r.ppl, tokens: r.tokens, oov, nats: r.sumNats };
   if (config.level === 'char') out.bits_per_char = r.sumNats / Math.LN2 / chars;
   return out;

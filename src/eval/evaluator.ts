@@ -21,7 +21,8 @@ export interface EvalResult {
   ppl: number;
 }
 
-export function evaluator(model: NeuralLM): (source: AsyncIterable<Batch>) => AsyncGenerator<EvalResult> {
+/** `onTokens`: told the tokens scored so far after each batch (progress) */
+export function evaluator(model: NeuralLM, onTokens?: (tokens: number) => void): (source: AsyncIterable<Batch>) => AsyncGenerator<EvalResult> {
   return async function* evaluate(source) {
     model.resetState();
     let sumNats = 0;
@@ -30,15 +31,16 @@ export function evaluator(model: NeuralLM): (source: AsyncIterable<Batch>) => As
       const r = await model.evaluate(b);
       sumNats += r.sumNats;
       tokens += r.tokens;
+      onTokens?.(tokens);
     }
     yield { kind: 'eval', sumNats, tokens, ppl: tokens > 0 ? Math.exp(sumNats / tokens) : NaN };
   };
 }
 
 /** Perplexity of `model` over one pass of `batches` (the evaluator stage, drained). The carried state is reset after. */
-export async function evaluateBatches(model: NeuralLM, batches: AsyncIterable<Batch>): Promise<EvalResult> {
+export async function evaluateBatches(model: NeuralLM, batches: AsyncIterable<Batch>, onTokens?: (tokens: number) => void): Promise<EvalResult> {
   let res: EvalResult | undefined;
-  await pipeline(batches, evaluator(model), async (src: AsyncIterable<EvalResult>) => {
+  await pipeline(batches, evaluator(model, onTokens), async (src: AsyncIterable<EvalResult>) => {
     for await (const r of src) res = r;
   });
   model.resetState();

@@ -23,6 +23,8 @@ export interface DocumentOptions {
   maxLineLength?: number;
   onLongLine?: 'error' | 'skip';
   warn?: (msg: string) => void;
+  /** told the size of each chunk read from a file (progress against `inputFileSize`; openInput) */
+  onBytes?: (n: number) => void;
 }
 
 /** The reader stage for a format, emitting `RecordBatch<Doc>`. */
@@ -44,7 +46,7 @@ export async function* readDocuments(files: string[], opts: DocumentOptions = {}
   const list = files.length === 0 ? ['-'] : files;
   for (const f of list) {
     // opened (and decompressed) by the one input-opening function
-    const input = openInput(f, { stdin, name: f, highWaterMark: 256 * 1024 });
+    const input = openInput(f, { stdin, name: f, highWaterMark: 256 * 1024, onBytes: opts.onBytes });
     const reader = documentReader(f === '-' ? '<stdin>' : f, opts);
     input.on('error', (e: Error) => reader.destroy(e));
     // destroys the input too when the reader fails or the consumer stops early

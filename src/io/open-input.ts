@@ -75,15 +75,26 @@ function decompressWithTool(tool: string, name: string, src: Readable): Readable
   return out;
 }
 
+export interface OpenInputOptions {
+  stdin?: Readable;
+  name?: string;
+  highWaterMark?: number;
+  /**
+   * told each chunk's size as it is read from the file (the bytes on disk,
+   * before decompression: the progress against `inputFileSize`); not for stdin
+   */
+  onBytes?: (n: number) => void;
+}
+
 /**
  * Open one input (`-` = `stdin`): its bytes, decompressed when it is gzip,
  * bzip2 or xz. `name` is used in messages (default: the file name, or
  * `<stdin>`).
  */
-export function openInput(file: string, opts: { stdin?: Readable; name?: string; highWaterMark?: number } = {}): Readable {
+export function openInput(file: string, opts: OpenInputOptions = {}): Readable {
   const name = opts.name ?? (file === '-' ? '<stdin>' : file);
   const hwm = opts.highWaterMark ?? 64 * 1024;
-  if (file !== '-') return openFile(file, name, hwm);
+  if (file !== '-') return openFile(file, name, hwm, opts.onBytes);
   return openStream(opts.stdin ?? process.stdin, name, hwm);
 }
 
@@ -129,7 +140,7 @@ function decompress(c: Compression, raw: Readable, name: string): Readable {
  * file is streamed from its start straight into the reader (no extra stage
  * when it is not compressed).
  */
-function openFile(file: string, name: string, hwm: number): Readable {
+function openFile(file: string, name: string, hwm: number, onBytes?: (n: number) => void): Readable {
   let fd: number;
   const head = Buffer.alloc(6);
   let n: number;
@@ -150,6 +161,9 @@ function openFile(file: string, name: string, hwm: number): Readable {
     return failed(unsupported(name, c.unsupported));
   }
   const raw = nameErrors(createReadStream(file, { fd, start: 0, highWaterMark: hwm }), (e) => `${name}: ${fsMessage(e)}`);
+  // a 'data' listener beside the consumer's pipe (or 'readable') sees each chunk as it is
+  // consumed and leaves the flow and its backpressure to the consumer
+  if (onBytes) raw.on('data', (c: Buffer | string) => onBytes(c.length));
   return decompress(c, raw, name);
 }
 
@@ -202,7 +216,7 @@ function openStream(raw: Readable, name: string, hwm: number): Readable {
  * The bytes of several inputs one after another (stdin when none, or for
  * `-`), each opened by `openInput` (so each may be compressed on its own).
  */
-export function openInputs(files: readonly string[], opts: { stdin?: Readable } = {}): Readable {
+export function openInputs(files: readonly string[], opts: { stdin?: Readable; onBytes?: (n: number) => void } = {}): Readable {
   const list = files.length === 0 ? ['-'] : files;
   if (list.length === 1) return openInput(list[0], opts);
   async function* all(): AsyncGenerator<Buffer> {
@@ -212,11 +226,13 @@ export function openInputs(files: readonly string[], opts: { stdin?: Readable } 
 }
 
 /**
- * The bytes `openInputs(files)` will give, when known before reading: every
- * input a regular, uncompressed file (for a progress bar's total); undefined
- * for stdin, a compressed or unreadable input.
+ * The bytes on disk of the inputs, when known before reading (for a progress
+ * bar's total): undefined for stdin (`-`, or no file), a non-regular or an
+ * unreadable input. `plain`: also undefined when one is compressed, so that
+ * the total is what `openInputs(files)` will give; otherwise compressed files
+ * count their size on disk, the progress that openInput's `onBytes` reports.
  */
-export function plainInputBytes(files: readonly string[]): number | undefined {
+export function inputFileSize(files: readonly string[], opts: { plain?: boolean } = {}): number | undefined {
   if (files.length === 0) return undefined;
   let total = 0;
   for (const f of files) {
@@ -226,9 +242,11 @@ export function plainInputBytes(files: readonly string[]): number | undefined {
       fd = openSync(f, 'r');
       const st = fstatSync(fd);
       if (!st.isFile()) return undefined;
-      const head = Buffer.alloc(6);
-      readSync(fd, head, 0, 6, 0);
-      if (detectCompression(head) !== 'none') return undefined;
+      if (opts.plain) {
+        const head = Buffer.alloc(6);
+        readSync(fd, head, 0, 6, 0);
+        if (detectCompression(head) !== 'none') return undefined;
+      }
       total += st.size;
     } catch {
       return undefined;
@@ -237,4 +255,9 @@ export function plainInputBytes(files: readonly string[]): number | undefined {
     }
   }
   return total;
+}
+
+/** `inputFileSize(files, { plain: true })`: the bytes `openInputs(files)` will give, when known */
+export function plainInputBytes(files: readonly string[]): number | undefined {
+  return inputFileSize(files, { plain: true });
 }

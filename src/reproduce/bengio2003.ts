@@ -23,6 +23,7 @@ import { idsChecksum } from '../train/id-cache.js';
 import { epochSeed } from '../util/random.js';
 import { runTraining, type EpochMetrics, type RunRecord, type RunState, type TrainData } from '../train/run.js';
 import type { StepMetrics } from '../train/trainer.js';
+import { ProgressMeter } from '../train/progress.js';
 import { evaluateBatches } from '../eval/evaluator.js';
 import { scoreNgramStream, type NgramScore } from '../eval/ngram-stream.js';
 import { idChunks, neuralTokenProbs } from '../eval/token-probs.js';
@@ -266,24 +267,35 @@ class NgramSide {
   }
 }
 
-/** The log lines of a neural model's training (every 200 steps, each epoch). */
-function trainingLog(name: string, trainTokens: number, log: (m: string) => void): (r: RunRecord) => void {
+/**
+ * The log lines of a neural model's training (every 200 steps, each epoch),
+ * with the elapsed time and an ETA (a ProgressMeter towards `maxEpochs`
+ * epochs, capped by what is left of the time budget; early stopping can end
+ * sooner).
+ */
+function trainingLog(name: string, trainTokens: number, log: (m: string) => void, run: { maxEpochs: number; timeBudget: number; state: RunState }): (r: RunRecord) => void {
   let sum = 0;
   let tokens = 0;
   let steps = 0;
   let e0 = performance.now();
+  const meter = new ProgressMeter({
+    label: name, unit: 'tokens', total: run.maxEpochs * trainTokens, start: (run.state.epoch - 1) * trainTokens,
+    deadlineSec: Math.max(0, run.timeBudget - (run.state.trainSeconds ?? 0)), write: () => {},
+  });
   return (r) => {
     if (r.kind === 'step') {
       const s = r as StepMetrics;
       sum += s.loss * s.tokens;
       tokens += s.tokens;
+      meter.add(s.tokens);
       if (++steps % 200 === 0) {
-        log(`${name}: epoch ${s.epoch} ${tokens}/${trainTokens} tokens, train ppl ${Math.exp(sum / tokens).toFixed(1)}, ${(tokens / ((performance.now() - e0) / 1000)).toFixed(0)} tokens/s`);
+        log(`${name}: epoch ${s.epoch} ${tokens}/${trainTokens} tokens, train ppl ${Math.exp(sum / tokens).toFixed(1)}, ${(tokens / ((performance.now() - e0) / 1000)).toFixed(0)} tokens/s, ${meter.timing()}`);
       }
       return;
     }
     const e = r as EpochMetrics;
-    log(`${name}: epoch ${e.epoch}${e.partial ? ' (cut by the time budget)' : ''}: train ppl ${Math.exp(e.trainLoss).toFixed(2)}, valid ppl ${e.validPpl!.toFixed(2)}, lr ${e.trainedLr}`);
+    meter.update(e.epoch * trainTokens);
+    log(`${name}: epoch ${e.epoch}${e.partial ? ' (cut by the time budget)' : ''}: train ppl ${Math.exp(e.trainLoss).toFixed(2)}, valid ppl ${e.validPpl!.toFixed(2)}, lr ${e.trainedLr}, ${meter.timing()}`);
     if (e.decayed) log(`${name}: valid ppl did not improve; learning rate → ${e.lr}`);
     sum = 0;
     tokens = 0;
@@ -355,7 +367,7 @@ async function neuralRow(name: NeuralName, opts: ReproduceOptions, factory: Neur
   }
   const { config, state } = resumed ?? protocolRun(name, spec, model0, opts);
   const history: EpochRecord[] = [];
-  const progress = trainingLog(name, data.train.length, log);
+  const progress = trainingLog(name, data.train.length, log, { maxEpochs: opts.maxEpochs, timeBudget: opts.timeBudget, state });
   const res = await runTraining({
     out: saveDir, model: model0, vocab, config, data: batches, state, carried: resumed?.carried, load: (dir) => factory.load(dir), shouldStop: () => false,
     onRecord: (r) => {
@@ -377,9 +389,14 @@ async function neuralRow(name: NeuralName, opts: ReproduceOptions, factory: Neur
 async function mixtureRows(t: TrainedNeural, kn3: NgramScores, data: ProtocolIds, log: (m: string) => void): Promise<ResultRow[]> {
   log(`mix: per-token probabilities of ${t.name} on valid and test`);
   const m0 = performance.now();
-  const progress = (split: string, n: number) => (done: number) => log(`mix: ${t.name} ${split} ${done}/${n}`);
-  const pv = await neuralTokenProbs(t.model, data.valid, data.vocab.bosId, progress('valid', data.valid.length));
-  const pt = await neuralTokenProbs(t.model, data.test, data.vocab.bosId, progress('test', data.test.length));
+  // one meter over both splits: elapsed time and ETA on each line
+  const meter = new ProgressMeter({ label: 'mix', total: data.valid.length + data.test.length, write: () => {} });
+  const progress = (split: string, n: number, before: number) => (done: number) => {
+    meter.update(before + done);
+    log(`mix: ${t.name} ${split} ${done}/${n}, ${meter.timing()}`);
+  };
+  const pv = await neuralTokenProbs(t.model, data.valid, data.vocab.bosId, progress('valid', data.valid.length, 0));
+  const pt = await neuralTokenProbs(t.model, data.test, data.vocab.bosId, progress('test', data.test.length, data.valid.length));
   const scoreSeconds = (performance.now() - m0) / 1000;
   const tuned = tuneMixtureWeight(pv, kn3.valid.probs);
   const common = {

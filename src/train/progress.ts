@@ -3,7 +3,11 @@
  *
  * - `ProgressMeter`: any job that counts units of work (bytes read, tokens
  *   scored, n-grams written) towards a known total, or towards an unknown one
- *   (then elapsed time and rate, no ETA).
+ *   (then elapsed time and rate, no ETA). When the count has no known total
+ *   but the input's size is known (tokens read from files), the fraction and
+ *   the ETA come from the input bytes read (`bytes`, `addBytes`); a time
+ *   budget (`deadlineSec`) caps the ETA. Jobs that print their own lines use
+ *   `timing()` ("elapsed 12s, ETA 3m05s").
  * - `Progress`: training (a sink for the run's step and epoch records), with
  *   the epoch, loss and learning rate; the ETA counts the remaining epochs;
  *   each epoch's line ends with a sparkline of the validation perplexities so
@@ -73,6 +77,14 @@ export interface MeterOptions {
   firstLineSec?: number;
   /** units already done when the meter starts (resume) */
   start?: number;
+  /**
+   * the input's size in bytes, when the units have no known total (e.g.
+   * tokens of files): the fraction and the ETA follow the bytes read, told by
+   * `addBytes` (e.g. openInput's `onBytes`). Ignored when `total` is given.
+   */
+  bytes?: number;
+  /** seconds after the start at which the job stops anyway (a time budget): caps the ETA */
+  deadlineSec?: number;
   now?: () => number;
 }
 
@@ -89,6 +101,8 @@ export class ProgressMeter {
   private readonly write: (s: string) => void;
   private readonly tty: boolean;
   private readonly start: number;
+  /** input bytes read (with the `bytes` option) */
+  private bytesRead = 0;
 
   constructor(private readonly o: MeterOptions) {
     this.now = o.now ?? (() => performance.now());
@@ -104,9 +118,26 @@ export class ProgressMeter {
     return (this.now() - this.t0) / 1000;
   }
 
-  /** seconds left, when it can be estimated */
+  /** the part of the job done, 0..1 (undefined when neither `total` nor `bytes` is known) */
+  fraction(): number | undefined {
+    if (this.o.total) return Math.min(1, this.done / this.o.total);
+    if (this.o.bytes) return Math.min(1, this.bytesRead / this.o.bytes);
+    return undefined;
+  }
+
+  /** seconds left, when it can be estimated (at most what is left of `deadlineSec`) */
   eta(): number | undefined {
-    return this.o.total ? etaSeconds(this.done, this.o.total, this.elapsed(), this.start) : undefined;
+    const el = this.elapsed();
+    let eta = this.o.total ? etaSeconds(this.done, this.o.total, el, this.start)
+      : this.o.bytes ? etaSeconds(this.bytesRead, this.o.bytes, el) : undefined;
+    if (this.o.deadlineSec !== undefined && eta !== undefined) eta = Math.min(eta, Math.max(0, this.o.deadlineSec - el));
+    return eta;
+  }
+
+  /** `elapsed 12s` or `elapsed 12s, ETA 3m05s`: for jobs that print their own lines */
+  timing(): string {
+    const eta = this.eta();
+    return `elapsed ${formatDuration(this.elapsed())}${eta === undefined ? '' : `, ETA ${formatDuration(eta)}`}`;
   }
 
   /** the status text (without bar or line end) */
@@ -114,15 +145,17 @@ export class ProgressMeter {
     const unit = this.o.unit ? ` ${this.o.unit}` : '';
     const el = this.elapsed();
     const parts: string[] = [];
+    const rate = () => { if (el >= 1) parts.push(`${formatCount((this.done - this.start) / el)}${unit}/s`); };
     if (this.o.total) {
       parts.push(`${((100 * Math.min(this.done, this.o.total)) / this.o.total).toFixed(1)}% (${formatCount(this.done)}/${formatCount(this.o.total)}${unit})`);
+    } else if (this.o.bytes) {
+      parts.push(`${(100 * this.fraction()!).toFixed(1)}% of ${formatCount(this.o.bytes)} bytes`, `${formatCount(this.done)}${unit}`);
+      rate();
     } else {
       parts.push(`${formatCount(this.done)}${unit}`);
-      if (el >= 1) parts.push(`${formatCount((this.done - this.start) / el)}${unit}/s`);
+      rate();
     }
-    parts.push(`elapsed ${formatDuration(el)}`);
-    const eta = this.eta();
-    if (eta !== undefined) parts.push(`ETA ${formatDuration(eta)}`);
+    parts.push(this.timing());
     return `${this.o.label}: ${parts.join(', ')}`;
   }
 
@@ -135,12 +168,18 @@ export class ProgressMeter {
     this.update(this.done + n);
   }
 
+  /** `n` more input bytes read (with the `bytes` option) */
+  addBytes(n: number): void {
+    this.bytesRead += n;
+  }
+
   private draw(): void {
     const t = this.now();
     if (this.tty) {
       if (t - this.last < 200) return;
       this.last = t;
-      const pre = this.o.total ? `${bar(this.done / this.o.total)} ` : '';
+      const f = this.fraction();
+      const pre = f === undefined ? '' : `${bar(f)} `;
       this.write(`\r${pre}${this.text()}\x1b[K`);
       this.drawn = true;
     } else if (t - this.last >= (this.o.intervalSec ?? 10) * 1000 && t - this.t0 >= (this.o.firstLineSec ?? 0) * 1000) {

@@ -127,9 +127,9 @@ export function cacheData(config: CheckpointConfig, bosId: number, train: IdCach
   };
 }
 
-/** Perplexity of a model on an id cache, batched as the run's spec says (validation, `lmstream eval`). */
-export function validate(model: NeuralLM, cache: IdCache, spec: BatchSpec): Promise<EvalResult> {
-  return evaluateBatches(model, epochBatches(cache, { ...spec, startBatch: 0, shuffle: 0, pack: false }));
+/** Perplexity of a model on an id cache, batched as the run's spec says (validation, `lmstream eval`; `onTokens`: progress). */
+export function validate(model: NeuralLM, cache: IdCache, spec: BatchSpec, onTokens?: (tokens: number) => void): Promise<EvalResult> {
+  return evaluateBatches(model, epochBatches(cache, { ...spec, startBatch: 0, shuffle: 0, pack: false }), onTokens);
 }
 
 const exists = (p: string) => fsp.access(p).then(() => true, () => false);
