@@ -26,6 +26,7 @@ import { evaluateCorpus } from '../src/eval/corpus-eval.js';
 import { TokenTally } from '../src/eval/token-tally.js';
 import { writeAll } from '../src/util/output.js';
 import { inputFileSize } from '../src/io/open-input.js';
+import { isMixtureFile } from '../src/mix/mixture-file.js';
 import { makeTempDir } from '../src/util/temp.js';
 
 export const HELP = `usage: lmstream eval --model MODEL [options] [FILE...]
@@ -37,9 +38,10 @@ perplexity (over every predicted token, </s> included in sentence mode and
 level, bits per character.
 
 options:
-  --model MODEL   a checkpoint directory of train-stream, or an ARPA file
+  --model MODEL   a checkpoint directory of train-stream, an ARPA file
                   (then the same as lmstream ngram ppl --model MODEL, with
-                  its KenLM-style summary)
+                  its KenLM-style summary) or a saved mixture (lmstream mix
+                  --out MIX.json; the summary as for a checkpoint)
   --mode M        ARPA models only: sentence (default) or stream
   --batch B       lanes scored in parallel. Sentence mode: any B gives the
                   same result (default 32). Stream mode: the text is cut into
@@ -73,7 +75,10 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     throw new UserError(`${modelPath}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`);
   }
-  if (p.values['per-token'] || (p.values.json && !st.isDirectory())) return perToken(p, modelPath, st.isDirectory());
+  // a saved mixture (lmstream mix --out) is scored by load()'s scorer, as --per-token does
+  if (p.values['per-token'] || (p.values.json && !st.isDirectory()) || (!st.isDirectory() && await isMixtureFile(modelPath))) {
+    return perToken(p, modelPath, st.isDirectory());
+  }
   if (!st.isDirectory()) {
     const other = ['batch', 'backend'].find((k) => p.values[k] !== undefined);
     if (other) throw new UsageError(`--${other} applies to checkpoint directories, not to ARPA files`);

@@ -16,12 +16,16 @@ Sample text from a model and stream it to stdout, token by token, until </s>,
 a stop token or --max-tokens. Stops quietly when the reader goes away
 (e.g. \`lmstream generate … | head\`).
 
-MODEL is an ARPA file (n-gram; prompt split on whitespace, tokens joined by
-spaces) or a neural checkpoint directory (vocab.json, config.json, weights;
-prompt tokenized with the tokenizer recorded in config.json).
+MODEL is an ARPA file or binary model (n-gram; prompt split on whitespace,
+tokens joined by spaces), a neural checkpoint directory (vocab.json,
+config.json, weights; prompt tokenized with the tokenizer recorded in
+config.json) or a saved mixture of such models (lmstream mix --out MIX.json:
+P = Σ λ_k P_k over the union of their vocabularies; prompt split as its first
+model splits it).
 
 options:
-  --model PATH        ARPA file or checkpoint directory (required)
+  --model PATH        ARPA/binary file, checkpoint directory or mixture
+                      (required)
   --prompt TEXT       text to continue (default: none, start of a sentence)
   --no-echo           print only the continuation (default: the prompt as
                       typed, then the continuation, on one line)
@@ -38,8 +42,8 @@ options:
   --count N           N samples, one per line (default 1; a char model in
                       stream mode may print line breaks inside a sample:
                       add --stop '\\n' to end each at its first line break)
-  --mode MODE         ARPA models: sentence (start after <s>, default) or
-                      stream (no markers)
+  --mode MODE         n-gram models (also inside a mixture): sentence (start
+                      after <s>, default) or stream (no markers)
   -h, --help          this help
 
 Transforms apply in this order: temperature, top-k, top-p. <s> is never

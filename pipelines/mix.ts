@@ -2,16 +2,17 @@
  * `lmstream mix`: linear interpolation of language models. Tunes the weights
  * by EM on a validation text (src/corpus/mixture.ts), prints them with each
  * model's and the mixture's perplexity, saves them (--out) and scores texts
- * with the mixture, now or later (--weights).
+ * with the mixture, now or later (--weights). The saved file's format and the
+ * mixture as a model (score, next, generate) live in src/mix/mixture-file.ts,
+ * src/generate/mixture-source.ts and src/api/load.ts.
  */
-import { promises as fsp } from 'node:fs';
-import path from 'node:path';
 import { UsageError, UserError, log, parseCommand, str } from '../src/cli/common.js';
 import { atomicWriteFile } from '../src/util/atomic-write.js';
 import { mixturePerplexityOf, tuneMixtureWeights } from '../src/eval/mixture.js';
 import { lines as readLines } from '../src/io/lines.js';
 import { openInput } from '../src/io/open-input.js';
 import { modelTokenProbs, type TokenProbs } from '../src/mix/token-probs.js';
+import { mixtureFile, readMixtureFile } from '../src/mix/mixture-file.js';
 
 export const HELP = `usage: lmstream mix --model M --model M [--model M…] --valid FILE [--out MIX.json] [FILE...]
        lmstream mix --weights MIX.json FILE...
@@ -26,20 +27,12 @@ mixture's; with FILEs, also their perplexity under each model and the
 mixture.
   --model M        a model (repeat: two or more)
   --valid FILE     the text the weights are tuned on
-  --out MIX.json   save the models and tuned weights (atomically) for reuse
+  --out MIX.json   save the models and tuned weights (atomically) for reuse:
+                   lmstream generate --model MIX.json, lmstream eval --model
+                   MIX.json, load('MIX.json') in Node
   --weights MIX.json
                    reuse saved weights instead of tuning: score the FILEs
 `;
-
-const FORMAT = 'lmstream-mixture';
-const VERSION = 1;
-
-interface Saved {
-  format: typeof FORMAT;
-  version: number;
-  models: { path: string; weight: number }[];
-  tuned: { valid: string; tokens: number; ppl: number; iterations: number };
-}
 
 async function fileLines(file: string): Promise<string[]> {
   const out: string[] = [];
@@ -93,18 +86,14 @@ export async function main(argv: string[]): Promise<number> {
   if (saved) {
     if (p.values.model || p.values.valid) throw new UsageError('--weights reuses saved models and weights: give no --model or --valid');
     if (p.positionals.length === 0) throw new UsageError('--weights: name the FILEs to score');
-    let obj: Saved;
+    let savedMix;
     try {
-      obj = JSON.parse(await fsp.readFile(saved, 'utf8')) as Saved;
+      savedMix = await readMixtureFile(saved);
     } catch (e) {
-      throw new UserError(`${saved}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `not JSON (${(e as Error).message})`}`);
+      throw new UserError((e as Error).message);
     }
-    if (obj?.format !== FORMAT || obj.version !== VERSION || !Array.isArray(obj.models) || obj.models.length < 2) {
-      throw new UserError(`${saved}: not an lmstream mixture (format "${FORMAT}" version ${VERSION} with two or more models)`);
-    }
-    const dir = path.dirname(saved);
-    const models = obj.models.map((m) => path.resolve(dir, m.path));
-    process.stdout.write(await score(models, obj.models.map((m) => m.weight), p.positionals));
+    const models = savedMix.models.map((m) => m.path);
+    process.stdout.write(await score(models, savedMix.models.map((m) => m.weight), p.positionals));
     return 0;
   }
   const models = (p.values.model as string[] | undefined) ?? [];
@@ -119,12 +108,7 @@ export async function main(argv: string[]): Promise<number> {
   process.stdout.write(text);
   const out = str(p, 'out');
   if (out) {
-    const dir = path.dirname(path.resolve(out));
-    const obj: Saved = {
-      format: FORMAT, version: VERSION,
-      models: models.map((m, k) => ({ path: path.relative(dir, path.resolve(m)) || '.', weight: tuned.weights[k] })),
-      tuned: { valid, tokens: s[0].probs.length, ppl: tuned.ppl, iterations: tuned.iterations },
-    };
+    const obj = mixtureFile(out, models, tuned.weights, { valid, tokens: s[0].probs.length, ppl: tuned.ppl, iterations: tuned.iterations });
     await atomicWriteFile(out, JSON.stringify(obj, null, 2) + '\n');
     log(`mix: weights saved to ${out}`);
   }

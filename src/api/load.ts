@@ -1,7 +1,8 @@
 /**
  * One API for every model: `const m = await load(path)` opens an n-gram model
- * (ARPA or binary file) or a neural checkpoint directory of train-stream, and
- * gives the same methods for both:
+ * (ARPA or binary file), a neural checkpoint directory of train-stream or a
+ * saved mixture of them (`lmstream mix --out MIX.json`), and gives the same
+ * methods for all:
  *
  *   m.logprobs(text)   per token: { token, logprob (ln), log10, oov }
  *   m.scorer()         the same, line by line (push(line), end()), for long inputs
@@ -95,7 +96,7 @@ export interface LoadModelOptions {
 }
 
 export interface LanguageModel {
-  readonly kind: 'ngram' | 'neural';
+  readonly kind: 'ngram' | 'neural' | 'mixture';
   readonly path: string;
   readonly mode: MarkerMode;
   /** how tokens join into text: char or word (n-gram models: word) */
@@ -171,8 +172,46 @@ function neuralScorer(lm: LoadedModel): TokenScorer {
   };
 }
 
+/**
+ * A mixture: each model's records of the same text, combined token by token
+ * into ln Σ_k λ_k P_k (log-sum-exp); OOV when a model scored it as `<unk>`.
+ */
+function mixtureScorer(lm: LoadedModel): TokenScorer {
+  const parts = lm.components!;
+  const scorers = parts.map((p) => scorerOf(p.model));
+  const logw = parts.map((p) => Math.log(p.weight));
+  let line = 0;
+  const combine = (recs: TokenLogprob[][]): TokenLogprob[] => {
+    const a = recs[0];
+    for (let k = 1; k < recs.length; k++) {
+      const b = recs[k];
+      const i = b.length !== a.length ? Math.min(a.length, b.length) : b.findIndex((r, j) => r.token !== a[j].token);
+      if (i >= 0) {
+        throw new Error(`line ${line}: ${parts[0].path} and ${parts[k].path} tokenize it differently (${a.length} and ${b.length} tokens` +
+          `${i < Math.min(a.length, b.length) ? `; '${a[i].token}' and '${b[i].token}'` : ''}): mix models that share a tokenization`);
+      }
+    }
+    return a.map((r, i) => {
+      let mx = -Infinity;
+      for (let k = 0; k < recs.length; k++) mx = Math.max(mx, recs[k][i].logprob + logw[k]);
+      let s = 0;
+      if (mx > -Infinity) for (let k = 0; k < recs.length; k++) s += Math.exp(recs[k][i].logprob + logw[k] - mx);
+      return record(r.token, mx === -Infinity ? -Infinity : mx + Math.log(s), recs.some((x) => x[i].oov));
+    });
+  };
+  return {
+    push: (l) => { line++; return combine(scorers.map((s) => s.push(l))); },
+    end: () => combine(scorers.map((s) => s.end())),
+  };
+}
+
+/** the scorer of any loaded model */
+function scorerOf(lm: LoadedModel): TokenScorer {
+  return lm.kind === 'ngram' ? ngramScorer(lm) : lm.kind === 'neural' ? neuralScorer(lm) : mixtureScorer(lm);
+}
+
 class Model implements LanguageModel {
-  readonly kind: 'ngram' | 'neural';
+  readonly kind: 'ngram' | 'neural' | 'mixture';
   readonly mode: MarkerMode;
   readonly level: DetokenizeLevel;
   readonly vocabulary: readonly string[];
@@ -191,8 +230,7 @@ class Model implements LanguageModel {
   }
 
   scorer(): TokenScorer {
-    const lm = this.live();
-    return lm.kind === 'ngram' ? ngramScorer(lm) : neuralScorer(lm);
+    return scorerOf(this.live());
   }
 
   logprobs(text: string): TokenLogprob[] {
@@ -217,6 +255,7 @@ class Model implements LanguageModel {
     for (const t of lm.tokenize(context)) s = src.advance(s, lm.id(t));
     const dist = src.next(s);
     // the model's probabilities; stupid back-off scores are renormalised, as the sampler does
+    // (a mixture's distribution is normalised already)
     let total = 1;
     if (lm.kind === 'ngram' && !(src as NgramSource).model.normalized) {
       total = 0;

@@ -12,6 +12,11 @@
  *   them; tokenizer options as src/train/corpus.ts derives them) and the
  *   weights via `loadModel(dir)` of src/neural. Char models in stream mode
  *   start after a `\n` token when their vocabulary has one.
+ * - saved mixture (`lmstream mix --out MIX.json`, src/mix/mixture-file.ts):
+ *   each model loaded as above (n-gram models in `mode`), then mixed by
+ *   ./mixture-source.ts with the saved weights; prompts are split and text
+ *   joined as the first model does. The models must score in one marker
+ *   mode and at one level.
  */
 import { promises as fsp } from 'node:fs';
 import { openInput } from '../io/open-input.js';
@@ -32,9 +37,11 @@ import { NeuralSource } from './neural-source.js';
 import type { MarkerMode } from '../types.js';
 import type { TokenSource } from './source.js';
 import type { DetokenizeLevel } from './detokenize-stage.js';
+import { MixtureSource } from './mixture-source.js';
+import { isMixtureFile, readMixtureFile } from '../mix/mixture-file.js';
 
 export interface LoadedModel {
-  kind: 'ngram' | 'neural';
+  kind: 'ngram' | 'neural' | 'mixture';
   source: TokenSource<unknown>;
   /** splits a prompt into tokens as the training corpus was split */
   tokenize: (text: string) => string[];
@@ -45,6 +52,8 @@ export interface LoadedModel {
   /** token → id (`<unk>`'s id when unknown) */
   id: (token: string) => number;
   level: DetokenizeLevel;
+  /** a mixture's models, with their weights and paths */
+  components?: { model: LoadedModel; weight: number; path: string }[];
   /** release resources (tensors) */
   dispose(): void;
 }
@@ -62,7 +71,42 @@ export async function loadForGeneration(path: string, opts: LoadOptions = {}): P
     throw new UserError(`${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`);
   }
   if (st.isDirectory()) return loadNeural(path);
+  if (await isMixtureFile(path)) return loadMixture(path, opts);
   return loadArpa(path, opts.mode ?? 'sentence');
+}
+
+async function loadMixture(file: string, opts: LoadOptions): Promise<LoadedModel> {
+  let saved;
+  try {
+    saved = await readMixtureFile(file);
+  } catch (e) {
+    throw new UserError((e as Error).message);
+  }
+  const parts: LoadedModel[] = [];
+  try {
+    for (const m of saved.models) parts.push(await loadForGeneration(m.path, opts));
+    const [a, name] = [parts[0], saved.models[0].path];
+    parts.forEach((b, k) => {
+      const other = saved.models[k].path;
+      if (b.mode !== a.mode) throw new UserError(`${file}: ${name} scores in ${a.mode} mode and ${other} in ${b.mode} mode (n-gram models take --mode)`);
+      if (b.level !== a.level) throw new UserError(`${file}: ${name} is a ${a.level}-level model and ${other} a ${b.level}-level one: mix models that share a tokenization`);
+    });
+    const source = new MixtureSource(parts.map((p, k) => ({ source: p.source, weight: saved.models[k].weight })));
+    return {
+      kind: 'mixture',
+      source,
+      tokenize: a.tokenize,
+      corpusTokenize: a.corpusTokenize,
+      mode: a.mode,
+      id: (t) => { const i = source.id(t); return i >= 0 ? i : source.unkId; },
+      level: a.level,
+      components: parts.map((model, k) => ({ model, weight: saved.models[k].weight, path: saved.models[k].path })),
+      dispose: () => { for (const p of parts) p.dispose(); },
+    };
+  } catch (e) {
+    for (const p of parts) p.dispose();
+    throw e instanceof UserError ? e : new UserError(`${file}: ${(e as Error).message}`);
+  }
 }
 
 async function loadArpa(file: string, mode: MarkerMode): Promise<LoadedModel> {

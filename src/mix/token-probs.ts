@@ -13,7 +13,7 @@
 import { load } from '../api/load.js';
 
 export interface TokenProbs {
-  kind: 'ngram' | 'neural';
+  kind: 'ngram' | 'neural' | 'mixture';
   probs: Float64Array;
   /** tokens per line (`</s>` included where scored) */
   perLine: number[];
