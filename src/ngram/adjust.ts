@@ -43,6 +43,11 @@ export interface AdjustedTables {
   orders: AdjustedOrder[];
   /** countsOfCounts[k-1][j] = number of k-grams with adjusted count j (j = 1 … 4) */
   countsOfCounts: number[][];
+  /**
+   * the sorted positions' array, free once the tables are made: scratch for
+   * the next sorts (mknBlocks), so that they reuse it instead of allocating
+   */
+  spare?: Uint32Array;
 }
 
 export interface AdjustOptions {
@@ -64,7 +69,7 @@ function positionsOf(c: PaddedCorpus): Uint32Array {
 export function adjustCounts(c: PaddedCorpus, vocabSize: number, opts: AdjustOptions = {}): AdjustedTables {
   const N = c.order;
   const words = c.words;
-  const srt: { sorted: Uint32Array; scratch: Uint32Array } | null = suffixSortScratch(words, positionsOf(c), N, vocabSize);
+  const srt = suffixSortScratch(words, positionsOf(c), N, vocabSize);
   let weightAt: Weights | null = null;
   if (c.positions && c.weights) {
     const pos = c.positions;
@@ -80,21 +85,31 @@ export function adjustCounts(c: PaddedCorpus, vocabSize: number, opts: AdjustOpt
       weightAt = { at, base: 0, stride: 1 };
     }
   }
-  // the sort's second buffer keeps, per sorted entry, what the filling scan needs from the words
-  const sizes = scan(words, srt.sorted, srt.scratch, false, weightAt, N, null, c.sentences);
+  // the sort's second buffer: per sorted entry what the filling scan needs
+  // from the words (one byte per entry, two past order 8), then the tables'
+  // end arrays when they fit (no allocation beside the sort's two buffers)
+  const { sorted, scratch } = srt;
+  const codes = N <= 8 ? new Uint8Array(scratch.buffer, scratch.byteOffset, scratch.length) : new Uint16Array(scratch.buffer, scratch.byteOffset, scratch.length);
+  const sizes = scan(words, sorted, codes, false, weightAt, N, null, c.sentences);
+  let total = 0;
+  for (let k = 1; k <= N; k++) total += sizes.n[k];
+  const codeWords = Math.ceil(codes.byteLength / 4);
+  let endsAt = total <= scratch.length - codeWords ? codeWords : -1;
   const orders: AdjustedOrder[] = [];
   for (let k = 1; k <= N; k++) {
     const n = sizes.n[k];
+    let ends: Uint32Array;
+    if (endsAt >= 0) { ends = scratch.subarray(endsAt, endsAt + n); endsAt += n; } else ends = new Uint32Array(n);
     orders.push({
       order: k,
       n,
-      ends: new Uint32Array(n),
+      ends,
       adjpar: new Uint32Array(2 * n),
       raw: opts.raw ? new Float64Array(n) : undefined,
     });
   }
-  const res = scan(words, srt.sorted, srt.scratch, true, weightAt, N, orders, c.sentences);
-  return { order: N, words, vocabSize, orders, countsOfCounts: res.cc };
+  const res = scan(words, sorted, codes, true, weightAt, N, orders, c.sentences);
+  return { order: N, words, vocabSize, orders, countsOfCounts: res.cc, spare: sorted };
 }
 
 /** weight of the padded N-gram ending at p: at[(p - base) / stride] */
@@ -104,22 +119,21 @@ interface Weights {
   stride: number;
 }
 
-/** a code of the first scan: a repeat of the previous padded N-gram (the rest of the code is unused) */
-const REPEAT = 0x80000000;
 
 /**
  * The scan over the sorted padded N-grams. The first (`replay` false) reads
  * the words: it finds the runs of equal N-grams, the suffix each shares with
  * the one before, where a `<s>` cuts it and whether it ends in `<unk>`, and
- * records them per entry in `codes` (s | cut << 4 | unk << 8, REPEAT for the
- * later entries of a run); with `fill` null it only counts. The second
+ * records them per entry in `codes` (s | cut << B | unk << 2B with B = 3 bits
+ * up to order 8, else 4; the top bit marks the later entries of a run); with
+ * `fill` null it only counts. The second
  * (`replay` true) fills the tables from `codes` and the positions alone: a
  * sequential sweep instead of the words' random reads.
  */
 function scan(
   words: Uint32Array,
   sorted: Uint32Array,
-  codes: Uint32Array,
+  codes: Uint8Array | Uint16Array,
   replay: boolean,
   weightAt: Weights | null,
   N: number,
@@ -153,6 +167,10 @@ function scan(
       if (o.raw) o.raw[idx] = curRaw[k];
     }
   };
+  const B = N <= 8 ? 3 : 4;
+  const FIELD = (1 << B) - 1;
+  const UNK = 1 << (2 * B);
+  const REPEAT = N <= 8 ? 0x80 : 0x8000;
   let valid = 0;
   let prev = -1;
   const L = sorted.length;
@@ -168,9 +186,9 @@ function scan(
       j = i + 1;
       while (j < L && codes[j] === REPEAT) j++;
       const code = codes[i];
-      s = code & 15;
-      cut = (code >>> 4) & 15;
-      unk = (code & 256) !== 0;
+      s = code & FIELD;
+      cut = (code >>> B) & FIELD;
+      unk = (code & UNK) !== 0;
     } else {
       j = equalRunEnd(words, sorted, i, N);
       for (let x = i + 1; x < j; x++) codes[x] = REPEAT;
@@ -212,7 +230,7 @@ function scan(
       }
       curAdj[k] = 1;
     }
-    if (!replay) codes[head] = s | (cut << 4) | (unk ? 256 : 0);
+    if (!replay) codes[head] = s | (cut << B) | (unk ? UNK : 0);
     if (full) {
       const idx = N === 1 && unk ? 0 : nk[N]++;
       if (c < 5) cc[N - 1][c]++;

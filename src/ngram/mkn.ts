@@ -97,6 +97,29 @@ function cmpWords(w: Uint32Array, a: number, b: number, k: number): number {
 }
 
 /**
+ * Two arrays of n ids from the free part of `pool` (all of it, or what
+ * `busy`, a view into it, leaves on either side), or undefined when they do
+ * not fit.
+ */
+function poolArrays(pool: Uint32Array | undefined, n: number, busy: Uint32Array | null): { a: Uint32Array; b: Uint32Array } | undefined {
+  if (!pool) return undefined;
+  const P = pool.length;
+  const ranges: [number, number][] = [];
+  if (busy && busy.buffer === pool.buffer) {
+    const s = (busy.byteOffset - pool.byteOffset) / 4;
+    ranges.push([0, s], [s + busy.length, P]);
+  } else ranges.push([0, P]);
+  const got: Uint32Array[] = [];
+  for (const r of ranges) {
+    while (got.length < 2 && r[1] - r[0] >= n) {
+      got.push(pool.subarray(r[0], r[0] + n));
+      r[0] += n;
+    }
+  }
+  return got.length === 2 ? { a: got[0], b: got[1] } : undefined;
+}
+
+/**
  * Compute the model order by order. Blocks hold the words array of the
  * tables and the end index of each n-gram (suffix order of KenLM's output).
  */
@@ -138,7 +161,8 @@ export function* mknBlocks(t: AdjustedTables, discounts: Discount[], opts: { pru
     const dk = discounts[k - 1];
     // --prune: singletons of the highest order go, their mass goes to the back-off (as lmplz --prune 0 … 1)
     const prune = opts.pruneTop === true && k === N;
-    const perm = lexPermutation(words, o.ends, k, V, true);
+    // the context sort reuses the adjustment's spare array where it fits (beside order k-1's permutation, still in use)
+    const perm = lexPermutation(words, o.ends, k, V, true, poolArrays(t.spare, n, prevPerm));
     const p = new Float64Array(o.adjpar.buffer, o.adjpar.byteOffset, n);
     const ad = o.adjpar;
     const ends = o.ends;

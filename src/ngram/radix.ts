@@ -119,17 +119,19 @@ export function suffixSortScratch(words: Uint32Array, positions: Uint32Array, k:
  * Returns a permutation: perm[j] = index of the j-th smallest entry.
  * `suffixSorted`: the entries are already in suffix order (sorted by their
  * last word first), so the pass on the last word is skipped. Memory: the
- * permutation and one scratch array of n ids, plus the histograms.
+ * permutation and one scratch array of n ids, plus the histograms; both
+ * arrays can be given (`scratch`, n ids each): the result is one of them.
  */
-export function lexPermutation(words: Uint32Array, ends: Uint32Array, k: number, vocabSize: number, suffixSorted = false): Uint32Array {
+export function lexPermutation(words: Uint32Array, ends: Uint32Array, k: number, vocabSize: number, suffixSorted = false, scratch?: { a: Uint32Array; b: Uint32Array }): Uint32Array {
   const n = ends.length;
-  const a = new Uint32Array(n);
+  if (scratch && (scratch.a.length !== n || scratch.b.length !== n)) throw new RangeError('lexPermutation: scratch arrays must hold one id per entry');
+  const a = scratch?.a ?? new Uint32Array(n);
   for (let i = 0; i < n; i++) a[i] = i;
   // least significant first: the newest word (back = 0)
   const backs: number[] = [];
   for (let back = suffixSorted ? 1 : 0; back < k; back++) backs.push(back);
   if (backs.length === 0) return a;
-  return radixPasses(words, ends, a, new Uint32Array(n), backs, vocabSize).sorted;
+  return radixPasses(words, ends, a, scratch?.b ?? new Uint32Array(n), backs, vocabSize).sorted;
 }
 
 /**
