@@ -55,3 +55,16 @@ t.test('lexPermutation orders entries by their words, oldest first (stable)', as
     t.same([...lexPermutation(words, bySuffix, c.k, c.V, true)], want2, `suffix-sorted, k ${c.k}`);
   }
 });
+
+t.test('lexPermutation into given scratch arrays (views of one pool)', async (t) => {
+  const { words } = corpus(42, 10000, 500);
+  const ends = Uint32Array.from({ length: 4000 }, (_, i) => 2 + i * 2);
+  const pool = new Uint32Array(9000).fill(7);
+  const a = pool.subarray(0, 4000);
+  const b = pool.subarray(4000, 8000);
+  const got = lexPermutation(words, ends, 3, 500, false, { a, b });
+  t.ok(got.buffer === pool.buffer && (got.byteOffset === 0 || got.byteOffset === 16000), 'the result is one of the given arrays');
+  t.same([...got], [...lexPermutation(words, ends, 3, 500)]);
+  t.same([...pool.subarray(8000)], new Array(1000).fill(7), 'nothing written past them');
+  t.throws(() => lexPermutation(words, ends, 3, 500, false, { a: pool.subarray(0, 10), b }), /one id per entry/);
+});
