@@ -89,3 +89,37 @@ t.test('the page generates as it opens, the same text as lmstream generate, no c
   t.same(errors, [], 'no console errors, failed requests or HTTP errors');
   await page.close();
 });
+
+t.test('an n-gram model (binary and ARPA) in the page: the text of lmstream generate', async (t) => {
+  const corpus = path.join(dir, 'corpus.txt');
+  const lines = ['the cat sat on the mat', 'the dog sat on the log', 'a cat and a dog sat', 'the mat is on the log'];
+  await fsp.writeFile(corpus, lines.join('\n') + '\n');
+  const lmb = path.join(dir, 'lm.lmb');
+  const arpa = path.join(dir, 'lm.arpa');
+  const b = lmstream(['ngram', 'build', '--order', '3', '--smoothing', 'witten-bell', '--quiet', '--binary', lmb, '--arpa', arpa, corpus]);
+  t.equal(b.code, 0, b.stderr);
+  for (const file of [lmb, arpa]) {
+    const w = await startWebServer({ ngramFile: file, pageDir: path.join(root, 'pipelines/web'), moduleFile: path.join(root, 'dist/browser/lmstream.js'), port: 0 });
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warn') errors.push(`console ${m.type()}: ${m.text()}`); });
+    page.on('pageerror', (e) => errors.push(`page error: ${(e as Error).message}`));
+    page.on('response', (r) => { if (r.status() >= 400) errors.push(`HTTP ${r.status()}: ${r.url()}`); });
+    try {
+      for (const seed of [3, 11]) {
+        await page.goto(`${w.url}?seed=${seed}&max_tokens=40&prompt=the`, { waitUntil: 'load' });
+        await page.waitForSelector('body[data-state="done"], body[data-state="error"]', { timeout: 20_000 });
+        t.equal(await page.$eval('body', (x) => x.dataset.state), 'done', await page.$eval('#status', (s) => s.textContent ?? ''));
+        const r = lmstream(['generate', '--model', file, '--seed', String(seed), '--max-tokens', '40', '--prompt', 'the']);
+        t.equal(r.code, 0, r.stderr);
+        t.equal(await page.$eval('#output', (o) => o.textContent), r.stdout.replace(/\n$/, ''), `${path.basename(file)}, seed ${seed}: the text of lmstream generate`);
+      }
+      t.match(await page.$eval('#model', (c) => c.textContent), /^3-gram, word level, V=\d+$/);
+      t.equal(await page.$eval('#curve', (c) => (c.closest('.panel') as HTMLElement).hidden), true, 'no training curve panel');
+      t.same(errors, [], 'no console errors or failed requests');
+    } finally {
+      await page.close();
+      await w.close();
+    }
+  }
+});

@@ -58,6 +58,11 @@ t.test('serves the page, the module and the model files', async (t) => {
   t.equal(mj.status, 200);
   t.equal(mj.body, '{"ok":1}\n');
   t.match(mj.head, /x-content-type-options: nosniff/i);
+  t.match(mj.head, /content-security-policy: [^\r]*script-src 'self' 'wasm-unsafe-eval'/i, 'the page may compile the wasm kernel');
+  const pj = await get(port, '/page.json');
+  t.equal(pj.status, 200);
+  t.same(JSON.parse(pj.body), { model: 'export' });
+  t.equal((await get(port, '/model/ngram')).status, 404, 'no n-gram route for an export');
   t.equal((await get(port, '/model/inner.json')).status, 200, 'a symlink that stays inside the model directory');
   const head = await raw(port, 'HEAD /model/model.json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
   t.equal(head.status, 200);
@@ -120,4 +125,21 @@ t.test('CLI: lmstream web serves on 127.0.0.1 and stops cleanly on SIGTERM and S
   const c = await new Promise((r) => missing.on('exit', r));
   t.equal(c, 1);
   t.match(e, /no lmstream\.json \(make it with lmstream export/);
+});
+
+t.test('an n-gram model file: /model/ngram and page.json, nothing else of its directory', async (t) => {
+  const lm = path.join(dir, 'lm.arpa');
+  await fsp.writeFile(lm, '\\data\\\nngram 1=3\n\n\\1-grams:\n-1\t<unk>\n-99\t<s>\n-1\t</s>\n\n\\end\\\n');
+  await fsp.writeFile(path.join(dir, 'other.json'), '{}');
+  const w = await startWebServer({ ngramFile: lm, mode: 'stream', pageDir: path.join(root, 'pipelines/web'), moduleFile: path.join(root, 'dist/browser/lmstream.js'), port: 0 });
+  t.teardown(() => w.close());
+  const p = Number(new URL(w.url).port);
+  const m = await get(p, '/model/ngram');
+  t.equal(m.status, 200);
+  t.equal(m.body, await fsp.readFile(lm, 'latin1'));
+  t.same(JSON.parse((await get(p, '/page.json')).body), { model: 'ngram', mode: 'stream', name: 'lm.arpa' });
+  for (const q of ['/model/lm.arpa', '/model/other.json', '/model/', '/model/ngram/x', '/model/..%2fother.json', '/lm.arpa']) {
+    t.equal((await get(p, q)).status, 404, q);
+  }
+  await t.rejects(startWebServer({ pageDir: dir, moduleFile: lm }), /give modelDir or ngramFile/);
 });

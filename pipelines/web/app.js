@@ -1,9 +1,11 @@
-// The page of `lmstream web`: loads the exported model from ./model/ with the
-// browser module (./lmstream.js) and generates as soon as it opens. Settings
+// The page of `lmstream web`: loads the model with the browser module
+// (./lmstream.js) — an export from ./model/, or an n-gram model (ARPA or
+// binary) from ./model/ngram, as ./page.json says — and generates as soon as
+// it opens. Settings
 // come from the form, which starts from the URL (?prompt=&temperature=&top_p=
 // &top_k=&seed=&max_tokens=). State for tests and scripts: body[data-state]
 // (loading | generating | done | error) and window.lmstreamRun.
-import { loadExport, curveSvg } from './lmstream.js';
+import { loadExport, loadNgram, curveSvg } from './lmstream.js';
 
 const $ = (id) => document.getElementById(id);
 const FIELDS = ['prompt', 'temperature', 'top_p', 'top_k', 'seed', 'max_tokens'];
@@ -89,34 +91,49 @@ async function run() {
   setState('done', `${g.count} tokens in ${ms.toFixed(0)} ms (${tps.toFixed(0)} tokens/s), ended by ${g.stopReason ?? 'stop'}; seed ${s.seed}`);
 }
 
-function showModel(m) {
-  const c = m.meta.config;
-  const size = c.arch === 'mlp' ? `order ${c.order}, E=${c.embed}, H=${c.hidden}` : `${c.layers}×H=${c.hidden}, E=${c.embed}`;
-  $('model').textContent = `${c.arch} (${size}), ${m.meta.level} level, V=${c.vocabSize}`;
-  const rows = [['architecture', c.arch], ['size', size], ['softmax', c.softmax], ['vocabulary', `${c.vocabSize} ${m.meta.level === 'char' ? 'characters' : 'words'}`],
-    ['tokenizer', m.meta.tokenizer], ['mode', m.meta.mode],
-    ['runs on', m.products === 'wasm' ? 'WebAssembly SIMD' : 'JavaScript (no wasm SIMD here: slower)']];
+function details(rows) {
   $('details').replaceChildren(...rows.map(([k, v]) => {
     const tr = document.createElement('tr');
     for (const x of [k, v]) { const td = document.createElement('td'); td.textContent = x; tr.append(td); }
     return tr;
   }));
+}
+
+function showModel(m) {
+  const c = m.meta.config;
+  const size = c.arch === 'mlp' ? `order ${c.order}, E=${c.embed}, H=${c.hidden}` : `${c.layers}×H=${c.hidden}, E=${c.embed}`;
+  $('model').textContent = `${c.arch} (${size}), ${m.meta.level} level, V=${c.vocabSize}`;
+  details([['architecture', c.arch], ['size', size], ['softmax', c.softmax], ['vocabulary', `${c.vocabSize} ${m.meta.level === 'char' ? 'characters' : 'words'}`],
+    ['tokenizer', m.meta.tokenizer], ['mode', m.meta.mode],
+    ['runs on', m.products === 'wasm' ? 'WebAssembly SIMD' : 'JavaScript (no wasm SIMD here: slower)']]);
   // our own SVG text, from numbers only (labels escaped)
   $('curve').innerHTML = curveSvg(m.curve ?? { train: [], valid: [] }, 480, 200);
+}
+
+function showNgram(m, page) {
+  const lm = m.source.model;
+  $('model').textContent = `${lm.order}-gram, word level, V=${m.source.tokens.length}`;
+  details([['model', `${lm.order}-gram (${page.name})`], ['vocabulary', `${m.source.tokens.length} words`], ['mode', page.mode]]);
+  $('curve').closest('.panel').hidden = true; // an n-gram model has no training curve
 }
 
 async function start() {
   const q = new URLSearchParams(location.search);
   for (const f of FIELDS) if (q.has(f)) $(f).value = q.get(f);
   if ($('seed').value.trim() === '') $('seed').value = String(Math.floor(Math.random() * 2 ** 32));
+  let page;
   try {
-    model = await loadExport(new URL('model/', location.href).href);
+    page = await (await fetch(new URL('page.json', location.href))).json();
+    model = page.model === 'ngram'
+      ? await loadNgram(new URL('model/ngram', location.href).href, { mode: page.mode })
+      : await loadExport(new URL('model/', location.href).href);
   } catch (e) {
     $('model').textContent = 'no model';
     setState('error', `could not load the model: ${e.message ?? e}`);
     return;
   }
-  showModel(model);
+  if (page.model === 'ngram') showNgram(model, page);
+  else showModel(model);
   $('controls').addEventListener('submit', (e) => { e.preventDefault(); void run(); });
   $('stop').addEventListener('click', () => { runId++; current?.stop(); setState('done', 'stopped'); });
   await run();

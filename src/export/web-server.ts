@@ -1,11 +1,15 @@
 /**
  * The server behind `lmstream web`: the page (pipelines/web/), the browser
- * module (dist/browser/lmstream.js) and the files of one exported model,
- * nothing else.
+ * module (dist/browser/lmstream.js) and the files of one exported model (or
+ * one n-gram model file), nothing else.
  *
  * Routes (GET and HEAD only; anything else 405):
  *   /, /index.html, /app.js      the page
  *   /lmstream.js(.map)           the browser module
+ *   /page.json                   what the page loads: {"model":"export"} or
+ *                                {"model":"ngram","mode":…,"name":…}
+ *   /model/ngram                 with `ngramFile`: that file (ARPA or binary),
+ *                                and no other /model/ path
  *   /model/NAME                  the file NAME of the model directory: one
  *                                path segment of [A-Za-z0-9._-], not starting
  *                                with a dot, a regular file whose real path
@@ -24,7 +28,11 @@ import type { AddressInfo } from 'node:net';
 
 export interface WebServerOptions {
   /** the exported model's directory (`lmstream export` output) */
-  modelDir: string;
+  modelDir?: string;
+  /** or an n-gram model file (ARPA text or binary), served as /model/ngram */
+  ngramFile?: string;
+  /** the n-gram model's marker mode for the page (default sentence) */
+  mode?: 'sentence' | 'stream';
   /** the page's directory (index.html, app.js) */
   pageDir: string;
   /** the browser module file (its .map beside it) */
@@ -74,7 +82,9 @@ function isInside(child: string, parent: string): boolean {
 }
 
 export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
-  const modelReal = await fsp.realpath(o.modelDir);
+  if ((o.modelDir === undefined) === (o.ngramFile === undefined)) throw new Error('give modelDir or ngramFile');
+  const ngramReal = o.ngramFile === undefined ? undefined : await fsp.realpath(o.ngramFile);
+  const modelReal = o.modelDir === undefined ? undefined : await fsp.realpath(o.modelDir);
   const fixed = new Map<string, string>([
     ['/', path.join(o.pageDir, 'index.html')],
     ['/index.html', path.join(o.pageDir, 'index.html')],
@@ -82,12 +92,15 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
     ['/lmstream.js', o.moduleFile],
     ['/lmstream.js.map', o.moduleFile + '.map'],
   ]);
+  const pageJson = JSON.stringify(ngramReal === undefined ? { model: 'export' }
+    : { model: 'ngram', mode: o.mode ?? 'sentence', name: path.basename(o.ngramFile!) }) + '\n';
 
   async function resolve(pathname: string): Promise<string | undefined> {
     const page = fixed.get(pathname);
     if (page) return page;
+    if (ngramReal !== undefined) return pathname === '/model/ngram' ? ngramReal : undefined;
     const name = modelFileName(pathname);
-    if (!name) return undefined;
+    if (!name || modelReal === undefined) return undefined;
     let real: string;
     try {
       real = await fsp.realpath(path.join(modelReal, name));
@@ -112,6 +125,18 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
     }
     const q = url.indexOf('?');
     const pathname = q < 0 ? url : url.slice(0, q);
+    const headers = {
+      'Cache-Control': 'no-cache',
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'no-referrer',
+      // 'wasm-unsafe-eval' lets the page compile the runtime's wasm SIMD kernel
+      // (src/export/gemv.ts); without it the products fall back to plain JS, ~5× slower
+      'Content-Security-Policy': "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; img-src 'self' data:; style-src 'self' 'unsafe-inline'",
+    };
+    if (pathname === '/page.json') {
+      res.writeHead(200, { ...headers, 'Content-Type': TYPES['.json'], 'Content-Length': Buffer.byteLength(pageJson) });
+      return void res.end(req.method === 'HEAD' ? undefined : pageJson);
+    }
     void (async () => {
       const file = await resolve(pathname);
       let st;
@@ -124,12 +149,7 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
       res.writeHead(200, {
         'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream',
         'Content-Length': st.size,
-        'Cache-Control': 'no-cache',
-        'X-Content-Type-Options': 'nosniff',
-        'Referrer-Policy': 'no-referrer',
-        // 'wasm-unsafe-eval' lets the page compile the runtime's wasm SIMD kernel
-        // (src/export/gemv.ts); without it the products fall back to plain JS, ~5× slower
-        'Content-Security-Policy': "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; img-src 'self' data:; style-src 'self' 'unsafe-inline'",
+        ...headers,
       });
       if (req.method === 'HEAD') return void res.end();
       const s = createReadStream(file);
