@@ -59,67 +59,79 @@ function compare(a: Uint32Array, ia: number, b: Uint32Array, ib: number, order: 
   return 0;
 }
 
-/** the permutation scratch of a sort (n uint32 each) */
-export interface Scratch { a: Uint32Array; b: Uint32Array; key: Uint32Array }
-
-/** Sort n records of buf in place of a permutation (LSD counting sort); returns the permutation. */
-export function sortPermutation(buf: Uint32Array, n: number, s: SortSpec, scratch?: Scratch): Uint32Array {
+/**
+ * LSD radix sort of the n records of buf: one counting pass per key word
+ * (those not `presorted`), each moving whole records from one array to the
+ * other (sequential reads; the histograms of all passes from one read).
+ * `tmp` holds at least n records too. Returns the array that holds the
+ * sorted records (buf or tmp).
+ */
+export function sortRecords(buf: Uint32Array, tmp: Uint32Array, n: number, s: SortSpec): Uint32Array {
   const W = s.width;
-  let a = scratch ? scratch.a : new Uint32Array(n);
-  let b = scratch ? scratch.b : new Uint32Array(n);
-  const key = scratch ? scratch.key : new Uint32Array(n);
-  for (let i = 0; i < n; i++) a[i] = i;
-  const hist = new Uint32Array(s.vocab + 1);
-  for (let j = s.order.length - 1 - (s.presorted ?? 0); j >= 0; j--) {
+  const passes = s.order.length - (s.presorted ?? 0);
+  if (passes <= 0 || n <= 1) return buf;
+  const V = s.vocab;
+  const hists: Uint32Array[] = [];
+  for (let j = 0; j < passes; j++) hists.push(new Uint32Array(V + 1));
+  for (let j = 0; j < passes; j++) {
+    const h = hists[j];
     const w = s.order[j];
-    hist.fill(0);
-    for (let i = 0; i < n; i++) {
-      const v = buf[a[i] * W + w];
-      key[i] = v;
-      hist[v + 1]++;
-    }
-    for (let v = 1; v < hist.length; v++) hist[v] += hist[v - 1];
-    for (let i = 0; i < n; i++) b[hist[key[i]]++] = a[i];
-    const t = a; a = b; b = t;
+    for (let at = w, end = n * W; at < end; at += W) h[buf[at] + 1]++;
   }
-  return a;
+  let src = buf;
+  let dst = tmp;
+  for (let j = passes - 1; j >= 0; j--) {
+    const h = hists[j];
+    // a pass whose key is the same in every record moves nothing
+    let single = false;
+    for (let v = 0; v < V && !single; v++) if (h[v + 1] === n) single = true;
+    if (single) continue;
+    for (let v = 1; v <= V; v++) h[v] += h[v - 1];
+    const w = s.order[j];
+    for (let at = 0, end = n * W; at < end; at += W) {
+      const o = h[src[at + w]]++ * W;
+      for (let c = 0; c < W; c++) dst[o + c] = src[at + c];
+    }
+    const t = src; src = dst; dst = t;
+  }
+  return src;
+}
+
+/** n sorted records of buf with equal keys combined in place (word `combine` summed); returns how many remain */
+export function combineSorted(buf: Uint32Array, n: number, s: SortSpec): number {
+  const c = s.combine;
+  if (c === undefined || n === 0) return n;
+  const W = s.width;
+  let last = 0;
+  for (let i = 1; i < n; i++) {
+    const at = i * W;
+    if (compare(buf, last, buf, at, s.order) === 0) {
+      const sum = buf[last + c] + buf[at + c];
+      if (sum > 0xffffffff) throw new Error('an n-gram is counted more than 2^32 - 1 times');
+      buf[last + c] = sum;
+      continue;
+    }
+    last += W;
+    if (last !== at) buf.copyWithin(last, at, at + W);
+  }
+  return last / W + 1;
 }
 
 /**
  * The n records of buf in key order, equal keys combined, written as a run
- * file (synchronously: in the sort thread, src/ngram/sort-thread.ts).
+ * file (synchronously: in the sort thread, src/ngram/sort-thread.ts). `tmp`:
+ * room for n records (the sort's other array).
  */
-export function writeSortedRunSync(src: Uint32Array, n: number, spec: SortSpec, file: string, scratch?: Scratch): void {
-  const perm = sortPermutation(src, n, spec, scratch);
-  const W = spec.width;
-  const w = new SyncRunWriter(file, W);
+export function writeSortedRunSync(buf: Uint32Array, n: number, spec: SortSpec, file: string, tmp: Uint32Array): void {
+  const sorted = sortRecords(buf, tmp, n, spec);
+  const m = combineSorted(sorted, n, spec);
+  const fd = openSync(file, 'w');
   try {
-    const c = spec.combine;
-    const order = spec.order;
-    const out = w.buf;
-    let last = -1;
-    let i = 0;
-    while (i < n) {
-      if (w.full) {
-        w.flush();
-        // an equal record after a flush stays separate in the run (the merge combines it)
-        last = -1;
-      }
-      const at = perm[i++] * W;
-      if (c !== undefined && last >= 0 && compare(out, last, src, at, order) === 0) {
-        const sum = out[last + c] + src[at + c];
-        if (sum > 0xffffffff) throw new Error('an n-gram is counted more than 2^32 - 1 times');
-        out[last + c] = sum;
-        continue;
-      }
-      const o = w.take();
-      for (let j = 0; j < W; j++) out[o + j] = src[at + j];
-      last = o;
-    }
-    w.close();
-  } catch (e) {
-    w.abort();
-    throw e;
+    const bytes = new Uint8Array(sorted.buffer, sorted.byteOffset, m * spec.width * 4);
+    let off = 0;
+    while (off < bytes.length) off += writeSync(fd, bytes, off, Math.min(bytes.length - off, 1 << 24));
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -266,15 +278,16 @@ export class ExternalSorter {
   private buf: Uint32Array;
   private n = 0;
   private cap: number;
-  private scratch: Scratch | null = null;
+  /** the sort's other array (without a thread) */
+  private tmp: Uint32Array | null = null;
   /** the buffer the thread is sorting, and its job */
-  private busy: { buf: Uint32Array; done: Promise<void>; settled: boolean } | null = null;
+  private busy: { buf: Uint32Array; done: Promise<void> } | null = null;
   readonly runs: string[] = [];
   /** records added */
   added = 0;
   constructor(readonly spec: SortSpec, readonly memory: number, readonly dir: string, readonly name: string, private readonly thread?: SortService) {
-    // per record: the record and three uint32 of sort scratch (with a thread: two buffers, and scratch here and there)
-    this.cap = Math.max(64, Math.floor(memory / (thread ? 8 * spec.width + 24 : 4 * spec.width + 12)));
+    // per record: the buffer and the sort's other array (with a thread: one buffer filled, one sorted, the thread's other array)
+    this.cap = Math.max(64, Math.floor(memory / ((thread ? 12 : 8) * spec.width)));
     // with a thread the buffers are the thread's shared blocks (reused by every sorter: no garbage to collect)
     if (thread) this.cap = Math.min(this.cap, Math.floor(thread.blockBytes / (4 * spec.width)));
     this.buf = this.thread ? this.view(this.thread.borrow()) : new Uint32Array(Math.min(this.cap, 1 << 12) * spec.width);
@@ -330,7 +343,7 @@ export class ExternalSorter {
     await this.settle();
     this.giveBack(this.buf);
     this.buf = new Uint32Array(0);
-    this.scratch = null;
+    this.tmp = null;
   }
 
   /** wait for the thread's run (its error, if any, is thrown here) */
@@ -349,20 +362,15 @@ export class ExternalSorter {
   async spill(): Promise<void> {
     if (this.n === 0) return;
     const file = this.newRun();
-    if (this.thread && (!this.busy || this.busy.settled)) {
+    if (this.thread) {
       await this.settle();
       const buf = this.buf;
-      const busy = { buf, done: this.thread.sort(buf, this.n, this.spec, file), settled: false };
-      const mark = (): void => { busy.settled = true; };
-      busy.done.then(mark, mark); // its error is thrown by settle()
-      this.busy = busy;
+      this.busy = { buf, done: this.thread.sort(buf, this.n, this.spec, file) };
+      this.busy.done.catch(() => {}); // its error is thrown by settle()
       this.buf = this.view(this.thread.borrow());
     } else {
-      // no thread, or it is still sorting the other buffer: both cores sort
-      if (!this.scratch || this.scratch.a.length < this.n) {
-        this.scratch = { a: new Uint32Array(this.cap), b: new Uint32Array(this.cap), key: new Uint32Array(this.cap) };
-      }
-      writeSortedRunSync(this.buf, this.n, this.spec, file, this.scratch);
+      this.tmp ??= new Uint32Array(this.cap * this.spec.width);
+      writeSortedRunSync(this.buf, this.n, this.spec, file, this.tmp);
     }
     this.n = 0;
   }
@@ -376,42 +384,25 @@ export class ExternalSorter {
   async *merged(chunkRecords = 1 << 12, read: { n: number } = { n: 0 }): AsyncGenerator<RecordChunk> {
     const W = this.spec.width;
     if (this.runs.length === 0) {
-      // everything fits: sort in memory (no file)
-      const perm = sortPermutation(this.buf, this.n, this.spec);
-      const out = new Uint32Array(chunkRecords * W);
-      let m = 0;
-      let last = -1;
-      const c = this.spec.combine;
-      for (let i = 0; i < this.n; i++) {
-        const at = perm[i] * W;
-        read.n++;
-        if (c !== undefined && last >= 0 && compare(out, last, this.buf, at, this.spec.order) === 0) {
-          const s = out[last + c] + this.buf[at + c];
-          if (s > 0xffffffff) throw new Error('an n-gram is counted more than 2^32 - 1 times');
-          out[last + c] = s;
-          continue;
-        }
-        if (m === chunkRecords) {
-          // the last record may still combine with the next: hold it back
-          yield { buf: out, n: m - 1 };
-          out.copyWithin(0, (m - 1) * W, m * W);
-          m = 1;
-          last = 0;
-        }
-        for (let j = 0; j < W; j++) out[m * W + j] = this.buf[at + j];
-        last = m * W;
-        m++;
+      // everything fits: sort in memory (no file), the chunks are views of the sorted records
+      const n = this.n;
+      const sorted = sortRecords(this.buf, new Uint32Array(n * W), n, this.spec);
+      const m = combineSorted(sorted, n, this.spec);
+      for (let i = 0; i < m; i += chunkRecords) {
+        const e = Math.min(m, i + chunkRecords);
+        read.n = e === m ? n : e;
+        yield { buf: sorted.subarray(i * W, e * W), n: e - i };
       }
       this.giveBack(this.buf);
       this.buf = new Uint32Array(0);
-      if (m > 0) yield { buf: out, n: m };
+      this.n = 0;
       return;
     }
     await this.spill();
     await this.settle();
     this.giveBack(this.buf);
     this.buf = new Uint32Array(0);
-    this.scratch = null;
+    this.tmp = null;
     const perRun = recordsPerBuffer(Math.min(1 << 22, this.memory / 8), W);
     const fanIn = Math.max(2, Math.floor(this.memory / (perRun * W * 4)));
     let runs = this.runs.splice(0);

@@ -14,13 +14,13 @@
  * Without a built worker script (or with `threads: false`) the same job runs
  * in the calling thread (`runThreadJob`).
  *
- * Memory: the worker's isolate (~10 MB), the permutation scratch of the
- * largest sort job (three uint32 per record, counted in the sorter's budget),
- * a 1 MiB output buffer; the shared sort blocks (as many as are in use at
+ * Memory: the worker's isolate (~10 MB), the other array of the largest
+ * sort job (as big as its buffer, counted in the sorter's budget), a 1 MiB
+ * output buffer of a count job; the shared sort blocks (as many as are in use at
  * once: two per filling sorter), reused by every sorter.
  */
 import { Worker } from 'node:worker_threads';
-import { type Scratch, type SortService, type SortSpec, SyncRunWriter, writeSortedRunSync } from './ext-sort.js';
+import { type SortService, type SortSpec, SyncRunWriter, writeSortedRunSync } from './ext-sort.js';
 import { equalRunEnd, suffixSort } from './radix.js';
 import { workerScript } from '../util/worker-script.js';
 import { ArpaWriter, type ByteSink } from './arpa-write.js';
@@ -29,11 +29,11 @@ export type SortJob =
   | { type: 'sort'; buf: Uint32Array; n: number; spec: SortSpec; file: string }
   | { type: 'count'; words: Uint32Array; positions: Uint32Array; order: number; vocab: number; file: string };
 
-/** reusable permutation scratch of a thread */
+/** a thread's reusable array for the sorts' other half */
 export class ScratchCache {
-  private s: Scratch | null = null;
-  get(n: number): Scratch {
-    if (!this.s || this.s.a.length < n) this.s = { a: new Uint32Array(n), b: new Uint32Array(n), key: new Uint32Array(n) };
+  private s: Uint32Array | null = null;
+  get(words: number): Uint32Array {
+    if (!this.s || this.s.length < words) this.s = new Uint32Array(words);
     return this.s;
   }
   drop(): void { this.s = null; }
@@ -88,7 +88,7 @@ export class JobRunner {
   async run(job: Job): Promise<JobResult> {
     switch (job.type) {
       case 'sort':
-        writeSortedRunSync(job.buf, job.n, job.spec, job.file, this.scratch.get(job.n));
+        writeSortedRunSync(job.buf, job.n, job.spec, job.file, this.scratch.get(job.n * job.spec.width));
         return {};
       case 'count':
         countRunSync(job.words, job.positions, job.order, job.vocab, job.file);
