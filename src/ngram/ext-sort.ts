@@ -308,13 +308,16 @@ export class ExternalSorter {
   /** the offset in `buffer` of a new record (check `full` first; the buffer may grow) */
   take(): number {
     const W = this.spec.width;
-    if (this.n * W === this.buf.length) {
-      const next = new Uint32Array(Math.min(this.cap, this.n * 2) * W);
-      next.set(this.buf);
-      this.buf = next;
-    }
+    if (this.n * W === this.buf.length) this.grow();
     this.added++;
     return this.n++ * W;
+  }
+
+  /** a buffer twice as big, up to the cap (without a thread: small sorts allocate little) */
+  private grow(): void {
+    const next = new Uint32Array(Math.min(this.cap, this.n * 2) * this.spec.width);
+    next.set(this.buf);
+    this.buf = next;
   }
   get buffer(): Uint32Array { return this.buf; }
 
@@ -323,6 +326,21 @@ export class ExternalSorter {
     const o = this.take();
     const W = this.spec.width;
     for (let j = 0; j < W; j++) this.buf[o + j] = src[at + j];
+  }
+
+  /** add the n records of src (copied in blocks) */
+  async pushMany(src: Uint32Array, n: number): Promise<void> {
+    const W = this.spec.width;
+    let i = 0;
+    while (i < n) {
+      if (this.full) await this.spill();
+      if (this.n * W === this.buf.length) this.grow();
+      const take = Math.min(this.buf.length / W - this.n, n - i);
+      this.buf.set(src.subarray(i * W, (i + take) * W), this.n * W);
+      this.n += take;
+      this.added += take;
+      i += take;
+    }
   }
 
   /** a run the caller writes itself, in key order (e.g. records sorted elsewhere) */
@@ -443,7 +461,13 @@ async function* mergeFiles(files: string[], s: SortSpec, perRun: number, chunkRe
   try {
     for (const f of files) readers.push(await RecordReader.open(f, W, perRun));
     const heap: RecordReader[] = [];
-    const less = (x: RecordReader, y: RecordReader): boolean => compare(x.buf, x.off, y.buf, y.off, order) < 0;
+    // the first key word decides most comparisons
+    const k0 = order[0];
+    const less = (x: RecordReader, y: RecordReader): boolean => {
+      const a = x.buf[x.at * W + k0];
+      const b = y.buf[y.at * W + k0];
+      return a !== b ? a < b : compare(x.buf, x.at * W, y.buf, y.at * W, order) < 0;
+    };
     const down = (i: number): void => {
       const n = heap.length;
       for (;;) {
@@ -464,6 +488,23 @@ async function* mergeFiles(files: string[], s: SortSpec, perRun: number, chunkRe
     while (heap.length > 0) {
       const r = heap[0];
       const at = r.off;
+      if (heap.length === 1 && (c === undefined || last < 0 || compare(out, last, r.buf, at, order) !== 0)) {
+        // the rest of one run: its keys are distinct and after the last one out: copied in bulk
+        do {
+          while (r.at < r.n) {
+            if (m === chunkRecords) {
+              yield { buf: out, n: m };
+              m = 0;
+            }
+            const take = Math.min(r.n - r.at, chunkRecords - m);
+            out.set(r.buf.subarray(r.at * W, (r.at + take) * W), m * W);
+            m += take;
+            r.at += take;
+            read.n += take;
+          }
+        } while (await r.fill());
+        break;
+      }
       if (c !== undefined && last >= 0 && compare(out, last, r.buf, at, order) === 0) {
         const sum = out[last + c] + r.buf[at + c];
         if (sum > 0xffffffff) throw new Error('an n-gram is counted more than 2^32 - 1 times');

@@ -331,12 +331,7 @@ async function contextPass(k: number, N: number, V: number, d: Discount, prune: 
   let done = 0;
   for await (const ch of readRecords(adjFile, W, recordsPerBuffer(Math.min(1 << 20, mem / 16), W))) {
     meter.update(done += ch.n);
-    for (let r = 0; r < ch.n; r++) {
-      if (ctx.full) await ctx.spill();
-      const o = ctx.take();
-      const b = ctx.buffer;
-      for (let j = 0; j < W; j++) b[o + j] = ch.buf[r * W + j];
-    }
+    await ctx.pushMany(ch.buf, ch.n);
   }
   await fsp.rm(adjFile, { force: true });
   const UW = k + 4;
