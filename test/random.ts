@@ -1,5 +1,5 @@
 import t from 'tap';
-import { Mulberry32, Xoshiro128, deriveSeed, epochSeed, hash32, hashUniform } from '../src/util/random.js';
+import { Mulberry32, Xoshiro128, deriveSeed, epochSeed, hash32, hashUniform, tableEpochSeed } from '../src/util/random.js';
 
 t.test('mulberry32 reproduces the reference sequence and resumes from its state', async (t) => {
   // first outputs for seed 1 of the reference mulberry32 (as in shared/bench/make-synth-corpus.mjs), as uint32
@@ -20,6 +20,8 @@ t.test('seed derivation and stateless draws are those of checkpoint format 1', a
   t.not(Mulberry32.fromSeed(42, 0).next(), Mulberry32.fromSeed(42, 1).next(), 'streams differ');
   t.same([hashUniform(1, 0), hashUniform(7, 123456789012)], [0.42703575268387794, 0.4909965714905411]);
   t.same([epochSeed(1, 1), epochSeed(3, 2)], [857305552, 773006417]);
+  // the Table 1 reproduction's published order (its MLP trajectories)
+  t.same([tableEpochSeed(1, 1), tableEpochSeed(1, 10), tableEpochSeed(3, 2)], [1000003, 1000012, 3000010]);
   t.equal(hash32(1, 0) / 4294967296, hashUniform(1, 0));
   t.equal(new Xoshiro128(42).nextUint32(), 2837322924);
   t.same(new Xoshiro128(2 ** 40 + 5).getState(), [1118667598, 2522641087, 3149222677, 4007873583]);

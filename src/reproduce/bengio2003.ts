@@ -20,6 +20,7 @@ import { skipRecords } from '../train/skip.js';
 import { arraySource, streamLanes } from '../train/lanes.js';
 import { CONFIG_FORMAT, newRunId, readCheckpoint, type CheckpointConfig, type LoadedCheckpoint } from '../train/checkpoint.js';
 import { idsChecksum } from '../train/id-cache.js';
+import { tableEpochSeed } from '../util/random.js';
 import { runTraining, type EpochMetrics, type RunRecord, type RunState, type TrainData } from '../train/run.js';
 import type { StepMetrics } from '../train/trainer.js';
 import { ProgressMeter } from '../train/progress.js';
@@ -151,14 +152,6 @@ export const NEURAL_SPECS: Record<NeuralName, NeuralSpec> = {
 };
 
 /**
- * The MLP's training shuffle seed of an epoch in this reproduction (frozen:
- * it fixes the published trajectory; `train-stream` runs use epochSeed).
- */
-export function bengioShuffleSeed(seed: number, epoch: number): number {
-  return seed * 1000003 + (epoch - 1);
-}
-
-/**
  * The batches of a spec over the protocol's continuous streams. The MLP's
  * training windows are shuffled over the whole split (a new seeded order each
  * epoch): consecutive windows are strongly correlated, and corpus order
@@ -171,7 +164,7 @@ export function protocolData(spec: NeuralSpec, data: ProtocolIds, seed = 1): Tra
     const windows = (ids: Int32Array, batch: number) => windowBatches({ order, batch, mode: 'stream', bosId })(idChunks(ids));
     const buffer = Math.ceil(data.train.length / spec.batch) + 1;
     return {
-      train: (epoch, start) => skipRecords<Batch>(start)(shuffleWindows({ buffer, seed: bengioShuffleSeed(seed, epoch) })(windows(data.train, spec.batch))),
+      train: (epoch, start) => skipRecords<Batch>(start)(shuffleWindows({ buffer, seed: tableEpochSeed(seed, epoch) })(windows(data.train, spec.batch))),
       valid: () => windows(data.valid, 512),
       test: () => windows(data.test, 512),
     };
