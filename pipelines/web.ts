@@ -47,13 +47,13 @@ export async function main(argv: string[]): Promise<number> {
   if (!modelPath) throw new UsageError('--model is required (a directory written by lmstream export, or an n-gram model file)');
   const port = num(p, 'port', 8000, { min: 0, max: 65535, integer: true });
   const host = str(p, 'host', '127.0.0.1');
+  const mode = oneOf(p, 'mode', ['sentence', 'stream'] as const, 'sentence');
   let isDir: boolean;
   try {
     isDir = statSync(modelPath).isDirectory();
   } catch {
     throw new UserError(`${modelPath}: no such file or directory`);
   }
-  const mode = oneOf(p, 'mode', ['sentence', 'stream'] as const, 'sentence');
   if (isDir) {
     if (p.values.mode !== undefined) throw new UsageError('--mode applies to n-gram models (an export records its mode)');
     for (const f of ['lmstream.json', 'model.json']) {
