@@ -7,7 +7,8 @@ import { ByteIndex } from '../src/vocab/byte-index.js';
 import { LineSplitter } from '../src/io/lines.js';
 import { tokenizeKenlm } from '../src/text/tokenize-kenlm.js';
 import { buildArpaFromCorpus } from '../src/ngram/build.js';
-import { HashedArpaReader } from '../src/ngram/arpa-read.js';
+import { HashedArpaReader, readArpa, readArpaHashed } from '../src/ngram/arpa-read.js';
+import { ArpaModel } from '../src/ngram/arpa-model.js';
 import { HashedModel } from '../src/ngram/hashed-model.js';
 import { PplScorer } from '../src/ngram/ppl.js';
 import { BytePpl } from '../src/ngram/ppl-bytes.js';
@@ -105,6 +106,59 @@ t.test('BytePpl: the totals and per-line records of PplScorer, sentence and stre
       bp.finish();
       t.same(got, want, `order ${order}, ${mode}: per-line records`);
       t.same(bp.scorer.summary(), ref.summary(), `order ${order}, ${mode}: totals`);
+    }
+  }
+});
+
+// "a b a" is listed without its suffix "b a" (not closed); "b a b" without its prefix "b a" (not prefix-closed)
+const ODD = `\\data\\
+ngram 1=5
+ngram 2=4
+ngram 3=2
+
+\\1-grams:
+-99\t<s>\t-0.30103
+-0.69897\t</s>
+-0.52287875\ta\t-0.1
+-0.52287875\tb\t0.2
+-1.5\t<unk>
+
+\\2-grams:
+-0.25\t<s> a\t-0.05
+-0.4\ta b\t-0.125
+-0.30103\tb </s>
+-0.2\t<s> b\t-0.3
+
+\\3-grams:
+-0.1\ta b a
+-0.15\tb a b
+\\end\\
+`;
+
+t.test('BytePpl on models that are not closed: the numbers of PplScorer on the ARPA model', async (t) => {
+  for (const arpa of [ODD, ODD.replace('ngram 3=2', 'ngram 3=1').replace('-0.15\tb a b\n', ''), ODD.replace('ngram 3=2', 'ngram 3=1').replace('-0.1\ta b a\n', '')]) {
+    const data = await readArpaHashed(Readable.from([arpa]));
+    const model = new HashedModel(data);
+    const arpaModel = new ArpaModel(await readArpa(Readable.from([arpa])));
+    let s = 3;
+    const rnd = (n: number) => { s = (Math.imul(s, 1103515245) + 12345) >>> 0; return (s >>> 8) % n; };
+    const words = ['a', 'b', 'a', 'b', '<s>', '</s>', 'zz', '<unk>'];
+    let text = '';
+    for (let i = 0; i < 300; i++) text += Array.from({ length: rnd(9) }, () => words[rnd(words.length)]).join(' ') + '\n';
+    for (const mode of ['sentence', 'stream'] as const) {
+      const ref = new PplScorer(arpaModel, mode);
+      const want: DocumentScore[] = [];
+      for (const l of text.split('\n').slice(0, -1)) want.push(documentScore(want.length + 1, ref.document(tokenizeKenlm(l)), false));
+      const fin = ref.finish();
+      if (fin.length > 0) want.push(documentScore(0, fin, false));
+      const got: DocumentScore[] = [];
+      const bp = new BytePpl(model, mode, (d) => got.push(d));
+      const r = bp.input();
+      r.push(Buffer.from(text));
+      r.end();
+      bp.finish();
+      t.same(got, want, `closed ${data.closed}, prefix-closed ${data.prefixClosed}, ${mode}: per-line records`);
+      t.same(bp.scorer.summary(), ref.summary(), `${mode}: totals`);
     }
   }
 });

@@ -250,6 +250,7 @@ export class HashedArpaParser extends ArpaParser {
   private uniBo = new Int32Array(0);
   private ent = new Int32Array(0);
   private closed = true;
+  private prefixClosed = true;
   /** the unigrams by their bytes (ids in file order after <unk>, <s>, </s>) */
   private byWord = new ByteIndex();
   private readonly fs = new Int32Array(24);
@@ -376,9 +377,15 @@ export class HashedArpaParser extends ArpaParser {
       let lo = SEED_LO;
       let hi = SEED_HI;
       for (let j = k - 1; j >= 1; j--) { lo = stepLo(lo, ids[j]); hi = stepHi(hi, ids[j]); }
-      if (this.closed && k > 2) {
+      if (k > 2 && (this.closed || this.prefixClosed)) {
         const t = this.tables[k - 1]!;
-        if (findSlot(t.ent, 4, t.homes, lo, keyHs(hi)) < 0) this.closed = false;
+        if (this.closed && findSlot(t.ent, 4, t.homes, lo, keyHs(hi)) < 0) this.closed = false;
+        if (this.prefixClosed) {
+          let plo = SEED_LO;
+          let phi = SEED_HI;
+          for (let j = k - 2; j >= 0; j--) { plo = stepLo(plo, ids[j]); phi = stepHi(phi, ids[j]); }
+          if (findSlot(t.ent, 4, t.homes, plo, keyHs(phi)) < 0) this.prefixClosed = false;
+        }
       }
       lo = stepLo(lo, ids[0]);
       hi = stepHi(hi, ids[0]);
@@ -397,7 +404,7 @@ export class HashedArpaParser extends ArpaParser {
     super.finish();
     return {
       order: this.counts.length, tokens: this.words, uniP: this.uniP, uniBo: this.uniBo, tables: this.tables,
-      exceptions: Float64Array.from(this.coder.exceptions), closed: this.closed, seedLo: SEED_LO, seedHi: SEED_HI,
+      exceptions: Float64Array.from(this.coder.exceptions), closed: this.closed, prefixClosed: this.prefixClosed, seedLo: SEED_LO, seedHi: SEED_HI,
     };
   }
 }

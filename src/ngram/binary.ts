@@ -8,7 +8,7 @@
  *   0   8 bytes  magic 89 4C 4D 42 0D 0A 1A 0A ("\x89LMB\r\n\x1a\n": a
  *                text-mode copy or a truncated first line is detected)
  *   8   u32[42]  header: version, byte-order mark 0x01020304, order N,
- *                flags (1 = suffix-closed), seedLo, seedHi, vocabulary size
+ *                flags (1 = suffix-closed, 2 = prefix-closed), seedLo, seedHi, vocabulary size
  *                V, vocabulary bytes, exceptions, total file size (low, high
  *                32 bits), then per order k = 1 … 10: n-gram count, home
  *                positions, slots (V, V, V for the unigrams)
@@ -76,7 +76,7 @@ export function serializeBinary(d: HashedData): Uint8Array[] {
   h[0] = BINARY_VERSION;
   h[1] = 0x01020304;
   h[2] = d.order;
-  h[3] = d.closed ? 1 : 0;
+  h[3] = (d.closed ? 1 : 0) | (d.prefixClosed ? 2 : 0);
   h[4] = d.seedLo >>> 0;
   h[5] = d.seedHi >>> 0;
   h[6] = d.tokens.length;
@@ -164,5 +164,5 @@ export function deserializeBinary(bytes: Uint8Array, name = 'binary model'): Has
   }
   const exceptions = take((o, n) => new Float64Array(buf, o, n), h[8], 8);
   if (off !== align8(size)) throw new Error(`${name}: damaged header (sections do not fill the file)`);
-  return { order, tokens, uniP, uniBo, tables, exceptions, closed: (h[3] & 1) === 1, seedLo: h[4] | 0, seedHi: h[5] | 0, vocabBytes: bytes.subarray(HEADER_BYTES, HEADER_BYTES + vocabBytes) };
+  return { order, tokens, uniP, uniBo, tables, exceptions, closed: (h[3] & 1) === 1, prefixClosed: (h[3] & 2) === 2, seedLo: h[4] | 0, seedHi: h[5] | 0, vocabBytes: bytes.subarray(HEADER_BYTES, HEADER_BYTES + vocabBytes) };
 }

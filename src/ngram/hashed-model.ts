@@ -87,7 +87,9 @@ export function keyHs(hi: number): number {
 }
 
 /** words looked up together by `advanceMany` */
-const BLOCK = 64;
+const BLOCK = 256;
+/** found slots per word: index k = 2 … 10 */
+const FOUND_PER_WORD = 11;
 /** key words per word: [lo, hs, slot] for each of up to 9 orders above 1 */
 const KEYS_PER_WORD = 27;
 
@@ -116,19 +118,24 @@ export function homeOf(hs: number, homes: number): number {
 
 /**
  * The slot offset (in int32 words) of key (lo, hs) in a table of stride S,
- * or -1: read forward from its home past smaller keys.
+ * or -1, reading forward from slot offset x (its home, or before it) past
+ * smaller keys.
  */
-export function findSlot(ent: Int32Array, S: number, homes: number, lo: number, hs: number): number {
-  let x = homeOf(hs, homes) * S;
+export function probeFrom(ent: Int32Array, S: number, lo: number, hs: number, x: number): number {
   let v = ent[x + 1];
   while (v < hs) { x += S; v = ent[x + 1]; }
-  const end = ent.length;
-  while (v === hs && x < end) {
+  while (v === hs) {
     if (ent[x] === lo) return hs === EMPTY_HS && lo === 0 ? -1 : x;
     x += S;
+    if (x >= ent.length) break;
     v = ent[x + 1];
   }
   return -1;
+}
+
+/** The slot offset of key (lo, hs) in a table of stride S and `homes` homes, or -1. */
+export function findSlot(ent: Int32Array, S: number, homes: number, lo: number, hs: number): number {
+  return probeFrom(ent, S, lo, hs, homeOf(hs, homes) * S);
 }
 
 export interface HashedData {
@@ -141,6 +148,8 @@ export interface HashedData {
   tables: (OrderTable | undefined)[];
   exceptions: Float64Array;
   closed: boolean;
+  /** every listed n-gram's prefix is listed (checked when the tables are built) */
+  prefixClosed?: boolean;
   seedLo: number;
   seedHi: number;
   /** the tokens' UTF-8 bytes, each ended by \n (the binary file's vocabulary section), when at hand */
@@ -221,6 +230,8 @@ export class HashedModel implements NgramModel {
   readonly order: number;
   readonly normalized = true;
   readonly closed: boolean;
+  /** every listed n-gram's prefix w1 … wk-1 is listed too (lookups can stop as KenLM's do) */
+  readonly prefixClosed: boolean;
   private readonly V: number;
   private readonly uniP: Int32Array;
   private readonly uniBo: Int32Array;
@@ -251,6 +262,10 @@ export class HashedModel implements NgramModel {
   private readonly keys = new Int32Array(BLOCK * KEYS_PER_WORD);
   private readonly hist = new Int32Array(BLOCK + 16);
   private readonly ms = new Int8Array(BLOCK);
+  private readonly ws = new Int32Array(BLOCK);
+  private readonly sel = new Int32Array(BLOCK);
+  /** per word of a block: the slot found per order k (index k), -1 for none */
+  private readonly found = new Int32Array(BLOCK * FOUND_PER_WORD);
 
   constructor(readonly data: HashedData) {
     this.order = data.order;
@@ -273,6 +288,7 @@ export class HashedModel implements NgramModel {
     }
     this.exc = data.exceptions;
     this.closed = data.closed;
+    this.prefixClosed = data.prefixClosed === true;
     this.seedLo = data.seedLo;
     this.seedHi = data.seedHi;
     this.stWords = new Int32Array(N + 1);
@@ -384,41 +400,43 @@ export class HashedModel implements NgramModel {
 
   /**
    * The longest listed n-gram ending at w (a listed word) among its keys
-   * from `keysOf` (m orders at keys[base …]): its log10 p in `lp`, its
-   * length in `lLen`; fills nBo[1 …] with the back-offs of the n-grams
-   * ending at w and returns how many. The hot path: typed-array reads and
-   * integer compares, nothing allocated.
+   * from `keysOf` (m orders at keys[base …]), searched order by order: the
+   * slot of each order k in found[fb + k] (-1: not listed), up to the first
+   * miss when the model is closed; then `combine`.
    */
   private search(w: number, m: number, base: number): number {
+    const keys = this.keys;
+    const found = this.found;
+    for (let j = 1; j <= m; j++) {
+      const k = j + 1;
+      const kb = base + 3 * (j - 1);
+      const o = probeFrom(this.ents[k], this.strides[k], keys[kb], keys[kb + 1], keys[kb + 2]);
+      found[k] = o;
+      if (o < 0 && this.closed) { m = j; break; }
+    }
+    return this.combine(w, m, 0);
+  }
+
+  /**
+   * From the slots found for w's n-grams (found[fb + k], k = 2 … m+1; -1:
+   * not listed): the longest listed n-gram's log10 p in `lp` and length in
+   * `lLen`; fills nBo[1 …] with the back-offs of the n-grams ending at w and
+   * returns how many.
+   */
+  private combine(w: number, m: number, fb: number): number {
     const N = this.order;
     const nBo = this.nBo;
+    const found = this.found;
     const qw = this.uniP[w];
     let p = qw >= Q_REG_MIN ? qw / 1e8 : this.val(qw);
     const qb = this.uniBo[w];
     nBo[1] = qb >= Q_REG_MIN ? qb / 1e8 : this.boVal(qb);
     let nR = 1;
     let len = 1;
-    const keys = this.keys;
-    const ents = this.ents;
-    const strides = this.strides;
-    for (let j = 1; j <= m; j++) {
-      const k = j + 1;
-      const S = strides[k];
-      const ent = ents[k];
-      const kb = base + 3 * (j - 1);
-      const lo = keys[kb];
-      const hs = keys[kb + 1];
-      let x = keys[kb + 2];
-      let v = ent[x + 1];
-      while (v < hs) { x += S; v = ent[x + 1]; }
-      let o = -1;
-      while (v === hs) {
-        if (ent[x] === lo) { if (hs !== EMPTY_HS || lo !== 0) o = x; break; }
-        x += S;
-        if (x >= ent.length) break;
-        v = ent[x + 1];
-      }
+    for (let k = 2; k <= m + 1; k++) {
+      const o = found[fb + k];
       if (o >= 0) {
+        const ent = this.ents[k];
         const q = ent[o + 2];
         p = q >= Q_REG_MIN ? q / 1e8 : this.val(q);
         len = k;
@@ -523,8 +541,14 @@ export class HashedModel implements NgramModel {
   /**
    * `advance` on ids[0 … n-1] in turn, log10 of each into out[i] (and the
    * n-gram length into lens[i] when given). Blocks of words are looked up
-   * in two passes: every key of the block and a read of its home slot
-   * first, then the searches, so the memory reads of many words overlap.
+   * order by order: the keys of every word first, then per order a loop
+   * that reads the home slot of each lookup still needed (few instructions
+   * per read, so many are in flight), then the searches of that order, which
+   * are independent of each other. A k-gram is looked up only when the
+   * (k-1)-gram ending at the same word was found (closed models: a miss ends
+   * the search, as in `search`) and, when every listed n-gram's prefix is
+   * listed (`prefixClosed`), the (k-1)-gram ending at the word before too
+   * (KenLM's state length): the same results as `advance` word by word.
    */
   advanceMany(ids: Int32Array, n: number, out: Float64Array, lens?: Int32Array): void {
     const N = this.order;
@@ -533,45 +557,75 @@ export class HashedModel implements NgramModel {
     const sw = this.stWords;
     const uniP = this.uniP;
     const V = this.V;
+    const ws = this.ws;
+    const ms = this.ms;
+    const keys = this.keys;
+    const found = this.found;
+    const sel = this.sel;
+    const closed = this.closed;
+    const prefix = this.prefixClosed;
     for (let s0 = 0; s0 < n; s0 += B) {
       const e0 = s0 + B < n ? s0 + B : n;
+      const nb = e0 - s0;
       // the history: the state's words oldest first, then the block's words
       const m0 = this.stQ > 0 ? this.stQ : 0;
       this.stQ = m0;
       for (let i = 0; i < m0; i++) hist[i] = sw[m0 - 1 - i];
-      for (let t = s0; t < e0; t++) hist[m0 + t - s0] = ids[t];
-      // pass 1: the keys, then a read of each home slot in a loop of few instructions, so that
-      // many reads are in flight at once (a loop that also hashed would hold far fewer)
-      const ms = this.ms;
+      for (let t = 0; t < nb; t++) hist[m0 + t] = ids[s0 + t];
+      // the keys of every word (ws: the word looked up, -1 for none; ms: context words to use)
       let m = m0;
       let mMax = 0;
-      for (let t = s0; t < e0; t++) {
-        const raw = ids[t];
+      for (let t = 0; t < nb; t++) {
+        const raw = ids[s0 + t];
         const w = raw >= 0 && raw < V && uniP[raw] !== Q_NONE ? raw : UNK_ID;
-        const mt = uniP[w] !== Q_NONE ? m : 0;
-        if (mt > 0) this.keysOf(w, hist, m0 + t - s0 - 1, -1, mt, (t - s0) * KEYS_PER_WORD);
-        ms[t - s0] = mt;
+        const listed = uniP[w] !== Q_NONE;
+        ws[t] = listed ? (w === raw ? w : -2 - w) : -1;
+        const mt = listed ? m : 0;
+        ms[t] = mt;
+        if (mt > 0) this.keysOf(w, hist, m0 + t - 1, -1, mt, t * KEYS_PER_WORD);
         if (mt > mMax) mMax = mt;
         m = m + 1 < N - 1 ? m + 1 : N - 1;
       }
-      const keys = this.keys;
-      let touch = 0;
-      for (let j = 1; j <= mMax; j++) {
-        const ent = this.ents[j + 1];
-        for (let t = 0, o = 3 * j - 1; t < e0 - s0; t++, o += KEYS_PER_WORD) if (ms[t] >= j) touch ^= ent[keys[o] + 1];
+      // order by order: which lookups are needed, a read of each home slot, the searches
+      for (let k = 2; k <= mMax + 1; k++) {
+        const j = k - 1;
+        const ent = this.ents[k];
+        const S = this.strides[k];
+        let cnt = 0;
+        let touch = 0;
+        for (let t = 0, o = 3 * j - 1; t < nb; t++, o += KEYS_PER_WORD) {
+          let need = ms[t] >= j;
+          if (need && k > 2) {
+            // the (k-1)-gram ending at this word (closed) and at the word before (prefix-closed)
+            if (closed && found[t * FOUND_PER_WORD + k - 1] < 0) need = false;
+            else if (prefix && t > 0 && (ws[t - 1] < 0 || found[(t - 1) * FOUND_PER_WORD + k - 1] < 0)) need = false;
+          }
+          found[t * FOUND_PER_WORD + k] = -1;
+          if (!need) continue;
+          sel[cnt++] = t;
+          touch ^= ent[keys[o] + 1];
+        }
+        this.touched ^= touch;
+        for (let i = 0; i < cnt; i++) {
+          const t = sel[i];
+          const kb = t * KEYS_PER_WORD + 3 * (j - 1);
+          found[t * FOUND_PER_WORD + k] = probeFrom(ent, S, keys[kb], keys[kb + 1], keys[kb + 2]);
+        }
       }
-      this.touched ^= touch;
-      // pass 2: searches and the state
-      for (let t = s0; t < e0; t++) {
-        const raw = ids[t];
-        const w = raw >= 0 && raw < V && uniP[raw] !== Q_NONE ? raw : UNK_ID;
+      // the scores and the state, word by word
+      for (let t = 0; t < nb; t++) {
+        const raw = ids[s0 + t];
+        const wt = ws[t];
         const mt = this.stQ;
         let nR = 0;
-        if (uniP[w] === Q_NONE) {
+        if (wt === -1) {
           this.lp = this.unkLog10;
           this.lLen = 1;
-        } else nR = this.search(w, mt, (t - s0) * KEYS_PER_WORD);
-        if (w !== raw) nR = 0;
+        } else {
+          const w = wt >= 0 ? wt : -2 - wt;
+          nR = this.combine(w, ms[t], t * FOUND_PER_WORD);
+          if (w !== raw) nR = 0;
+        }
         const len = this.lLen;
         let acc = 0;
         const cb = this.stBo;
@@ -584,8 +638,8 @@ export class HashedModel implements NgramModel {
         this.nBo = cb;
         this.stQ = q;
         this.stR = nR < q ? nR : q;
-        out[t] = this.lp + acc;
-        if (lens) lens[t] = len;
+        out[s0 + t] = this.lp + acc;
+        if (lens) lens[s0 + t] = len;
         this.lastLength = len;
       }
     }
