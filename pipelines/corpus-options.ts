@@ -6,10 +6,12 @@
  * (src/io/corpus-input.ts), which builds the document/token stream.
  */
 import { UsageError, num, oneOf, str, type Options, type Parsed } from '../src/cli/common.js';
-import { FORMATS, type DocumentOptions } from '../src/io/documents.js';
+import type { DocumentOptions } from '../src/io/documents.js';
+import { FORMATS } from '../src/io/formats.js';
 import { DEFAULT_MAX_LINE_LENGTH } from '../src/io/lines.js';
 import { TOKENIZERS, type TokenizerName } from '../src/text/tokenizers.js';
 import type { CorpusInput } from '../src/io/corpus-input.js';
+import type { MarkerMode } from '../src/types.js';
 
 /** where the documents come from */
 export const DOCUMENT_OPTIONS = {
@@ -62,6 +64,17 @@ export function tokenizerOption(p: Parsed, dflt: TokenizerName): Pick<CorpusInpu
   if ((newline || spaces) && name !== 'char') throw new UsageError('--char-newline and --char-spaces apply to --tokenizer char only');
   return { tokenizer: name, tokenizerOptions: name === 'char' ? { newline, spaces } : {} };
 }
+
+/** --mode sentence|stream (default sentence): how documents are marked with <s> and </s> */
+export const MODE_OPTION = { mode: { type: 'string' } } as const satisfies Options;
+
+/** --mode sentence|stream (default sentence). */
+export function markerMode(p: Parsed): MarkerMode {
+  return oneOf(p, 'mode', ['sentence', 'stream'] as const, 'sentence');
+}
+
+/** Help lines of the corpus options of the n-gram commands (default tokenizer: kenlm). */
+export const NGRAM_CORPUS_HELP = corpusHelp('kenlm');
 
 /** All corpus options: the documents and their tokenizer. */
 export function corpusInput(p: Parsed, defaultTokenizer: TokenizerName, warn?: (msg: string) => void): CorpusInput {

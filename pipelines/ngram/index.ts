@@ -4,11 +4,6 @@
  * subcommand; the n-gram options are parsed once, in options.ts.
  */
 import { UsageError } from '../../src/cli/common.js';
-import * as count from './count.js';
-import * as merge from './merge.js';
-import * as build from './build.js';
-import * as ppl from './ppl.js';
-import * as binary from './binary.js';
 
 const HELP = `usage: lmstream ngram SUBCOMMAND [options]   (lmstream ngram SUBCOMMAND --help)
 
@@ -28,11 +23,12 @@ Map/reduce recipe (e.g. Hadoop Streaming: mapper = count, reducer = merge --sort
 export async function main(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   switch (sub) {
-    case 'count': return count.main(rest);
-    case 'merge': return merge.main(rest);
-    case 'build': return build.main(rest);
-    case 'ppl': return ppl.main(rest);
-    case 'binary': return binary.main(rest);
+    // each subcommand's modules load only when it runs (a scoring run loads no builder)
+    case 'count': return (await import('./count.js')).main(rest);
+    case 'merge': return (await import('./merge.js')).main(rest);
+    case 'build': return (await import('./build.js')).main(rest);
+    case 'ppl': return (await import('./ppl.js')).main(rest);
+    case 'binary': return (await import('./binary.js')).main(rest);
     case undefined:
       process.stdout.write(HELP);
       return 2;

@@ -11,12 +11,9 @@ import { MAX_ORDER, SMOOTHINGS, type NgramBuildOptions } from '../../src/ngram/b
 import { ngramCorpusBytes } from '../../src/io/corpus-input.js';
 import type { LineOptions } from '../../src/io/lines.js';
 import type { Readable } from 'node:stream';
-import { CORPUS_OPTIONS, corpusHelp, corpusInput } from '../corpus-options.js';
+import { CORPUS_OPTIONS, MODE_OPTION, NGRAM_CORPUS_HELP, corpusInput, markerMode } from '../corpus-options.js';
 
-export { CORPUS_OPTIONS };
-
-/** Help lines of the corpus options of the n-gram commands (default tokenizer: kenlm). */
-export const NGRAM_CORPUS_HELP = corpusHelp('kenlm');
+export { CORPUS_OPTIONS, NGRAM_CORPUS_HELP, markerMode };
 
 /**
  * The corpus of an n-gram command (FILEs or stdin, with the corpus options:
@@ -29,7 +26,7 @@ export function ngramCorpus(p: Parsed, warn?: (msg: string) => void): { bytes: R
 
 
 /** --order and --mode */
-export const ORDER_OPTIONS = { order: { type: 'string' }, mode: { type: 'string' } } as const satisfies Options;
+export const ORDER_OPTIONS = { order: { type: 'string' }, ...MODE_OPTION } as const satisfies Options;
 
 /** --smoothing and its parameters */
 export const SMOOTHING_OPTIONS = {
@@ -43,10 +40,6 @@ export function ngramOrder(p: Parsed, required = true): number {
   return num(p, 'order', 3, { min: 1, max: MAX_ORDER, integer: true });
 }
 
-/** --mode sentence|stream (default sentence). */
-export function markerMode(p: Parsed): MarkerMode {
-  return oneOf(p, 'mode', ['sentence', 'stream'] as const, 'sentence');
-}
 
 function parseFallback(raw: string | undefined): [number, number, number] | undefined {
   if (raw === undefined) return undefined;

@@ -8,12 +8,10 @@ import type { HashedModel } from '../../src/ngram/hashed-model.js';
 import { formatSummary, type PplScorer } from '../../src/ngram/ppl.js';
 import { BytePpl } from '../../src/ngram/ppl-bytes.js';
 import { openInput } from '../../src/io/open-input.js';
-import { pplStage, type DocumentScore } from '../../src/ngram/ppl-stage.js';
-import { corpusTokens, isFastNgramInput } from '../../src/io/corpus-input.js';
-import { formatLog10 } from '../../src/ngram/arpa-write.js';
-import { CORPUS_OPTIONS, NGRAM_CORPUS_HELP, ORDER_OPTIONS, markerMode } from './options.js';
-import { corpusInput } from '../corpus-options.js';
-import { writeOut } from './output.js';
+import type { DocumentScore } from '../../src/ngram/ppl-stage.js';
+import { isFastNgramInput } from '../../src/io/corpus-input.js';
+import { CORPUS_OPTIONS, MODE_OPTION, NGRAM_CORPUS_HELP, corpusInput, markerMode } from '../corpus-options.js';
+import { writeAll } from '../../src/util/output.js';
 import { inputFileSize } from '../../src/io/open-input.js';
 import { ProgressMeter } from '../../src/train/progress.js';
 
@@ -42,7 +40,7 @@ ${NGRAM_CORPUS_HELP}`;
 export async function main(argv: string[]): Promise<number> {
   const p = parseCommand(argv, {
     model: { type: 'string' }, 'per-token': { type: 'boolean' }, 'per-sentence': { type: 'boolean' }, json: { type: 'boolean' },
-    mode: ORDER_OPTIONS.mode, ...CORPUS_OPTIONS,
+    ...MODE_OPTION, ...CORPUS_OPTIONS,
   }, HELP);
   if (!p) return 0;
   const modelPath = str(p, 'model');
@@ -97,9 +95,13 @@ export async function main(argv: string[]): Promise<number> {
       bp.finish();
       yield buf + summary(bp.scorer);
     }
-    await writeOut(run());
+    await writeAll(process.stdout, run());
     return 0;
   }
+  // the general path (other formats and tokenizers, --per-token): token strings through ppl-stage
+  const [{ pplStage }, { corpusTokens }, { formatLog10 }] = await Promise.all([
+    import('../../src/ngram/ppl-stage.js'), import('../../src/io/corpus-input.js'), import('../../src/ngram/arpa-write.js'),
+  ]);
   const stage = pplStage(model, mode, { perToken });
   const sc = stage.scorer;
   async function* format(batches: AsyncIterable<DocumentScore[]>): AsyncGenerator<string> {
@@ -115,7 +117,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     yield buf + summary(sc);
   }
-  await writeOut(format(stage(corpusTokens(p.positionals, { ...input, onBytes: (n) => meter.addBytes(n) }))));
+  await writeAll(process.stdout, format(stage(corpusTokens(p.positionals, { ...input, onBytes: (n) => meter.addBytes(n) }))));
   return 0;
 }
 

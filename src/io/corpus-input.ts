@@ -26,6 +26,8 @@ export interface CorpusInput extends DocumentOptions {
 
 /** Documents of the files (stdin when none) tokenized: `RecordBatch<Tokens>` per chunk. */
 export async function* corpusTokens(files: readonly string[], input: CorpusInput, stdin?: Readable): AsyncGenerator<string[][]> {
+  // the readers and tokenizers load when a corpus is read this way (not for the byte paths)
+  const [{ readDocuments }, { tokenizer }] = await Promise.all([import('./documents.js'), import('../text/tokenizers.js')]);
   const tok = tokenizer(input.tokenizer, { ...input.tokenizerOptions, batch: true });
   const docs = Readable.from(readDocuments([...files], input, stdin));
   docs.on('error', (e) => tok.destroy(e));

@@ -13,8 +13,9 @@ import { textReader } from './text-reader.js';
 import { jsonReader } from './json-reader.js';
 import { openInput } from './open-input.js';
 
-export const FORMATS = ['text', 'json', 'jsonl'] as const;
-export type InputFormat = (typeof FORMATS)[number];
+import { FORMATS, type InputFormat } from './formats.js';
+
+export { FORMATS, type InputFormat };
 
 export interface DocumentOptions {
   format?: InputFormat;

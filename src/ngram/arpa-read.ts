@@ -18,7 +18,7 @@ import {
   Q_NEG_INF, Q_NONE, Q_REG_MIN, SEED_HI, SEED_LO, ValueCoder, finishTable, findSlot, keyHs, stepHi, stepLo,
   type HashedData, type OrderTable,
 } from './hashed-model.js';
-import { ByteIndex, fnvBytes } from '../vocab/byte-index.js';
+import { ByteIndex } from '../vocab/byte-index.js';
 import { RESERVED } from '../vocab/vocabulary.js';
 
 type State = 'preamble' | 'header' | 'section' | 'entries' | 'end' | 'done';
@@ -289,7 +289,7 @@ export class HashedArpaParser extends ArpaParser {
 
   /** id of the word b[s…e), or -1 */
   private wordId(b: Uint8Array, s: number, e: number): number {
-    return this.byWord.find(b, s, e, fnvBytes(b, s, e));
+    return this.byWord.findBytes(b, s, e);
   }
 
   private seen = new Uint8Array(3);

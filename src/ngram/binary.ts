@@ -135,14 +135,18 @@ export function deserializeBinary(bytes: Uint8Array, name = 'binary model'): Has
   if (bytes.length < size) throw new Error(`${name}: truncated (${bytes.length} bytes of ${size})`);
   if (bytes.length > size) throw new Error(`${name}: ${bytes.length - size} bytes of trailing garbage after the model`);
   const vocabBytes = h[7];
-  const text = new TextDecoder('utf-8', { fatal: true });
-  let tokens: string[];
+  const vocab = bytes.subarray(HEADER_BYTES, HEADER_BYTES + vocabBytes);
+  let text: string;
   try {
-    tokens = text.decode(bytes.subarray(HEADER_BYTES, HEADER_BYTES + vocabBytes)).split('\n');
+    text = new TextDecoder('utf-8', { fatal: true }).decode(vocab);
   } catch {
     throw new Error(`${name}: damaged vocabulary (not UTF-8)`);
   }
-  if (tokens.pop() !== '' || tokens.length !== V) throw new Error(`${name}: damaged vocabulary (expected ${V} tokens)`);
+  let lines = 0;
+  for (let i = 0; i < vocab.length; i++) if (vocab[i] === 10) lines++;
+  if (lines !== V || (vocab.length > 0 && vocab[vocab.length - 1] !== 10)) throw new Error(`${name}: damaged vocabulary (expected ${V} tokens)`);
+  // the token strings are made on first use (byte-level scoring needs only the bytes)
+  let tokens: string[] | undefined;
   let off = align8(HEADER_BYTES + vocabBytes);
   const take = <T>(make: (o: number, n: number) => T, n: number, width: number): T => {
     if (off + n * width > size) throw new Error(`${name}: damaged header (sections overrun the file)`);
@@ -164,5 +168,7 @@ export function deserializeBinary(bytes: Uint8Array, name = 'binary model'): Has
   }
   const exceptions = take((o, n) => new Float64Array(buf, o, n), h[8], 8);
   if (off !== align8(size)) throw new Error(`${name}: damaged header (sections do not fill the file)`);
-  return { order, tokens, uniP, uniBo, tables, exceptions, closed: (h[3] & 1) === 1, prefixClosed: (h[3] & 2) === 2, seedLo: h[4] | 0, seedHi: h[5] | 0, vocabBytes: bytes.subarray(HEADER_BYTES, HEADER_BYTES + vocabBytes) };
+  return {
+    get tokens() { return (tokens ??= text.split('\n').slice(0, V)); },
+    order, uniP, uniBo, tables, exceptions, closed: (h[3] & 1) === 1, prefixClosed: (h[3] & 2) === 2, seedLo: h[4] | 0, seedHi: h[5] | 0, vocabBytes: bytes.subarray(HEADER_BYTES, HEADER_BYTES + vocabBytes) };
 }

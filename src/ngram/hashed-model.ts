@@ -40,6 +40,14 @@ import type { NgramModel } from './api.js';
 import { Vocabulary } from '../vocab/vocabulary.js';
 import { ByteIndex } from '../vocab/byte-index.js';
 
+const RESERVED_LINES = new TextEncoder().encode('<unk>\n<s>\n</s>\n');
+
+function startsWith(b: Uint8Array, prefix: Uint8Array): boolean {
+  if (b.length < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (b[i] !== prefix[i]) return false;
+  return true;
+}
+
 /** the reserved ids of every Vocabulary */
 const UNK_ID = 0;
 const BOS_ID = 1;
@@ -269,10 +277,9 @@ export class HashedModel implements NgramModel {
 
   constructor(readonly data: HashedData) {
     this.order = data.order;
-    this.V = data.tokens.length;
-    if (this.V < 3 || data.tokens[0] !== '<unk>' || data.tokens[1] !== '<s>' || data.tokens[2] !== '</s>') {
-      throw new Error('the vocabulary must start with <unk>, <s>, </s> and hold no token twice');
-    }
+    this.V = data.uniP.length;
+    const reserved = data.vocabBytes ? startsWith(data.vocabBytes, RESERVED_LINES) : data.tokens[0] === '<unk>' && data.tokens[1] === '<s>' && data.tokens[2] === '</s>';
+    if (!reserved || data.uniBo.length !== this.V) throw new Error('the vocabulary must start with <unk>, <s>, </s> and hold no token twice');
     this.uniP = data.uniP;
     this.uniBo = data.uniBo;
     const N = this.order;

@@ -23,7 +23,7 @@ import type { HashedModel } from './hashed-model.js';
 import { PplScorer } from './ppl.js';
 import { documentTotals, type DocumentScore } from './ppl-stage.js';
 import { KenlmIdReader } from '../text/kenlm-ids.js';
-import { fnvBytes, type ByteIndex } from '../vocab/byte-index.js';
+import type { ByteIndex } from '../vocab/byte-index.js';
 import { EOS_ID, UNK_ID, UNK_WORD } from './corpus.js';
 
 export class BytePpl {
@@ -37,7 +37,7 @@ export class BytePpl {
     this.scorer = new PplScorer(model, mode);
     this.index = model.byteIndex();
     const uw = new TextEncoder().encode(UNK_WORD);
-    this.unkWord = this.index.find(uw, 0, uw.length, fnvBytes(uw, 0, uw.length));
+    this.unkWord = this.index.findBytes(uw, 0, uw.length);
   }
 
   /** the reader of one input (file or stdin) */

@@ -26,28 +26,43 @@
  *   final CR and the byte-order mark not counted) throws `LongLineError`, or
  *   with `onLongLine: 'skip'` is dropped with a warning.
  *
- * Lookup: each token's bytes are hashed (FNV-1a, byte-index.ts) as they are
- * scanned and looked up once in the `ByteIndex`. Holds: the ids of the
- * current line and the bytes of a token split across chunks (both bounded by
- * `maxLineLength`).
+ * Lookup: each token's bytes are hashed (the `ByteIndex` key, byte-index.ts)
+ * as they are scanned; the tokens of a line are looked up together when it
+ * ends (or the chunk does), one probe each in a loop of independent reads.
+ * Holds: the keys and ids of the current line and the bytes of a token
+ * split across chunks (both bounded by `maxLineLength`).
  */
-import { ByteIndex, FNV_OFFSET } from '../vocab/byte-index.js';
+import { ByteIndex, HASH_A0, HASH_B0 } from '../vocab/byte-index.js';
 import { DEFAULT_MAX_LINE_LENGTH, LongLineError, type LineOptions } from '../io/lines.js';
 
+const BOM = Uint8Array.of(0xef, 0xbb, 0xbf);
+
 export class KenlmIdReader {
+  /** the current line's tokens: ids (once resolved), keys, lengths, starts in the current chunk, non-ASCII flags */
   private ids = new Int32Array(256);
+  private tA = new Int32Array(256);
+  private tB = new Int32Array(256);
+  private tLen = new Int32Array(256);
+  private tS = new Int32Array(256);
+  private tHigh = new Uint8Array(256);
   private n = 0;
-  /** bytes of a token that started in an earlier chunk */
+  /** tokens ids[0 … resolved-1] are looked up */
+  private resolved = 0;
+  /** bytes of a token that started in an earlier chunk, and its key so far */
   private carry = new Uint8Array(64);
   private carryLen = 0;
+  private cA = HASH_A0;
+  private cB = HASH_B0;
+  private cHigh = 0;
   /** bytes of the current line so far (BOM and LF not counted) */
   private lineBytes = 0;
   /** the current line has any byte at all (it is a line even if all whitespace) */
   private open = false;
   private skipping = false;
   private lineNo = 0;
-  /** bytes seen at the start of the input, for the byte-order mark (3: decided) */
+  /** bytes of the byte-order mark matched at the start of the input (3: decided) */
   private head = 0;
+  private lastWasCR = false;
   private readonly max: number;
   private readonly onLong: 'error' | 'skip';
   private readonly source: string;
@@ -61,7 +76,7 @@ export class KenlmIdReader {
     this.max = opts.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
     this.onLong = opts.onLongLine ?? 'error';
     this.source = opts.source ?? 'input';
-    this.warn = opts.warn ?? ((m: string) => { throw new Error(m); });
+    this.warn = opts.warn ?? ((m: string) => process.stderr.write(m + '\n'));
   }
 
   /** lines seen so far (read or skipped) */
@@ -75,37 +90,47 @@ export class KenlmIdReader {
     this.warn(`${this.source}: line ${this.lineNo + 1} is longer than ${this.max} bytes (maxLineLength); skipped`);
     this.skipping = true;
     this.n = 0;
+    this.resolved = 0;
     this.carryLen = 0;
   }
 
-  /** the id of token b[s…e) with FNV hash h (-1: not in the vocabulary) */
-  private lookup(b: Uint8Array, s: number, e: number, h: number): number {
-    const id = this.index.find(b, s, e, h);
-    if (id >= 0) return id;
-    let high = false;
-    for (let i = s; i < e; i++) if (b[i] >= 0x80) { high = true; break; }
-    if (!high) return -1;
+  /** a token whose key was not found: if it is not valid UTF-8, the id of its decoded (U+FFFD) spelling */
+  private fallback(b: Uint8Array, s: number, e: number): number {
     const again = this.enc.encode(this.dec.decode(b.subarray(s, e)));
     if (again.length === e - s) {
       let same = true;
       for (let i = 0; i < again.length; i++) if (again[i] !== b[s + i]) { same = false; break; }
       if (same) return -1;
     }
-    let g = FNV_OFFSET;
-    for (let i = 0; i < again.length; i++) g = Math.imul(g ^ again[i], 0x01000193);
-    return this.index.find(again, 0, again.length, g);
+    return this.index.findBytes(again, 0, again.length);
   }
 
-  private token(id: number): void {
-    if (this.n === this.ids.length) {
-      const ids = new Int32Array(this.ids.length * 2);
-      ids.set(this.ids);
-      this.ids = ids;
+  private grow(): void {
+    const cap = this.ids.length * 2;
+    const g32 = (a: Int32Array) => { const x = new Int32Array(cap); x.set(a); return x; };
+    this.ids = g32(this.ids);
+    this.tA = g32(this.tA);
+    this.tB = g32(this.tB);
+    this.tLen = g32(this.tLen);
+    this.tS = g32(this.tS);
+    const h = new Uint8Array(cap);
+    h.set(this.tHigh);
+    this.tHigh = h;
+  }
+
+  /** look the pending tokens up (b: the chunk that holds their bytes) */
+  private resolve(b: Uint8Array): void {
+    const index = this.index;
+    const ids = this.ids;
+    for (let t = this.resolved; t < this.n; t++) {
+      let id = index.find(this.tA[t], this.tB[t], this.tLen[t]);
+      if (id < 0 && this.tHigh[t] !== 0) id = this.fallback(b, this.tS[t], this.tS[t] + this.tLen[t]);
+      ids[t] = id;
     }
-    this.ids[this.n++] = id;
+    this.resolved = this.n;
   }
 
-  private endLine(lastCR: boolean): void {
+  private endLine(lastCR: boolean, b: Uint8Array): void {
     this.open = false;
     if (this.skipping) {
       this.skipping = false;
@@ -121,9 +146,11 @@ export class KenlmIdReader {
       this.lineNo++;
       return;
     }
+    this.resolve(b);
     this.lineNo++;
     const n = this.n;
     this.n = 0;
+    this.resolved = 0;
     this.onLine(this.ids, n);
   }
 
@@ -146,24 +173,28 @@ export class KenlmIdReader {
     }
     // a token carried over from the last chunk continues at i
     let start = this.carryLen > 0 ? i : -1;
-    let h = this.carryHash;
+    let a = this.cA;
+    let h2 = this.cB;
+    let high = this.cHigh;
     const max = this.max;
     let lineStart = i - this.lineBytes;
     for (; i < L; i++) {
       const c = b[i];
       if (c > 32 || (c !== 32 && c !== 10 && c !== 9 && c !== 13 && c !== 0)) {
-        if (start < 0) { start = i; h = FNV_OFFSET; }
-        h = Math.imul(h ^ c, 0x01000193);
+        if (start < 0) { start = i; a = HASH_A0; h2 = HASH_B0; high = 0; }
+        a = Math.imul(a ^ c, 0x01000193);
+        h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+        high |= c;
         continue;
       }
       this.open = true;
       if (start >= 0) {
-        if (!this.skipping) this.finishToken(b, start, i, h);
+        if (!this.skipping) this.token(b, start, i, a, h2, high);
         start = -1;
       }
       if (c === 10) {
         this.lineBytes = i - lineStart;
-        this.endLine(i > 0 ? b[i - 1] === 13 : this.lastWasCR);
+        this.endLine(i > 0 ? b[i - 1] === 13 : this.lastWasCR, b);
         lineStart = i + 1;
       } else if (i - lineStart > max + 1 && !this.skipping) {
         this.long();
@@ -172,23 +203,23 @@ export class KenlmIdReader {
     this.lastWasCR = b[L - 1] === 13;
     if (b[L - 1] !== 10) this.open = true;
     this.lineBytes = L - lineStart;
-    if (start >= 0 && !this.skipping) this.appendCarry(b, start, L, h);
+    if (start >= 0 && !this.skipping) this.appendCarry(b, start, L, a, h2, high);
     if (!this.skipping && this.lineBytes > max + 1) this.long();
+    // the bytes of this chunk go away: look its tokens up now
+    this.resolve(b);
   }
 
   /** the bytes EF (BB) at the input's start were not a byte-order mark */
   private bomAsToken(): void {
     const n = this.head;
-    let h = FNV_OFFSET;
-    for (let j = 0; j < n; j++) h = Math.imul(h ^ BOM[j], 0x01000193);
-    this.appendCarry(BOM, 0, n, h);
+    let a = HASH_A0;
+    let h2 = HASH_B0;
+    for (let j = 0; j < n; j++) { a = Math.imul(a ^ BOM[j], 0x01000193); h2 = Math.imul(h2 ^ BOM[j], 0x5bd1e995); }
+    this.appendCarry(BOM, 0, n, a, h2, 0x80);
     this.lineBytes += n;
   }
 
-  private lastWasCR = false;
-  private carryHash = FNV_OFFSET;
-
-  private appendCarry(b: Uint8Array, s: number, e: number, h: number): void {
+  private appendCarry(b: Uint8Array, s: number, e: number, a: number, h2: number, high: number): void {
     const len = e - s;
     if (this.carryLen + len > this.carry.length) {
       const c = new Uint8Array(Math.max(this.carry.length * 2, this.carryLen + len));
@@ -197,33 +228,44 @@ export class KenlmIdReader {
     }
     this.carry.set(b.subarray(s, e), this.carryLen);
     this.carryLen += len;
-    this.carryHash = h;
+    this.cA = a;
+    this.cB = h2;
+    this.cHigh = high;
   }
 
-  /** a token ends at b[e]: b[s…e), after the carried bytes if any */
-  private finishToken(b: Uint8Array, s: number, e: number, h: number): void {
+  /** a token ends: b[s…e), after the carried bytes if any, with its key */
+  private token(b: Uint8Array, s: number, e: number, a: number, h2: number, high: number): void {
+    if (this.n === this.ids.length) this.grow();
+    const t = this.n++;
     if (this.carryLen > 0) {
-      this.appendCarry(b, s, e, h);
+      // the first token of a chunk (all earlier ones are resolved): look it up at once, from the carry
+      this.appendCarry(b, s, e, a, h2, high);
       const len = this.carryLen;
       this.carryLen = 0;
-      this.token(this.lookup(this.carry, 0, len, h));
+      this.cA = HASH_A0;
+      this.cB = HASH_B0;
+      this.cHigh = 0;
+      let id = this.index.find(a, h2, len);
+      if (id < 0 && high >= 0x80) id = this.fallback(this.carry, 0, len);
+      this.ids[t] = id;
+      this.resolved = this.n;
       return;
     }
-    this.token(this.lookup(b, s, e, h));
+    this.tA[t] = a;
+    this.tB[t] = h2;
+    this.tLen[t] = e - s;
+    this.tS[t] = s;
+    this.tHigh[t] = high >= 0x80 ? 1 : 0;
   }
 
   /** End of input: the last line if it has no terminator. */
   end(): void {
     if (this.head > 0 && this.head < 3) this.bomAsToken();
     this.head = 3;
-    if (this.carryLen > 0 && !this.skipping) {
-      const len = this.carryLen;
-      this.carryLen = 0;
-      this.token(this.lookup(this.carry, 0, len, this.carryHash));
-    }
+    if (this.carryLen > 0 && !this.skipping) this.token(this.carry, 0, 0, this.cA, this.cB, this.cHigh);
     this.carryLen = 0;
-    if (this.open) this.endLine(this.lastWasCR);
+    if (this.open) this.endLine(this.lastWasCR, EMPTY);
   }
 }
 
-const BOM = Uint8Array.of(0xef, 0xbb, 0xbf);
+const EMPTY = new Uint8Array(0);

@@ -1,43 +1,55 @@
 /**
- * ByteIndex: token bytes (UTF-8) → id, without a JS string per lookup. An
- * open-addressing hash table (FNV-1a over the bytes, linear probing, load ≤
- * 1/2) whose tokens' bytes live in one pool. Pure, no Node imports.
+ * ByteIndex: token bytes (UTF-8) → id, without a JS string per lookup. Pure,
+ * no Node imports.
+ *
+ * Tokens are keyed, as KenLM's vocabulary is, by a 64-bit hash of their
+ * bytes (two 32-bit lanes, `hashA`/`hashB`, both updated per byte so that a
+ * scanner hashes a token while it looks for its end) and their length, in
+ * an open-addressing table (linear probing, load ≤ 1/2, 16-byte slots [a,
+ * b, length, id + 1]): a lookup is one probe with the hash at hand and reads
+ * no token bytes. Adding a token compares the bytes of any token with the
+ * same key, so two tokens of the index never share one (a collision throws);
+ * a lookup of a token that is not indexed could only be answered wrongly by a
+ * 64-bit collision with an indexed one (KenLM accepts the same).
  *
  * The byte twin of TokenIndex (token-index.ts): the ARPA reader indexes the
- * unigrams with it, and byte-level scoring (src/text/kenlm-ids.ts) looks the
- * tokens of its input up in it, hashing each token's bytes as it scans them
- * (`FNV_OFFSET`, `fnvStep`), so a lookup is one probe with the hash at hand.
+ * unigrams with it, byte-level scoring (src/text/kenlm-ids.ts) looks its
+ * input's tokens up in it.
  */
 
-export const FNV_OFFSET = 0x811c9dc5 | 0;
+export const HASH_A0 = 0x811c9dc5 | 0;
+export const HASH_B0 = 0x9747b28c | 0;
 
-/** the FNV-1a hash of the bytes so far, extended by byte c */
-export function fnvStep(h: number, c: number): number {
+/** lane a (FNV-1a) extended by byte c */
+export function hashA(h: number, c: number): number {
   return Math.imul(h ^ c, 0x01000193);
 }
 
-/** the FNV-1a hash of b[s…e) */
-export function fnvBytes(b: Uint8Array, s: number, e: number): number {
-  let h = FNV_OFFSET;
-  for (let i = s; i < e; i++) h = Math.imul(h ^ b[i], 0x01000193);
-  return h;
+/** lane b extended by byte c */
+export function hashB(h: number, c: number): number {
+  return Math.imul(h ^ c, 0x5bd1e995);
 }
 
-const mix = (h: number) => h ^ (h >>> 15);
+const slotOf = (a: number, b: number) => (a ^ (a >>> 15) ^ Math.imul(b, 0x27d4eb2f)) >>> 0;
 
 export class ByteIndex {
-  /** slot → id + 1 (0: empty) */
+  /** slot i: [a, b, length, id + 1] at 4i (id + 1 = 0: empty) */
   private slots: Int32Array;
   private mask: number;
   /** id → its bytes pool[start[id] … start[id + 1]) */
   private pool: Uint8Array;
   private starts: Int32Array;
+  /** bytes between two tokens in the pool: 0, or 1 (a newline) for an index made by `fromLines` */
+  private sep = 0;
   private n = 0;
+  /** the key of the last `hash` */
+  a = 0;
+  b = 0;
 
   constructor(expected = 16) {
     let cap = 16;
     while (cap < expected * 2) cap *= 2;
-    this.slots = new Int32Array(cap);
+    this.slots = new Int32Array(cap * 4);
     this.mask = cap - 1;
     this.pool = new Uint8Array(Math.max(64, expected * 8));
     this.starts = new Int32Array(expected + 1);
@@ -52,17 +64,31 @@ export class ByteIndex {
     let count = 0;
     for (let i = 0; i < bytes.length; i++) if (bytes[i] === 10) count++;
     const index = new ByteIndex(count);
-    let s = 0;
-    let line = 0;
+    // the tokens' bytes stay where they are: the pool is `bytes`, newlines between the tokens
+    index.pool = bytes;
+    const starts = new Int32Array(count + 1);
     let duplicate = -1;
+    let s = 0;
+    let id = 0;
     for (let i = 0; i < bytes.length; i++) {
       if (bytes[i] !== 10) continue;
-      const before = index.size;
-      index.add(bytes, s, i);
-      if (index.size === before && duplicate < 0) duplicate = line;
-      line++;
+      index.hash(bytes, s, i);
+      const len = i - s;
+      const found = index.find(index.a, index.b, len);
+      if (found >= 0) {
+        let j = 0;
+        while (j < len && bytes[starts[found] + j] === bytes[s + j]) j++;
+        if (j < len) throw new Error(`two tokens with the same 64-bit hash: ${new TextDecoder().decode(bytes.subarray(s, i))} and another`);
+        if (duplicate < 0) duplicate = id;
+      } else index.put(index.a, index.b, len, id);
+      starts[id] = s;
+      id++;
       s = i + 1;
     }
+    starts[count] = bytes.length;
+    index.starts = starts;
+    index.n = count;
+    index.sep = 1;
     return { index, duplicate };
   }
 
@@ -71,34 +97,51 @@ export class ByteIndex {
     return this.n;
   }
 
-  /** the id of b[s…e) (h: its `fnvBytes` hash), or -1 */
-  find(b: Uint8Array, s: number, e: number, h: number): number {
+  /** the key of b[s…e) into `a`, `b` */
+  hash(bytes: Uint8Array, s: number, e: number): void {
+    let a = HASH_A0;
+    let b = HASH_B0;
+    for (let i = s; i < e; i++) { const c = bytes[i]; a = Math.imul(a ^ c, 0x01000193); b = Math.imul(b ^ c, 0x5bd1e995); }
+    this.a = a;
+    this.b = b;
+  }
+
+  /** the id of the token with hash lanes (a, b) and `len` bytes, or -1 */
+  find(a: number, b: number, len: number): number {
     const slots = this.slots;
     const mask = this.mask;
-    const pool = this.pool;
-    const starts = this.starts;
-    const len = e - s;
-    let p = mix(h) & mask;
+    let p = slotOf(a, b) & mask;
     for (;;) {
-      const v = slots[p];
+      const o = 4 * p;
+      const v = slots[o + 3];
       if (v === 0) return -1;
-      const ts = starts[v - 1];
-      if (starts[v] - ts === len) {
-        let i = 0;
-        while (i < len && pool[ts + i] === b[s + i]) i++;
-        if (i === len) return v - 1;
-      }
+      if (slots[o] === a && slots[o + 1] === b && slots[o + 2] === len) return v - 1;
       p = (p + 1) & mask;
     }
   }
 
-  /** the id of b[s…e), which is added (as the next id) when new */
-  add(b: Uint8Array, s: number, e: number): number {
-    const h = fnvBytes(b, s, e);
-    const found = this.find(b, s, e, h);
-    if (found >= 0) return found;
+  /** the id of b[s…e), or -1 */
+  findBytes(bytes: Uint8Array, s: number, e: number): number {
+    this.hash(bytes, s, e);
+    return this.find(this.a, this.b, e - s);
+  }
+
+  /** the id of b[s…e), which is added (as the next id) when new (not to an index made by `fromLines`) */
+  add(bytes: Uint8Array, s: number, e: number): number {
+    if (this.sep !== 0) throw new Error('ByteIndex.add: this index is read-only');
+    this.hash(bytes, s, e);
+    const a = this.a;
+    const b = this.b;
     const len = e - s;
-    if ((this.n + 1) * 2 > this.slots.length) this.grow();
+    const found = this.find(a, b, len);
+    if (found >= 0) {
+      const st = this.starts[found];
+      for (let i = 0; i < len; i++) {
+        if (this.pool[st + i] !== bytes[s + i]) throw new Error(`two tokens with the same 64-bit hash: ${new TextDecoder().decode(this.bytes(found))} and ${new TextDecoder().decode(bytes.subarray(s, e))}`);
+      }
+      return found;
+    }
+    if ((this.n + 1) * 2 > this.mask + 1) this.grow();
     if (this.n + 2 > this.starts.length) {
       const st = new Int32Array(this.starts.length * 2);
       st.set(this.starts);
@@ -110,29 +153,31 @@ export class ByteIndex {
       pool.set(this.pool.subarray(0, at));
       this.pool = pool;
     }
-    this.pool.set(b.subarray(s, e), at);
+    this.pool.set(bytes.subarray(s, e), at);
     this.starts[this.n + 1] = at + len;
-    let p = mix(h) & this.mask;
-    while (this.slots[p] !== 0) p = (p + 1) & this.mask;
-    this.slots[p] = ++this.n;
-    return this.n - 1;
+    this.put(a, b, len, this.n);
+    return this.n++;
+  }
+
+  private put(a: number, b: number, len: number, id: number): void {
+    const slots = this.slots;
+    let p = slotOf(a, b) & this.mask;
+    while (slots[4 * p + 3] !== 0) p = (p + 1) & this.mask;
+    slots[4 * p] = a;
+    slots[4 * p + 1] = b;
+    slots[4 * p + 2] = len;
+    slots[4 * p + 3] = id + 1;
   }
 
   /** the bytes of token id (a view into the pool) */
   bytes(id: number): Uint8Array {
-    return this.pool.subarray(this.starts[id], this.starts[id + 1]);
+    return this.pool.subarray(this.starts[id], this.starts[id + 1] - this.sep);
   }
 
   private grow(): void {
-    const cap = this.slots.length * 2;
-    const slots = new Int32Array(cap);
-    const mask = cap - 1;
-    for (let id = 0; id < this.n; id++) {
-      let p = mix(fnvBytes(this.pool, this.starts[id], this.starts[id + 1])) & mask;
-      while (slots[p] !== 0) p = (p + 1) & mask;
-      slots[p] = id + 1;
-    }
-    this.slots = slots;
-    this.mask = mask;
+    const old = this.slots;
+    this.slots = new Int32Array(old.length * 2);
+    this.mask = this.slots.length / 4 - 1;
+    for (let o = 0; o < old.length; o += 4) if (old[o + 3] !== 0) this.put(old[o], old[o + 1], old[o + 2], old[o + 3] - 1);
   }
 }
