@@ -14,10 +14,10 @@
  * NUL inside a token excepted, which KenLM also splits on).
  */
 import { Readable } from 'node:stream';
-import { readDocuments, type DocumentOptions } from './documents.js';
+import type { DocumentOptions } from './documents.js';
 import { openInputs, plainInputBytes } from './open-input.js';
 import type { LineOptions } from './lines.js';
-import { tokenizer, type TokenizerName, type TokenizerOptions } from '../text/tokenizers.js';
+import type { TokenizerName, TokenizerOptions } from '../text/tokenizers.js';
 
 export interface CorpusInput extends DocumentOptions {
   tokenizer: TokenizerName;
