@@ -48,6 +48,13 @@ export interface AdjustedTables {
    * the next sorts (mknBlocks), so that they reuse it instead of allocating
    */
   spare?: Uint32Array;
+  /**
+   * every entry of an order below N whose last word is not `</s>` or
+   * `<unk>` is the context of some entry of the next order, and every
+   * context is an entry (true of the tables of a whole corpus; not of count
+   * files or parts, which may leave contexts out)
+   */
+  allContexts?: boolean;
 }
 
 export interface AdjustOptions {
@@ -109,7 +116,7 @@ export function adjustCounts(c: PaddedCorpus, vocabSize: number, opts: AdjustOpt
     });
   }
   const res = scan(words, sorted, codes, true, weightAt, N, orders, c.sentences);
-  return { order: N, words, vocabSize, orders, countsOfCounts: res.cc, spare: sorted };
+  return { order: N, words, vocabSize, orders, countsOfCounts: res.cc, spare: sorted, allContexts: !c.positions };
 }
 
 /** weight of the padded N-gram ending at p: at[(p - base) / stride] */

@@ -120,6 +120,138 @@ function poolArrays(pool: Uint32Array | undefined, n: number, busy: Uint32Array 
 }
 
 /**
+ * The entries of one order read in context order a window at a time: each
+ * array's random reads (end, adjusted count and parent, the parent's
+ * probability, the words that tell where a context starts) are gathered in
+ * one sweep over the window, so that they overlap. The window starts at a
+ * context's first entry and grows when one context's entries overflow it.
+ */
+class Window {
+  cap = 4096;
+  idx = new Uint32Array(this.cap);
+  end = new Uint32Array(this.cap);
+  adj = new Uint32Array(this.cap);
+  par = new Uint32Array(this.cap);
+  pp = new Float64Array(this.cap);
+  fresh = new Uint8Array(this.cap);
+  /** keep entries [from, len) at the front */
+  shift(from: number, len: number): void {
+    this.idx.copyWithin(0, from, len);
+    this.end.copyWithin(0, from, len);
+    this.adj.copyWithin(0, from, len);
+    this.par.copyWithin(0, from, len);
+    this.pp.copyWithin(0, from, len);
+    this.fresh.copyWithin(0, from, len);
+  }
+  grow(): void {
+    this.cap *= 2;
+    const g = <T extends Uint32Array | Float64Array | Uint8Array>(a: T): T => {
+      const b = new (a.constructor as new (n: number) => T)(this.cap);
+      b.set(a as never);
+      return b;
+    };
+    this.idx = g(this.idx); this.end = g(this.end); this.adj = g(this.adj);
+    this.par = g(this.par); this.pp = g(this.pp); this.fresh = g(this.fresh);
+  }
+}
+
+/**
+ * One order k ≥ 2: the interpolated probabilities p (u + γ p(suffix), in
+ * place of the adjusted counts) of its entries, and the log10 back-off (γ)
+ * of each context in `bo`, an array over order k-1. The contexts come in
+ * lexicographic order (`perm`), so each context's entry of order k-1 is
+ * found by walking order k-1's lexicographic order (`prevPerm`, null: the
+ * unigrams' id order) alongside.
+ */
+function interpolateOrder(
+  words: Uint32Array, k: number, perm: Uint32Array, ends: Uint32Array, ad: Uint32Array, p: Float64Array,
+  prevP: Float64Array, prevPerm: Uint32Array | null, prevEnds: Uint32Array, bo: Float64Array,
+  dk: Discount, prune: boolean, w: Window, allContexts: boolean,
+): void {
+  const n = perm.length;
+  const prevN = bo.length;
+  let q = 0; // position in order k-1's lexicographic order
+  // with allContexts: the first index of order k-1 (suffix order: by last word first) whose last word is above </s>
+  let noContext = -1;
+  if (allContexts) {
+    let lo = 0;
+    let hi = prevN;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (words[prevEnds[mid]] <= EOS_ID) lo = mid + 1; else hi = mid;
+    }
+    noContext = lo;
+  }
+  let base = 0; // perm index of the window's first entry
+  let len = 0; // entries in the window
+  while (base < n) {
+    const want = Math.min(w.cap, n - base);
+    const { idx, end, adj, par, pp, fresh } = w;
+    for (let x = len; x < want; x++) idx[x] = perm[base + x];
+    for (let x = len; x < want; x++) end[x] = ends[idx[x]];
+    for (let x = len; x < want; x++) { const e = idx[x]; adj[x] = ad[2 * e]; par[x] = ad[2 * e + 1]; }
+    for (let x = len; x < want; x++) pp[x] = prevP[par[x]];
+    for (let x = len; x < want; x++) {
+      if (x === 0) { fresh[0] = 1; continue; }
+      // same context = same first k-1 words
+      const e = end[x];
+      const f = end[x - 1];
+      let i = 1;
+      while (i < k && words[e - i] === words[f - i]) i++;
+      fresh[x] = i < k ? 1 : 0;
+    }
+    len = want;
+    let x = 0;
+    for (;;) {
+      let y = x + 1;
+      while (y < len && fresh[y] === 0) y++;
+      // a context that reaches the window's end may go on past it
+      if (y === len && base + len < n) break;
+      let gden = 0;
+      let c1 = 0, c2 = 0, c3 = 0;
+      let pruned = 0;
+      for (let z = x; z < y; z++) {
+        const a = adj[z];
+        gden += a;
+        if (prune && a <= 1) pruned += a;
+        else if (a === 1) c1++; else if (a === 2) c2++; else if (a >= 3) c3++;
+      }
+      const gamma = (dk[1] * c1 + dk[2] * c2 + dk[3] * c3 + pruned) / gden;
+      for (let z = x; z < y; z++) {
+        const a = adj[z];
+        p[idx[z]] = prune && a <= 1 ? NaN : (a - dk[a < 3 ? a : 3]) / gden + gamma * pp[z];
+      }
+      // back-off of the context (k-1 words ending at end - 1)
+      const ctxEnd = end[x] - 1;
+      const last = words[ctxEnd];
+      if (last !== UNK_ID && last !== EOS_ID) {
+        if (noContext >= 0) {
+          // every order k-1 entry is a context but those ending in </s> or <unk>, which
+          // (in suffix order) are the indices below noContext that do not end in <s>
+          while (q < prevN) {
+            const i = prevPerm ? prevPerm[q] : q;
+            q++;
+            if (i < noContext && words[prevEnds[i]] !== BOS_ID) continue;
+            bo[i] = Math.log10(gamma);
+            break;
+          }
+        } else while (q < prevN) {
+          const i = prevPerm ? prevPerm[q] : q;
+          const c = cmpWords(words, prevEnds[i], ctxEnd, k - 1);
+          if (c < 0) { q++; continue; }
+          if (c === 0) bo[i] = Math.log10(gamma);
+          break;
+        }
+      }
+      x = y;
+      if (x === len) break;
+    }
+    if (x === 0 && len > 0 && base + len < n) w.grow();
+    else { w.shift(x, len); base += x; len -= x; }
+  }
+}
+
+/**
  * Compute the model order by order. Blocks hold the words array of the
  * tables and the end index of each n-gram (suffix order of KenLM's output).
  */
@@ -155,6 +287,7 @@ export function* mknBlocks(t: AdjustedTables, discounts: Discount[], opts: { pru
   // unigrams are in id order already: identity permutation
   let prevPerm: Uint32Array | null = null;
   let prevOrder = u;
+  const win = new Window();
   for (let k = 2; k <= N; k++) {
     const o = orders[k - 1];
     const n = o.n;
@@ -164,62 +297,12 @@ export function* mknBlocks(t: AdjustedTables, discounts: Discount[], opts: { pru
     // the context sort reuses the adjustment's spare array where it fits (beside order k-1's permutation, still in use)
     const perm = lexPermutation(words, o.ends, k, V, true, poolArrays(t.spare, n, prevPerm));
     const p = new Float64Array(o.adjpar.buffer, o.adjpar.byteOffset, n);
-    const ad = o.adjpar;
-    const ends = o.ends;
-    const prevEnds = prevOrder.ends;
     const bo = new Float64Array(prevOrder.n); // log10 back-off of order k-1
-    let q = 0; // position in order k-1's lexicographic order
-    const prevN = prevOrder.n;
-    let g = 0;
-    while (g < n) {
-      const first = perm[g];
-      const e0 = ends[first];
-      let h = g + 1;
-      let gden = 0;
-      let c1 = 0, c2 = 0, c3 = 0;
-      let pruned = 0;
-      {
-        const a = ad[2 * first];
-        gden += a;
-        if (prune && a <= 1) pruned += a;
-        else if (a === 1) c1++; else if (a === 2) c2++; else if (a >= 3) c3++;
-      }
-      while (h < n) {
-        const e = ends[perm[h]];
-        // same context = same first k-1 words
-        let same = true;
-        for (let i = 1; i < k; i++) if (words[e - i] !== words[e0 - i]) { same = false; break; }
-        if (!same) break;
-        const a = ad[2 * perm[h]];
-        gden += a;
-        if (prune && a <= 1) pruned += a;
-        else if (a === 1) c1++; else if (a === 2) c2++; else if (a >= 3) c3++;
-        h++;
-      }
-      const gamma = (dk[1] * c1 + dk[2] * c2 + dk[3] * c3 + pruned) / gden;
-      for (let x = g; x < h; x++) {
-        const e = perm[x];
-        const a = ad[2 * e];
-        const par = ad[2 * e + 1];
-        p[e] = prune && a <= 1 ? NaN : (a - dk[a < 3 ? a : 3]) / gden + gamma * prevP[par];
-      }
-      // back-off of the context (k-1 words ending at e0 - 1)
-      const ctxEnd = e0 - 1;
-      const last = words[ctxEnd];
-      if (last !== UNK_ID && last !== EOS_ID) {
-        while (q < prevN) {
-          const idx = prevPerm ? prevPerm[q] : q;
-          const c = cmpWords(words, prevEnds[idx], ctxEnd, k - 1);
-          if (c < 0) { q++; continue; }
-          if (c === 0) bo[idx] = Math.log10(gamma);
-          break;
-        }
-      }
-      g = h;
-    }
+    interpolateOrder(words, k, perm, o.ends, o.adjpar, p, prevP, prevPerm, prevOrder.ends, bo, dk, prune, win, t.allContexts === true);
     // order k-1 is complete
+    const prevN = prevOrder.n;
     for (let i = 0; i < prevN; i++) prevP[i] = Math.min(0, Math.log10(prevP[i]));
-    yield { order: k - 1, n: prevN, words, ends: prevEnds, log10p: prevP, log10bo: bo };
+    yield { order: k - 1, n: prevN, words, ends: prevOrder.ends, log10p: prevP, log10bo: bo };
     prevP = p;
     prevPerm = perm;
     prevOrder = o;
