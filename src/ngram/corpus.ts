@@ -21,6 +21,9 @@
 import { BOS, EOS, UNK, type MarkerMode } from '../types.js';
 import { isKenlmSpace } from '../text/tokenize-kenlm.js';
 import { ownString } from '../text/own-string.js';
+import { ByteIndex } from '../vocab/byte-index.js';
+import { KenlmIdReader } from '../text/kenlm-ids.js';
+import type { LineOptions } from '../io/lines.js';
 
 export const UNK_ID = 0;
 export const BOS_ID = 1;
@@ -91,7 +94,8 @@ export class CorpusEncoder {
     this.inSentence = false;
   }
 
-  private addToken(t: string): void {
+  /** the id of token t, a new one when it is new; -1 for the tokens read as whitespace (<s>, </s>, <unk> unless unkAsWord) */
+  private idOf(t: string): number {
     if (this.unkAsWord && t === UNK) t = UNK_WORD;
     let id = this.index.get(t);
     if (id === undefined) {
@@ -105,11 +109,64 @@ export class CorpusEncoder {
         this.warned = true;
         this.warn(`warning: ${t} appears in the input; all instances of <s>, </s>${this.unkAsWord ? '' : ' and <unk>'} are treated as whitespace (as KenLM's --skip_symbols)`);
       }
-      return;
+      return -1;
     }
+    return id;
+  }
+
+  private addToken(t: string): void {
+    const id = this.idOf(t);
+    if (id < 0) return;
     if (this.len === this.words.length) this.ensure(1);
     this.words[this.len++] = id;
     this.tokenCount++;
+  }
+
+  /** token bytes → ids of the byte reader (ByteIndex id → our id, -1: whitespace) */
+  private bytesIndex: ByteIndex | null = null;
+  private bytesIds = new Int32Array(1024);
+
+  /**
+   * A reader of this corpus' bytes (push chunks, then `end`): lines cut and
+   * tokens split by the kenlm rule on the bytes themselves (src/text/kenlm-ids.ts:
+   * the rules of the text path), each token looked up by its bytes; only a
+   * token's first occurrence makes a string. Each line is added as `addLine`
+   * would add its text.
+   */
+  bytesReader(opts: LineOptions = {}): KenlmIdReader {
+    const index = (this.bytesIndex ??= new ByteIndex(1 << 12));
+    const r = new KenlmIdReader(index, (ids, n) => this.addIds(ids, n), { ...opts, warn: opts.warn ?? ((m: string) => { process.stderr.write(m + '\n'); }) });
+    r.onMissing = (b, s, e) => {
+      const id = this.idOf(Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8', s, e));
+      const bid = index.add(b, s, e);
+      if (bid >= this.bytesIds.length) {
+        const m = new Int32Array(Math.max(bid + 1, this.bytesIds.length * 2));
+        m.set(this.bytesIds);
+        this.bytesIds = m;
+      }
+      this.bytesIds[bid] = id;
+      return bid;
+    };
+    this.reader = r;
+    return r;
+  }
+
+  /** one line of the byte reader: its tokens' byte-index ids */
+  private addIds(ids: Int32Array, n: number): void {
+    if (this.mode === 'sentence') this.startSentence();
+    else if (!this.inSentence) this.startSentence();
+    this.ensure(n);
+    const map = this.bytesIds;
+    const words = this.words;
+    let len = this.len;
+    for (let j = 0; j < n; j++) {
+      const id = map[ids[j]];
+      if (id >= 0) words[len++] = id;
+    }
+    this.tokenCount += len - this.len;
+    this.len = len;
+    if (this.mode === 'sentence') this.endSentence();
+    if (this.len > this.partLimit && this.reader) this.reader.stop = true;
   }
 
   /** Add one document given as tokens. */
@@ -144,6 +201,10 @@ export class CorpusEncoder {
     }
     if (this.mode === 'sentence') this.endSentence();
   }
+
+  /** the byte reader stops after the line that takes the ids held past this (a part is due: `takePart`) */
+  partLimit = Infinity;
+  private reader: KenlmIdReader | null = null;
 
   /** number of ids held (for memory accounting) */
   get size(): number {

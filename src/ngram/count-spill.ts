@@ -8,7 +8,7 @@
  */
 import type { MarkerMode } from '../types.js';
 import { CorpusEncoder, type PaddedCorpus } from './corpus.js';
-import { lineBatches, type LineOptions } from '../io/lines.js';
+import type { LineOptions } from '../io/lines.js';
 
 /** how a corpus is counted in parts */
 export interface SpillOptions {
@@ -31,9 +31,9 @@ export function partEncoder(o: SpillOptions): { enc: CorpusEncoder } {
 }
 
 /**
- * Read the corpus line by line into the encoder, handing each part that
- * reaches `maxIds` to `spill`; returns the last part, or undefined for an
- * empty corpus.
+ * Read the corpus' bytes into the encoder (`bytesReader`), handing each part
+ * that reaches `maxIds` to `spill` (after the line that filled it); returns
+ * the last part, or undefined for an empty corpus.
  */
 export async function readParts(
   src: AsyncIterable<Buffer | string>,
@@ -42,14 +42,18 @@ export async function readParts(
   spill: (part: PaddedCorpus) => Promise<void>,
   lineOptions?: LineOptions,
 ): Promise<PaddedCorpus | undefined> {
-  let any = false;
-  for await (const batch of lineBatches(src, lineOptions)) {
-    any = true;
-    for (const line of batch) {
-      enc.addLine(line);
+  // lines cut and tokens looked up on the bytes; the reader stops after the line that fills a part
+  const reader = enc.bytesReader(lineOptions);
+  enc.partLimit = maxIds;
+  for await (const chunk of src) {
+    const b = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+    let off = 0;
+    while (off < b.length) {
+      off += reader.push(off === 0 ? b : b.subarray(off));
       if (enc.size > maxIds) await spill(enc.takePart());
     }
   }
-  return any ? enc.finish() : undefined;
+  reader.end();
+  return reader.lines > 0 ? enc.finish() : undefined;
 }
 

@@ -1,12 +1,13 @@
 /**
  * Feed a corpus into a `CorpusEncoder` (src/ngram/corpus.ts).
  *
- * Input: a byte stream (Readable of Buffers/strings: UTF-8 text, split into
- * lines here, multi-byte characters split across chunks handled), or an
+ * Input: a byte stream (Readable of Buffers/strings: UTF-8 text, cut into
+ * lines and tokens on the bytes by the encoder's byte reader, multi-byte
+ * characters split across chunks handled), or an
  * (async) iterable of lines (string) or documents as token arrays. Output:
  * the encoder's `PaddedCorpus`.
  */
-import { LineSplitter, type LineOptions } from '../io/lines.js';
+import type { LineOptions } from '../io/lines.js';
 import { CorpusEncoder, type PaddedCorpus } from './corpus.js';
 import type { MarkerMode } from '../types.js';
 
@@ -31,11 +32,10 @@ export async function readCorpus(source: CorpusSource, opts: ReadCorpusOptions):
   enc.unkAsWord = opts.unkAsWord ?? false;
   const isStream = typeof (source as { pipe?: unknown }).pipe === 'function' || opts.bytes;
   if (isStream) {
-    // the fused fast path: bytes → lines → ids, one await per chunk
-    const sp = new LineSplitter(opts.lines);
-    const add = (line: string) => enc.addLine(line);
-    for await (const chunk of source as AsyncIterable<Buffer | string>) sp.push(chunk, add);
-    sp.end(add);
+    // the fused fast path: bytes → lines → ids on the bytes, one await per chunk
+    const reader = enc.bytesReader(opts.lines);
+    for await (const chunk of source as AsyncIterable<Buffer | string>) reader.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
+    reader.end();
   } else {
     for await (const item of source as AsyncIterable<string | readonly string[]>) {
       if (typeof item === 'string') enc.addLine(item);

@@ -79,6 +79,21 @@ export class KenlmIdReader {
     this.warn = opts.warn ?? ((m: string) => process.stderr.write(m + '\n'));
   }
 
+  /**
+   * A token not in the index goes to `onMissing` (its bytes b[s…e)) when
+   * set, which returns the id to use (e.g. after adding the token to the
+   * index: a growing vocabulary); without it such a token gets -1. It is
+   * called in the order of the tokens.
+   */
+  onMissing: ((b: Uint8Array, s: number, e: number) => number) | null = null;
+
+  /**
+   * Set (by `onLine`) to stop `push` after the line just given: `push`
+   * returns how many bytes it took, and the rest of the chunk is pushed
+   * later (as if the chunk had been cut there).
+   */
+  stop = false;
+
   /** lines seen so far (read or skipped) */
   get lines(): number {
     return this.lineNo;
@@ -125,6 +140,7 @@ export class KenlmIdReader {
     for (let t = this.resolved; t < this.n; t++) {
       let id = index.find(this.tA[t], this.tB[t], this.tLen[t]);
       if (id < 0 && this.tHigh[t] !== 0) id = this.fallback(b, this.tS[t], this.tS[t] + this.tLen[t]);
+      if (id < 0 && this.onMissing) id = this.onMissing(b, this.tS[t], this.tS[t] + this.tLen[t]);
       ids[t] = id;
     }
     this.resolved = this.n;
@@ -154,11 +170,14 @@ export class KenlmIdReader {
     this.onLine(this.ids, n);
   }
 
-  /** Cut one chunk; complete lines go to `onLine`. */
-  push(b: Uint8Array): void {
+  /**
+   * Cut one chunk; complete lines go to `onLine`. Returns the bytes taken:
+   * all of them, unless `stop` was set.
+   */
+  push(b: Uint8Array): number {
     let i = 0;
-    const L = b.length;
-    if (L === 0) return;
+    let L = b.length;
+    if (L === 0) return 0;
     // the byte-order mark at the very start of the input (possibly split across chunks)
     while (this.head < 3 && i < L) {
       if (b[i] !== BOM[this.head]) {
@@ -196,6 +215,11 @@ export class KenlmIdReader {
         this.lineBytes = i - lineStart;
         this.endLine(i > 0 ? b[i - 1] === 13 : this.lastWasCR, b);
         lineStart = i + 1;
+        if (this.stop) {
+          this.stop = false;
+          L = i + 1;
+          break;
+        }
       } else if (i - lineStart > max + 1 && !this.skipping) {
         this.long();
       }
@@ -207,6 +231,7 @@ export class KenlmIdReader {
     if (!this.skipping && this.lineBytes > max + 1) this.long();
     // the bytes of this chunk go away: look its tokens up now
     this.resolve(b);
+    return L;
   }
 
   /** the bytes EF (BB) at the input's start were not a byte-order mark */
@@ -247,6 +272,7 @@ export class KenlmIdReader {
       this.cHigh = 0;
       let id = this.index.find(a, h2, len);
       if (id < 0 && high >= 0x80) id = this.fallback(this.carry, 0, len);
+      if (id < 0 && this.onMissing) id = this.onMissing(this.carry, 0, len);
       this.ids[t] = id;
       this.resolved = this.n;
       return;
