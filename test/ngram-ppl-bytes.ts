@@ -87,6 +87,12 @@ t.test('BytePpl: the totals and per-line records of PplScorer, sentence and stre
     const reader = new HashedArpaReader('the built model');
     await buildArpaFromCorpus(Readable.from([train]), { order, out: reader.sink() });
     const model = new HashedModel(reader.end());
+    t.equal(model.closed && model.prefixClosed, true, 'a Kneser-Ney model is suffix- and prefix-closed');
+    // read without the closure checks: flags false, every order looked up, the same numbers
+    const plain = new HashedArpaReader('the built model', false);
+    await buildArpaFromCorpus(Readable.from([train]), { order, out: plain.sink() });
+    const unchecked = new HashedModel(plain.end());
+    t.equal(unchecked.closed || unchecked.prefixClosed, false);
     for (const mode of ['sentence', 'stream'] as const) {
       const ref = new PplScorer(model, mode);
       const want: DocumentScore[] = [];
@@ -106,6 +112,13 @@ t.test('BytePpl: the totals and per-line records of PplScorer, sentence and stre
       bp.finish();
       t.same(got, want, `order ${order}, ${mode}: per-line records`);
       t.same(bp.scorer.summary(), ref.summary(), `order ${order}, ${mode}: totals`);
+      const got2: DocumentScore[] = [];
+      const bp2 = new BytePpl(unchecked, mode, (d) => got2.push(d));
+      const r2 = bp2.input();
+      r2.push(bytes);
+      r2.end();
+      bp2.finish();
+      t.same(got2, want, `order ${order}, ${mode}: the same records without the closure flags`);
     }
   }
 });

@@ -25,7 +25,7 @@ export async function main(argv: string[]): Promise<number> {
   const t0 = performance.now();
   let data;
   try {
-    data = await loadNgramData(input);
+    data = await loadNgramData(input, { closure: true });
   } catch (e) {
     throw new UserError((e as Error).message);
   }

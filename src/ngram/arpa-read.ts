@@ -15,10 +15,10 @@ import { StringDecoder } from 'node:string_decoder';
 import type { ArpaData } from './arpa-model.js';
 import type { ArpaBlock } from './arpa-write.js';
 import {
-  Q_NEG_INF, Q_NONE, Q_REG_MIN, SEED_HI, SEED_LO, ValueCoder, finishTable, findSlot, keyHs, stepHi, stepLo,
+  Q_NEG_INF, Q_NONE, Q_REG_MIN, SEED_HI, SEED_LO, ValueCoder, finishTable, homeOf, keyHs, probeFrom, stepHi, stepLo,
   type HashedData, type OrderTable,
 } from './hashed-model.js';
-import { ByteIndex } from '../vocab/byte-index.js';
+import { ByteIndex, HASH_A0, HASH_B0 } from '../vocab/byte-index.js';
 import { RESERVED } from '../vocab/vocabulary.js';
 
 type State = 'preamble' | 'header' | 'section' | 'entries' | 'end' | 'done';
@@ -243,6 +243,18 @@ export async function loadArpaModel(file: string): Promise<import('./arpa-model.
  * size) and one input chunk.
  */
 export class HashedArpaParser extends ArpaParser {
+  /**
+   * `closure`: find out whether the model is suffix- and prefix-closed (a
+   * lookup of two keys per n-gram; the flags let scoring stop early and are
+   * kept in a binary file). Without it both flags are false: the same
+   * scores, a little more work per scored word, a faster load.
+   */
+  constructor(name = 'ARPA file', closure = true) {
+    super(name);
+    this.closed = closure;
+    this.prefixClosed = closure;
+  }
+
   private readonly coder = new ValueCoder();
   private readonly tables: (OrderTable | undefined)[] = [];
   private words: string[] = [];
@@ -254,6 +266,17 @@ export class HashedArpaParser extends ArpaParser {
   /** the unigrams by their bytes (ids in file order after <unk>, <s>, </s>) */
   private byWord = new ByteIndex();
   private readonly fs = new Int32Array(24);
+  /** each field's ByteIndex key lanes */
+  private readonly fa = new Int32Array(12);
+  private readonly fb = new Int32Array(12);
+  /** the last entry line's words (key lanes, length) and its suffix and prefix keys per position */
+  private readonly prevA = new Int32Array(12);
+  private readonly prevB = new Int32Array(12);
+  private readonly prevLen = new Int32Array(12).fill(-1);
+  private readonly sLo = new Int32Array(12);
+  private readonly sHi = new Int32Array(12);
+  private readonly pLo = new Int32Array(12);
+  private readonly pHi = new Int32Array(12);
   private readonly ids = new Int32Array(12);
   private readonly dec = new TextDecoder();
 
@@ -279,6 +302,7 @@ export class HashedArpaParser extends ArpaParser {
       this.uniP = this.uniP.slice(0, this.words.length);
       this.uniBo = this.uniBo.slice(0, this.words.length);
     } else {
+      this.flushChecks();
       const S = k === this.counts.length ? 3 : 4;
       this.tables[k] = finishTable(this.counts[k - 1], S, this.ent, () =>
         `${this.name}: two ${k}-grams with the same key (an n-gram listed twice, or a hash collision)`);
@@ -286,6 +310,47 @@ export class HashedArpaParser extends ArpaParser {
     }
     this.state = k === this.counts.length ? 'end' : 'section';
   }
+
+  /** keys waiting to be looked up in the previous order's table: [kind (0 suffix, 1 prefix), lo, hs, home slot] */
+  private readonly checks = new Int32Array(4 * 4096);
+  private nChecks = 0;
+
+  private check(kind: number, lo: number, hs: number): void {
+    const c = this.checks;
+    const o = 4 * this.nChecks++;
+    c[o] = kind;
+    c[o + 1] = lo;
+    c[o + 2] = hs;
+    if (this.nChecks === 4096) this.flushChecks();
+  }
+
+  /** the waiting closure checks: a read of every home slot first (overlapped), then the searches */
+  private flushChecks(): void {
+    const n = this.nChecks;
+    this.nChecks = 0;
+    if (n === 0) return;
+    const t = this.tables[this.k - 1]!;
+    const c = this.checks;
+    const ent = t.ent;
+    let touch = 0;
+    for (let i = 0; i < n; i++) {
+      const x = homeOf(c[4 * i + 2], t.homes) * 4;
+      c[4 * i + 3] = x;
+      touch ^= ent[x + 1];
+    }
+    this.touched ^= touch;
+    for (let i = 0; i < n; i++) {
+      const kind = c[4 * i];
+      if (kind === 0 ? !this.closed : !this.prefixClosed) continue;
+      if (probeFrom(ent, 4, c[4 * i + 1], c[4 * i + 2], c[4 * i + 3]) < 0) {
+        if (kind === 0) this.closed = false;
+        else this.prefixClosed = false;
+      }
+    }
+  }
+
+  /** kept so that the reads of flushChecks are not optimized away */
+  touched = 0;
 
   /** id of the word b[s…e), or -1 */
   private wordId(b: Uint8Array, s: number, e: number): number {
@@ -340,17 +405,26 @@ export class HashedArpaParser extends ArpaParser {
     this.lineNo++;
     const k = this.k;
     const f = this.fs;
+    const fa = this.fa;
+    const fb = this.fb;
     let n = 0;
     let start = -1;
+    let a = 0;
+    let h2 = 0;
+    // the fields, each word's ByteIndex key hashed on the way
     for (let i = s; i <= e; i++) {
       const c = i < e ? b[i] : 32;
       if (c === 32 || c === 9 || c === 13) {
         if (start >= 0) {
-          if (n < 24) { f[n] = start; f[n + 1] = i; }
+          if (n < 24) { f[n] = start; f[n + 1] = i; fa[n >> 1] = a; fb[n >> 1] = h2; }
           n += 2;
           start = -1;
         }
-      } else if (start < 0) start = i;
+      } else {
+        if (start < 0) { start = i; a = HASH_A0; h2 = HASH_B0; }
+        a = Math.imul(a ^ c, 0x01000193);
+        h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+      }
     }
     n >>= 1;
     if (n === 0) this.fail(`blank line: ${this.i} of ${this.counts[k - 1]} ${k}-grams read (header count wrong?)`);
@@ -368,32 +442,51 @@ export class HashedArpaParser extends ArpaParser {
       this.uniP[id] = p;
       this.uniBo[id] = bo;
     } else {
+      // ARPA files list n-grams mostly in suffix order: the last words of a line are often the
+      // last line's, so their ids, the hashes of the suffixes they make and the suffix check carry over
       const ids = this.ids;
-      for (let j = 0; j < k; j++) {
-        const id = this.wordId(b, f[2 * j + 2], f[2 * j + 3]);
+      const pl = this.prevLen;
+      const same = i > 0;
+      let from = k;
+      while (same && from > 0) {
+        const j = from - 1;
+        const len = f[2 * j + 3] - f[2 * j + 2];
+        if (pl[j] !== len || this.prevA[j] !== fa[j + 1] || this.prevB[j] !== fb[j + 1]) break;
+        from--;
+      }
+      for (let j = 0; j < from; j++) {
+        const len = f[2 * j + 3] - f[2 * j + 2];
+        const id = this.byWord.find(fa[j + 1], fb[j + 1], len);
         if (id < 0 || (id <= 2 && !this.seen[id])) this.fail(`word '${this.dec.decode(b.subarray(f[2 * j + 2], f[2 * j + 3]))}' is not among the unigrams`);
         ids[j] = id;
+        pl[j] = len;
+        this.prevA[j] = fa[j + 1];
+        this.prevB[j] = fb[j + 1];
       }
-      let lo = SEED_LO;
-      let hi = SEED_HI;
-      for (let j = k - 1; j >= 1; j--) { lo = stepLo(lo, ids[j]); hi = stepHi(hi, ids[j]); }
-      if (k > 2 && (this.closed || this.prefixClosed)) {
-        const t = this.tables[k - 1]!;
-        if (this.closed && findSlot(t.ent, 4, t.homes, lo, keyHs(hi)) < 0) this.closed = false;
-        if (this.prefixClosed) {
-          let plo = SEED_LO;
-          let phi = SEED_HI;
-          for (let j = k - 2; j >= 0; j--) { plo = stepLo(plo, ids[j]); phi = stepHi(phi, ids[j]); }
-          if (findSlot(t.ent, 4, t.homes, plo, keyHs(phi)) < 0) this.prefixClosed = false;
-        }
+      // sLo/sHi[j]: the key of words j … k-1; pLo/pHi[j]: of words j … k-2 (the prefix's)
+      const sLo = this.sLo;
+      const sHi = this.sHi;
+      const pLo = this.pLo;
+      const pHi = this.pHi;
+      sLo[k] = SEED_LO;
+      sHi[k] = SEED_HI;
+      pLo[k - 1] = SEED_LO;
+      pHi[k - 1] = SEED_HI;
+      for (let j = (from < k ? from : k) - 1; j >= 0; j--) {
+        sLo[j] = stepLo(sLo[j + 1], ids[j]);
+        sHi[j] = stepHi(sHi[j + 1], ids[j]);
+        if (j < k - 1) { pLo[j] = stepLo(pLo[j + 1], ids[j]); pHi[j] = stepHi(pHi[j + 1], ids[j]); }
       }
-      lo = stepLo(lo, ids[0]);
-      hi = stepHi(hi, ids[0]);
+      if (k > 2) {
+        // the suffix w2 … wk (unless the last line's) and the prefix w1 … wk-1 must be listed (checked in batches)
+        if (this.closed && from > 1) this.check(0, sLo[1], keyHs(sHi[1]));
+        if (this.prefixClosed) this.check(1, pLo[0], keyHs(pHi[0]));
+      }
       const S = k === this.counts.length ? 3 : 4;
       const o = i * S;
       const ent = this.ent;
-      ent[o] = lo;
-      ent[o + 1] = hi;
+      ent[o] = sLo[0];
+      ent[o + 1] = sHi[0];
       ent[o + 2] = p;
       if (S === 4) ent[o + 3] = bo;
     }
@@ -422,8 +515,8 @@ export class HashedArpaReader {
   private carry: Uint8Array | null = null;
   private readonly enc = new TextEncoder();
 
-  constructor(name = 'ARPA file') {
-    this.parser = new HashedArpaParser(name);
+  constructor(name = 'ARPA file', closure = true) {
+    this.parser = new HashedArpaParser(name, closure);
   }
 
   push(chunk: Uint8Array | string): void {
@@ -463,8 +556,8 @@ export class HashedArpaReader {
  * Read ARPA bytes into a `HashedModel`'s data. Errors: "NAME:LINE: what is
  * wrong", as `readArpa`.
  */
-export async function readArpaHashed(src: AsyncIterable<Uint8Array | string>, name = 'ARPA file'): Promise<HashedData> {
-  const r = new HashedArpaReader(name);
+export async function readArpaHashed(src: AsyncIterable<Uint8Array | string>, name = 'ARPA file', closure = true): Promise<HashedData> {
+  const r = new HashedArpaReader(name, closure);
   for await (const chunk of src) r.push(chunk);
   return r.end();
 }

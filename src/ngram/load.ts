@@ -31,13 +31,17 @@ export async function ngramFileKind(file: string): Promise<'binary' | 'arpa'> {
   }
 }
 
-/** The data of an n-gram model file, binary or ARPA. Errors name the file. */
-export async function loadNgramData(file: string): Promise<HashedData> {
+/**
+ * The data of an n-gram model file, binary or ARPA. Errors name the file.
+ * `closure`: for an ARPA file, find out whether it is suffix- and
+ * prefix-closed (for a binary file to keep; scoring is the same without).
+ */
+export async function loadNgramData(file: string, opts: { closure?: boolean } = {}): Promise<HashedData> {
   if ((await ngramFileKind(file)) === 'binary') {
     const bytes = await fsp.readFile(file);
     return deserializeBinary(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), file);
   }
-  return readArpaHashed(openInput(file, { highWaterMark: 1 << 20 }), file);
+  return readArpaHashed(openInput(file, { highWaterMark: 1 << 20 }), file, opts.closure ?? false);
 }
 
 /** An n-gram model file (binary or ARPA) as a scoring model. */
