@@ -27,6 +27,8 @@ import { ArpaWriter, type ByteSink } from './arpa-write.js';
 
 export type SortJob =
   | { type: 'sort'; buf: Uint32Array; n: number; spec: SortSpec; file: string }
+  /** the sorting is done: drop the sorts' other array */
+  | { type: 'trim' }
   | { type: 'count'; words: Uint32Array; positions: Uint32Array; order: number; vocab: number; file: string };
 
 /** a thread's reusable array for the sorts' other half */
@@ -92,6 +94,9 @@ export class JobRunner {
         return {};
       case 'count':
         countRunSync(job.words, job.positions, job.order, job.vocab, job.file);
+        return {};
+      case 'trim':
+        this.scratch.drop();
         return {};
       case 'arpa-open':
         this.arpa = new ArpaWriter({ write: async (c) => { this.chunks.push(c); } }, job.tokens);
@@ -177,9 +182,10 @@ export class SortThread implements SortService {
     return file ? new SortThread(new Worker(file), Math.max(4096, blockBytes - (blockBytes % 8))) : undefined;
   }
 
-  /** forget the free blocks (the sorting is done) */
-  dropBlocks(): void {
+  /** the sorting is done: forget the free blocks, and the worker its sort array */
+  async endSorting(): Promise<void> {
     this.free = [];
+    await this.run({ type: 'trim' });
   }
 
   borrow(): SharedArrayBuffer {

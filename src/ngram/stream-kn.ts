@@ -472,7 +472,7 @@ export async function streamKneserNey(src: AsyncIterable<Buffer | string>, o: St
       passes.done(`context ${k}`);
     }
     // the sorting is done: the shared blocks go; the thread formats the ARPA lines now
-    thread?.dropBlocks();
+    await thread?.endSorting();
     // --- unigrams
     const d1 = discounts[0];
     let den = 0;
