@@ -3,9 +3,10 @@
  * y = b + Wᵀ·x with W given transposed (n×k, row-major: one row per output).
  *
  * Two implementations, the same interface:
- * - `wasm`: a 128-bit SIMD WebAssembly kernel (f32x4 multiply-add over each
- *   row, assembled below from its bytes: no toolchain, no file to fetch),
- *   weights copied once into its memory, rows padded to a multiple of 4;
+ * - `wasm`: a 128-bit SIMD WebAssembly kernel (f32x4 multiply-add over four
+ *   rows at a time, assembled below from its bytes: no toolchain, no file to
+ *   fetch), weights copied once into its memory, rows padded to a multiple of
+ *   4 floats and their number to a multiple of 4;
  *   float32 partial sums in 4 lanes. Used when the engine supports wasm SIMD
  *   (Chromium ≥ 91, Firefox ≥ 89, Safari ≥ 16.4, Node ≥ 16).
  * - `js`: plain loops, float64 sums; the fallback.
@@ -72,7 +73,11 @@ const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...bo
 /**
  * The module: memory "mem" (exported), and
  *   gemv(x, w, b, y, n, kb): for j < n: y[j] = b[j] + Σ lanes of Σ_i x[i..i+4]·w[j][i..i+4]
- * (byte addresses; kb = bytes per row, a positive multiple of 16; n ≥ 1).
+ * (byte addresses; kb = bytes per row, a positive multiple of 16; n a
+ * positive multiple of 4). Four rows at a time: each x vector is loaded once
+ * for four rows, and the four accumulators are independent chains (one
+ * accumulator would wait on its own add every step). Each row's sums are
+ * formed in the same order as one row at a time: the same float32 results.
  */
 export function gemvModuleBytes(): Uint8Array {
   const I32 = 0x7f, V128 = 0x7b;
@@ -84,29 +89,36 @@ export function gemvModuleBytes(): Uint8Array {
   const f32x4add = simd(0xe4), f32x4mul = simd(0xe6);
   const lane = (l: number) => simd(0x1f, l);
   const f32add = 0x92;
-  const [x, w, b, y, n, kb, i, acc] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const [x, w, b, y, n, kb, i] = [0, 1, 2, 3, 4, 5, 6];
+  const acc = [7, 8, 9, 10];
+  const xv = 11;
+  const wr = [w, 12, 13, 14]; // the four rows' addresses
+  const zero = [...simd(0x0c, ...new Array(16).fill(0))];
   const body = [
-    2, 1, I32, 1, V128, // locals: 2 groups: i (i32), acc (v128)
-    0x03, 0x40, // loop over rows
-    ...simd(0x0c, ...new Array(16).fill(0)), ...set(acc), // acc = 0
+    3, 1, I32, 5, V128, 3, I32, // locals: i (i32); acc0..3, xv (v128); w1..w3 (i32)
+    0x03, 0x40, // loop over blocks of 4 rows
+    ...acc.flatMap((a) => [...zero, ...set(a)]),
     ...i32c(0), ...set(i),
-    0x03, 0x40, // loop over the row, 4 floats at a time
-    ...get(acc),
-    ...get(x), ...get(i), add, ...v128load,
-    ...get(w), ...get(i), add, ...v128load,
-    ...f32x4mul, ...f32x4add, ...set(acc),
+    ...get(w), ...get(kb), add, ...tee(wr[1]), ...get(kb), add, ...tee(wr[2]), ...get(kb), add, ...set(wr[3]),
+    0x03, 0x40, // loop over the rows, 4 floats at a time
+    ...get(x), ...get(i), add, ...v128load, ...set(xv),
+    ...[0, 1, 2, 3].flatMap((r) => [
+      ...get(acc[r]), ...get(xv), ...get(wr[r]), ...get(i), add, ...v128load, ...f32x4mul, ...f32x4add, ...set(acc[r]),
+    ]),
     ...get(i), ...i32c(16), add, ...tee(i), ...get(kb), 0x49, // i32.lt_u
     0x0d, 0, // br_if inner
     0x0b,
-    ...get(y),
-    ...get(b), 0x2a, 2, 0, // f32.load
-    ...get(acc), ...lane(0), f32add, ...get(acc), ...lane(1), f32add,
-    ...get(acc), ...lane(2), f32add, ...get(acc), ...lane(3), f32add,
-    0x38, 2, 0, // f32.store
-    ...get(w), ...get(kb), add, ...set(w),
-    ...get(b), ...i32c(4), add, ...set(b),
-    ...get(y), ...i32c(4), add, ...set(y),
-    ...get(n), ...i32c(1), sub, ...tee(n),
+    ...[0, 1, 2, 3].flatMap((r) => [
+      ...get(y),
+      ...get(b), 0x2a, 2, ...uleb(4 * r), // f32.load offset 4r
+      ...get(acc[r]), ...lane(0), f32add, ...get(acc[r]), ...lane(1), f32add,
+      ...get(acc[r]), ...lane(2), f32add, ...get(acc[r]), ...lane(3), f32add,
+      0x38, 2, ...uleb(4 * r), // f32.store offset 4r
+    ]),
+    ...get(wr[3]), ...get(kb), add, ...set(w),
+    ...get(b), ...i32c(16), add, ...set(b),
+    ...get(y), ...i32c(16), add, ...set(y),
+    ...get(n), ...i32c(4), sub, ...tee(n),
     0x0d, 0, // br_if outer
     0x0b, // end loop
     0x0b, // end function
@@ -149,14 +161,16 @@ export function wasmGemv(): Gemv | undefined {
     kind: 'wasm',
     matrix(Wt, n, k, b) {
       const k4 = Math.max(4, Math.ceil(k / 4) * 4);
-      const pw = alloc(n * k4), pb = alloc(n), px = alloc(k4), py = alloc(n);
+      // rows padded to a multiple of 4 with zero rows (fresh memory is zero; their outputs are not returned)
+      const n4 = Math.max(4, Math.ceil(n / 4) * 4);
+      const pw = alloc(n4 * k4), pb = alloc(n4), px = alloc(k4), py = alloc(n4);
       let f = new Float32Array(ex.mem.buffer);
       for (let j = 0; j < n; j++) f.set(Wt.subarray(j * k, j * k + k), pw / 4 + j * k4);
       f.set(b, pb / 4);
       return (x) => {
         if (f.buffer !== ex.mem.buffer) f = new Float32Array(ex.mem.buffer); // grown since
         f.set(x, px / 4);
-        ex.gemv(px, pw, pb, py, n, k4 * 4);
+        ex.gemv(px, pw, pb, py, n4, k4 * 4);
         return f.subarray(py / 4, py / 4 + n);
       };
     },
