@@ -13,6 +13,7 @@ import { lines as readLines } from '../src/io/lines.js';
 import { openInput } from '../src/io/open-input.js';
 import { modelTokenProbs, type TokenProbs } from '../src/mix/token-probs.js';
 import { mixtureFile, readMixtureFile } from '../src/mix/mixture-file.js';
+import { ProgressMeter } from '../src/train/progress.js';
 
 export const HELP = `usage: lmstream mix --model M --model M [--model M…] --valid FILE [--out MIX.json] [FILE...]
        lmstream mix --weights MIX.json FILE...
@@ -47,8 +48,10 @@ async function fileLines(file: string): Promise<string[]> {
 async function scoreAll(models: string[], lines: string[], what: string): Promise<TokenProbs[]> {
   const out: TokenProbs[] = [];
   for (const m of models) {
+    const meter = new ProgressMeter({ label: `mix: scoring ${what} with ${m}`, unit: 'lines', total: lines.length, firstLineSec: 10 });
     try {
-      out.push(await modelTokenProbs(m, lines));
+      out.push(await modelTokenProbs(m, lines, (n) => meter.update(n)));
+      meter.clear();
     } catch (e) {
       throw new UserError((e as Error).message);
     }

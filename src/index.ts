@@ -93,12 +93,17 @@ export { Xoshiro128 as Rng } from './util/random.js';
 export { NgramSource } from './generate/ngram-source.js';
 export { NeuralSource } from './generate/neural-source.js';
 export { loadForGeneration } from './generate/load-model.js';
+export { MixtureSource, type MixtureComponent } from './generate/mixture-source.js';
 
 // one API for every model: load(path) → score, logprobs, next, generate (tfjs only for a checkpoint)
 export {
   load, type LanguageModel, type LoadModelOptions, type TokenLogprob, type ScoreResult, type NextToken,
   type ModelGenerateOptions, type GenerationToken, type GenerationStream, type TokenScorer,
 } from './api/load.js';
+// mixtures (lmstream mix): EM-tuned weights, the saved file, per-token probabilities
+export { tuneMixtureWeights, mixturePerplexityOf } from './eval/mixture.js';
+export { readMixtureFile, mixtureFile, isMixtureFile, type MixtureFile } from './mix/mixture-file.js';
+export { modelTokenProbs, type TokenProbs } from './mix/token-probs.js';
 
 // corpora
 export { brownSentences } from './corpus/brown.js';

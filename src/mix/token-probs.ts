@@ -19,8 +19,8 @@ export interface TokenProbs {
   perLine: number[];
 }
 
-/** load()'s line-by-line scorer (src/api/load.ts): the numbers of ngram ppl and lmstream eval */
-export async function modelTokenProbs(model: string, lines: readonly string[]): Promise<TokenProbs> {
+/** load()'s line-by-line scorer (src/api/load.ts): the numbers of ngram ppl and lmstream eval; `onLine`: lines scored so far (progress) */
+export async function modelTokenProbs(model: string, lines: readonly string[], onLine?: (done: number) => void): Promise<TokenProbs> {
   const m = await load(model);
   const out: number[] = [];
   const perLine: number[] = [];
@@ -30,6 +30,7 @@ export async function modelTokenProbs(model: string, lines: readonly string[]): 
       const recs = sc.push(l);
       for (const r of recs) out.push(Math.exp(r.logprob));
       perLine.push(recs.length);
+      onLine?.(perLine.length);
     }
     const end = sc.end();
     for (const r of end) out.push(Math.exp(r.logprob));
