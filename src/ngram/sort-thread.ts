@@ -21,7 +21,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { type SortService, type SortSpec, SyncRunWriter, writeSortedRunSync } from './ext-sort.js';
-import { equalRunEnd, suffixSort } from './radix.js';
+import { equalRunEnd, suffixSortScratch } from './radix.js';
 import { workerScript } from '../util/worker-script.js';
 import { ArpaWriter, type ByteSink } from './arpa-write.js';
 
@@ -38,12 +38,18 @@ export class ScratchCache {
     if (!this.s || this.s.length < words) this.s = new Uint32Array(words);
     return this.s;
   }
-  drop(): void { this.s = null; }
+  /** forget the array; returns its buffer (to hand back: see JobResult.release) */
+  drop(): ArrayBuffer[] {
+    const b = this.s?.buffer as ArrayBuffer | undefined;
+    this.s = null;
+    return b ? [b] : [];
+  }
 }
 
 /** the padded N-grams of a corpus part as a sorted run of `[w_N … w_1, count]` */
-function countRunSync(words: Uint32Array, positions: Uint32Array, N: number, vocab: number, file: string): void {
-  const sorted = suffixSort(words, positions, N, vocab);
+function countRunSync(words: Uint32Array, positions: Uint32Array, N: number, vocab: number, file: string): ArrayBuffer[] {
+  const { sorted, scratch } = suffixSortScratch(words, positions, N, vocab);
+  const done = [words.buffer as ArrayBuffer, positions.buffer as ArrayBuffer, scratch.buffer as ArrayBuffer];
   const w = new SyncRunWriter(file, N + 1);
   try {
     const L = sorted.length;
@@ -63,6 +69,7 @@ function countRunSync(words: Uint32Array, positions: Uint32Array, N: number, voc
     w.abort();
     throw e;
   }
+  return done;
 }
 
 export type ArpaJob =
@@ -75,10 +82,16 @@ export type ArpaJob =
 
 export type Job = SortJob | ArpaJob;
 
-/** what a job gives back: the ARPA bytes made so far, and the batch's arrays (to reuse) */
+/**
+ * what a job gives back: the ARPA bytes made so far, the batch's arrays (to
+ * reuse), and big buffers it is done with (`release`: handed back only to be
+ * dropped, so that the busy main thread's collector frees them; an idle
+ * worker would keep them resident until its next collection)
+ */
 export interface JobResult {
   chunks?: Uint8Array[];
   batch?: { ids: Uint32Array; p: Float64Array; bo: Float64Array };
+  release?: ArrayBuffer[];
 }
 
 /** a thread's side of the jobs: its sort scratch and the ARPA writer whose bytes it hands back */
@@ -93,11 +106,9 @@ export class JobRunner {
         writeSortedRunSync(job.buf, job.n, job.spec, job.file, this.scratch.get(job.n * job.spec.width));
         return {};
       case 'count':
-        countRunSync(job.words, job.positions, job.order, job.vocab, job.file);
-        return {};
+        return { release: countRunSync(job.words, job.positions, job.order, job.vocab, job.file) };
       case 'trim':
-        this.scratch.drop();
-        return {};
+        return { release: this.scratch.drop() };
       case 'arpa-open':
         this.arpa = new ArpaWriter({ write: async (c) => { this.chunks.push(c); } }, job.tokens);
         await this.arpa.header(job.counts);
@@ -136,6 +147,7 @@ export function resultTransfer(r: JobResult): ArrayBuffer[] {
   const t: ArrayBuffer[] = [];
   for (const c of r.chunks ?? []) t.push(c.buffer as ArrayBuffer);
   if (r.batch) t.push(r.batch.ids.buffer as ArrayBuffer, r.batch.p.buffer as ArrayBuffer, r.batch.bo.buffer as ArrayBuffer);
+  for (const b of r.release ?? []) if (!(b instanceof SharedArrayBuffer) && !t.includes(b)) t.push(b);
   return t;
 }
 
