@@ -42,7 +42,7 @@ writes it in ARPA format (to OUT, atomically, or to stdout) and/or, with
                          counts, discounts, interpolation, ARPA writing)
                          streams sorted n-gram records through --temp-dir in
                          buffers of SIZE, so the peak stays within SIZE +
-                         150 MB whatever the corpus size (547 MB with 500M
+                         150 MB whatever the corpus size (496 MB with 500M
                          on a 25M-token 5-gram); a worker thread sorts the
                          runs and formats the ARPA lines beside the main
                          one; progress of each pass on stderr (a bar with
