@@ -119,6 +119,18 @@ t.test('BytePpl: the totals and per-line records of PplScorer, sentence and stre
       r2.end();
       bp2.finish();
       t.same(got2, want, `order ${order}, ${mode}: the same records without the closure flags`);
+      // the model arriving after part of the input was read (the lines wait as ids)
+      const got3: DocumentScore[] = [];
+      const bp3 = new BytePpl(model.byteIndex(), mode, (d) => got3.push(d));
+      const r3 = bp3.input();
+      r3.push(bytes.subarray(0, 1500));
+      t.equal(got3.length, 0, 'nothing scored before the model');
+      t.ok(bp3.queuedIds > 0);
+      bp3.setModel(model);
+      r3.push(bytes.subarray(1500));
+      r3.end();
+      bp3.finish();
+      t.same(got3, want, `order ${order}, ${mode}: the same records with the model set late`);
     }
   }
 });

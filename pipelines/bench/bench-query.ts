@@ -7,7 +7,9 @@
  * 5M tokens), converted by `lmstream ngram binary` (and, when KENLM_BIN
  * names KenLM's bin directory, by `build_binary probing` and `trie`), then
  * 1,000,047 tokens (make-synth-corpus.mjs 1000000 7 train.txt) scored by
- * `lmstream ngram ppl` and KenLM's `query -v summary`, binary and ARPA.
+ * `lmstream ngram ppl` and KenLM's `query -v summary`, binary and ARPA, and
+ * per sentence (`--per-sentence --json` beside `query -v sentence`), each
+ * with its throughput in tokens/s (</s> counted, load included).
  * Every job runs alone in a child process under /usr/bin/time (wall time,
  * user+sys CPU, peak RSS). Also: the binary model's load time in-process
  * and the file sizes. The ARPA file is cached in the temp directory.
@@ -69,13 +71,13 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const conv = check('ngram binary', measure([process.execPath, cli, 'ngram', 'binary', '--quiet', arpa, lmb]));
     const sizes = [`ARPA ${mb((await fsp.stat(arpa)).size)}`, `lmstream binary ${mb((await fsp.stat(lmb)).size)}`];
-    rows.push(`| convert: lmstream ngram binary | ${conv.wall.toFixed(2)} s | ${conv.cpu.toFixed(2)} s | ${conv.rssMB.toFixed(0)} MB |`);
+    rows.push(`| convert: lmstream ngram binary | ${conv.wall.toFixed(2)} s | ${conv.cpu.toFixed(2)} s | ${conv.rssMB.toFixed(0)} MB | | |`);
     const probing = path.join(dir, 'o5.probing');
     const trie = path.join(dir, 'o5.trie');
     if (kenlm) {
       for (const [kind, file] of [['probing', probing], ['trie', trie]]) {
         const r = check(`build_binary ${kind}`, measure([path.join(kenlm, 'build_binary'), kind, arpa, file]));
-        rows.push(`| convert: KenLM build_binary ${kind} | ${r.wall.toFixed(2)} s | ${r.cpu.toFixed(2)} s | ${r.rssMB.toFixed(0)} MB |`);
+        rows.push(`| convert: KenLM build_binary ${kind} | ${r.wall.toFixed(2)} s | ${r.cpu.toFixed(2)} s | ${r.rssMB.toFixed(0)} MB | | |`);
         sizes.push(`KenLM ${kind} ${mb((await fsp.stat(file)).size)}`);
       }
     }
@@ -86,6 +88,8 @@ export async function main(argv: string[]): Promise<number> {
       ['lmstream ngram ppl, binary', [process.execPath, cli, 'ngram', 'ppl', '--model', lmb, test], undefined],
       ...(kenlm ? [['KenLM query, probing binary', [path.join(kenlm, 'query'), '-v', 'summary', probing], test] as [string, string[], string]] : []),
       ...(kenlm ? [['KenLM query, trie binary', [path.join(kenlm, 'query'), '-v', 'summary', trie], test] as [string, string[], string]] : []),
+      ['lmstream ngram ppl --per-sentence --json, binary', [process.execPath, cli, 'ngram', 'ppl', '--model', lmb, '--per-sentence', '--json', test], undefined],
+      ...(kenlm ? [['KenLM query -v sentence, probing binary', [path.join(kenlm, 'query'), '-v', 'sentence', probing], test] as [string, string[], string]] : []),
       ['lmstream ngram ppl, ARPA', [process.execPath, cli, 'ngram', 'ppl', '--model', arpa, test], undefined],
       ...(kenlm ? [['KenLM query, ARPA', [path.join(kenlm, 'query'), '-v', 'summary', arpa], test] as [string, string[], string]] : []),
     ];
@@ -94,20 +98,27 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`running ${name} …\n`);
       got[name] = check(name, measure(cmd, stdin));
     }
-    const ppl = (r: Measured) => /Perplexity including OOVs:\s*([\d.]+)/.exec(r.stdout)?.[1] ?? '?';
+    // the summary is on stdout, or on stderr (--json)
+    const ppl = (r: Measured) => /Perplexity including OOVs:\s*([\d.]+)/.exec(r.stdout + r.stderr)?.[1] ?? '?';
+    const scored = (r: Measured) => Number(/Tokens:\s*(\d+)/.exec(r.stdout + r.stderr)?.[1] ?? NaN);
     const peer: Record<string, string> = {
       'lmstream ngram ppl, binary': 'KenLM query, probing binary',
+      'lmstream ngram ppl --per-sentence --json, binary': 'KenLM query -v sentence, probing binary',
       'lmstream ngram ppl, ARPA': 'KenLM query, ARPA',
     };
+    // every job scores the same text (KenLM's -v sentence prints no token count)
+    const textTokens = scored(got['lmstream ngram ppl, binary']);
     for (const [name] of jobs) {
       const r = got[name];
       const k = got[peer[name]];
       const ratio = k ? ` (${(r.wall / k.wall).toFixed(2)}× wall, ${(r.rssMB / k.rssMB).toFixed(2)}× RSS)` : '';
-      rows.push(`| score: ${name} | ${r.wall.toFixed(2)} s${ratio} | ${r.cpu.toFixed(2)} s | ${r.rssMB.toFixed(0)} MB | ppl ${ppl(r)} |`);
+      // throughput: tokens scored (</s> included) per second of wall time, load included
+      const rate = `${(textTokens / r.wall / 1e6).toFixed(2)}M tokens/s`;
+      rows.push(`| score: ${name} | ${r.wall.toFixed(2)} s${ratio} | ${r.cpu.toFixed(2)} s | ${r.rssMB.toFixed(0)} MB | ${rate} | ppl ${ppl(r)} |`);
     }
     process.stdout.write(`n-gram scoring benchmark: 5-gram on ${tokens.toLocaleString('en')} synthetic tokens (seed 1), scoring 1,000,047 tokens (seed 7); load average ${load0.toFixed(2)} → ${os.loadavg()[0].toFixed(2)} on ${os.cpus().length} cores\n`);
     process.stdout.write(`binary load in-process: ${lr.stdout.trim()} ms; sizes: ${sizes.join(', ')}\n`);
-    process.stdout.write('| job | wall | CPU (user+sys) | peak RSS | |\n|---|---|---|---|---|\n' + rows.join('\n') + '\n');
+    process.stdout.write('| job | wall | CPU (user+sys) | peak RSS | throughput | |\n|---|---|---|---|---|---|\n' + rows.join('\n') + '\n');
   } finally {
     if (!p.values.keep) await fsp.rm(dir, { recursive: true, force: true });
   }

@@ -3,9 +3,10 @@
  */
 import { promises as fsp } from 'node:fs';
 import { UsageError, UserError, log, parseCommand, str } from '../../src/cli/common.js';
-import { loadNgramModel } from '../../src/ngram/load.js';
+import { loadNgramModel, ngramFileKind, openBinaryModel } from '../../src/ngram/load.js';
+import type { ByteIndex } from '../../src/vocab/byte-index.js';
 import type { HashedModel } from '../../src/ngram/hashed-model.js';
-import { formatSummary, type PplScorer } from '../../src/ngram/ppl.js';
+import { formatSummary, type PplTotals } from '../../src/ngram/ppl.js';
 import { BytePpl } from '../../src/ngram/ppl-bytes.js';
 import { openInput } from '../../src/io/open-input.js';
 import type { DocumentScore } from '../../src/ngram/ppl-stage.js';
@@ -53,33 +54,40 @@ export async function main(argv: string[]): Promise<number> {
   if (json && !perSentence) throw new UsageError('--json applies to --per-sentence');
   if (perSentence && mode !== 'sentence') throw new UsageError('--per-sentence needs --mode sentence (in stream mode the text is one sentence)');
   const input = corpusInput(p, 'kenlm', log);
-  let model: HashedModel;
+  const fast = !perToken && isFastNgramInput(input);
+  const asUserError = (e: unknown) => new UserError((e as Error).message);
+  // the model: a binary one for the byte path loads in the background while the input is
+  // tokenized (its vocabulary comes first), any other at once
+  let pending: Promise<HashedModel>;
+  let early: ByteIndex | undefined;
   try {
-    await fsp.access(modelPath);
-  } catch {
-    throw new UserError(`${modelPath}: no such file`);
-  }
-  try {
-    model = await loadNgramModel(modelPath);
+    if (fast && (await ngramFileKind(modelPath)) === 'binary') {
+      const opened = await openBinaryModel(modelPath);
+      early = opened.index;
+      pending = opened.model;
+    } else pending = Promise.resolve(await loadNgramModel(modelPath));
   } catch (e) {
-    throw new UserError((e as Error).message);
+    throw asUserError(e);
   }
   const docLine = (d: DocumentScore): string => json
     ? `{"line":${d.doc},"log10":${round(d.log10, 6)},"tokens":${d.tokens},"oovs":${d.oovs},"zeroprobs":${d.zeroprobs},"ppl":${Number.isFinite(d.ppl) ? round(d.ppl, 4) : 'null'}}\n`
     : `${d.log10.toFixed(6)}\t${d.tokens}\t${d.oovs}\t${Number.isFinite(d.ppl) ? d.ppl.toFixed(4) : 'nan'}\n`;
   // files: fraction and ETA from the bytes read; stdin: tokens and rate only
   const meter = new ProgressMeter({ label: 'ngram ppl', unit: 'tokens', bytes: inputFileSize(p.positionals) });
-  const summary = (sc: PplScorer): string => {
+  const summary = (sc: PplTotals): string => {
     meter.clear();
     if (sc.tokens === 0) throw new UserError('no text to score');
     meter.finish();
     if (json) { log(formatSummary(sc.summary()).trimEnd()); return ''; }
     return formatSummary(sc.summary());
   };
-  if (!perToken && isFastNgramInput(input)) {
+  if (fast) {
     // the byte path: no string or object per token (src/ngram/ppl-bytes.ts)
     let buf = '';
-    const bp = new BytePpl(model, mode, perSentence ? (d) => { buf += docLine(d); } : undefined);
+    const onDocument = perSentence ? (d: DocumentScore) => { buf += docLine(d); } : undefined;
+    const bp = new BytePpl(early ?? (await pending), mode, onDocument);
+    const ready = async () => { if (!bp.hasModel) bp.setModel(await pending.catch((e) => { throw asUserError(e); })); };
+    if (early) pending.then((m) => bp.setModel(m), () => {});
     const files = p.positionals.length === 0 ? ['-'] : p.positionals;
     async function* run(): AsyncGenerator<string> {
       for (const f of files) {
@@ -87,12 +95,16 @@ export async function main(argv: string[]): Promise<number> {
         const reader = bp.input({ maxLineLength: input.maxLineLength, onLongLine: input.onLongLine, warn: input.warn, source });
         for await (const chunk of openInput(f, { name: source, highWaterMark: 1 << 20, onBytes: (n) => meter.addBytes(n) }) as AsyncIterable<Buffer>) {
           reader.push(chunk);
+          // ids waiting for the model: at most 16M (64 MB)
+          if (bp.queuedIds > 1 << 24) await ready();
           meter.update(bp.scorer.tokens);
           if (buf.length > 1 << 16) { yield buf; buf = ''; }
         }
         reader.end();
       }
+      await ready();
       bp.finish();
+      meter.update(bp.scorer.tokens);
       yield buf + summary(bp.scorer);
     }
     await writeAll(process.stdout, run());
@@ -102,6 +114,7 @@ export async function main(argv: string[]): Promise<number> {
   const [{ pplStage }, { corpusTokens }, { formatLog10 }] = await Promise.all([
     import('../../src/ngram/ppl-stage.js'), import('../../src/io/corpus-input.js'), import('../../src/ngram/arpa-write.js'),
   ]);
+  const model = await pending;
   const stage = pplStage(model, mode, { perToken });
   const sc = stage.scorer;
   async function* format(batches: AsyncIterable<DocumentScore[]>): AsyncGenerator<string> {

@@ -114,26 +114,51 @@ export function serializeBinary(d: HashedData): Uint8Array[] {
   return pieces;
 }
 
+/** The header words of a binary file's first bytes, checked (magic, byte order, version, order). */
+function checkHeader(bytes: Uint8Array, name: string): Uint32Array {
+  if (!isBinaryModel(bytes)) throw new Error(`${name}: not an lmstream binary model (no magic number)`);
+  if (bytes.length < HEADER_BYTES) throw new Error(`${name}: truncated (${bytes.length} bytes, the header alone is ${HEADER_BYTES})`);
+  const h = new Uint32Array(bytes.slice(8, HEADER_BYTES).buffer);
+  if (h[1] !== 0x01020304) throw new Error(`${name}: written on a machine of another byte order`);
+  if (h[0] !== BINARY_VERSION) throw new Error(`${name}: binary model version ${h[0]} is not supported (this lmstream reads version ${BINARY_VERSION}; rebuild it with lmstream ngram binary)`);
+  const V = h[6];
+  if (!(h[2] >= 1 && h[2] <= MAX_ORDER) || h[11] !== V || h[12] !== V || h[13] !== V) throw new Error(`${name}: damaged header`);
+  return h;
+}
+
+/** bytes of a binary file's header */
+export const BINARY_HEADER_BYTES = HEADER_BYTES;
+
+/**
+ * Where a binary file's vocabulary section is, from the file's first
+ * BINARY_HEADER_BYTES bytes (checked) and its size in bytes (checked
+ * against the header's).
+ */
+export function binaryVocabulary(head: Uint8Array, fileBytes: number, name = 'binary model'): { start: number; length: number } {
+  const h = checkHeader(head, name);
+  checkSize(fileBytes, h[9] + h[10] * 2 ** 32, name);
+  return { start: HEADER_BYTES, length: h[7] };
+}
+
+function checkSize(actual: number, size: number, name: string): void {
+  if (actual < size) throw new Error(`${name}: truncated (${actual} bytes of ${size})`);
+  if (actual > size) throw new Error(`${name}: ${actual - size} bytes of trailing garbage after the model`);
+}
+
 /**
  * The model in a binary file's bytes (views into `bytes`, which must not
  * change afterwards). Errors name `name` and the problem: not a model,
  * another version, another byte order, truncated or damaged.
  */
 export function deserializeBinary(bytes: Uint8Array, name = 'binary model'): HashedData {
-  if (!isBinaryModel(bytes)) throw new Error(`${name}: not an lmstream binary model (no magic number)`);
-  if (bytes.length < HEADER_BYTES) throw new Error(`${name}: truncated (${bytes.length} bytes, the header alone is ${HEADER_BYTES})`);
   if (bytes.byteOffset % 8 !== 0) bytes = bytes.slice();
   const buf = bytes.buffer;
   const base = bytes.byteOffset;
-  const h = new Uint32Array(buf, base + 8, HEADER_WORDS);
-  if (h[1] !== 0x01020304) throw new Error(`${name}: written on a machine of another byte order`);
-  if (h[0] !== BINARY_VERSION) throw new Error(`${name}: binary model version ${h[0]} is not supported (this lmstream reads version ${BINARY_VERSION}; rebuild it with lmstream ngram binary)`);
+  const h = checkHeader(bytes, name);
   const order = h[2];
   const V = h[6];
-  if (!(order >= 1 && order <= MAX_ORDER) || h[11] !== V || h[12] !== V || h[13] !== V) throw new Error(`${name}: damaged header`);
   const size = h[9] + h[10] * 2 ** 32;
-  if (bytes.length < size) throw new Error(`${name}: truncated (${bytes.length} bytes of ${size})`);
-  if (bytes.length > size) throw new Error(`${name}: ${bytes.length - size} bytes of trailing garbage after the model`);
+  checkSize(bytes.length, size, name);
   const vocabBytes = h[7];
   const vocab = bytes.subarray(HEADER_BYTES, HEADER_BYTES + vocabBytes);
   let text: string;

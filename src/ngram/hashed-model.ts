@@ -697,6 +697,12 @@ export class HashedModel implements NgramModel {
     return this.bIndex;
   }
 
+  /** use `index` (the same vocabulary indexed by bytes, e.g. read ahead of the model) as `byteIndex()` */
+  useByteIndex(index: ByteIndex): void {
+    if (index.size !== this.V) throw new Error(`the byte index holds ${index.size} tokens, the model ${this.V}`);
+    this.bIndex = index;
+  }
+
   /** entries per order (1 … order) */
   counts(): number[] {
     const c = [0];

@@ -9,7 +9,8 @@ import { promises as fsp } from 'node:fs';
 import { openInput } from '../io/open-input.js';
 import { atomicWrite } from '../util/atomic-write.js';
 import { readArpaHashed } from './arpa-read.js';
-import { deserializeBinary, isBinaryModel, serializeBinary } from './binary.js';
+import { BINARY_HEADER_BYTES, binaryVocabulary, deserializeBinary, isBinaryModel, serializeBinary } from './binary.js';
+import { ByteIndex } from '../vocab/byte-index.js';
 import { HashedModel, type HashedData } from './hashed-model.js';
 import { NgramLM } from './ngram-lm.js';
 
@@ -47,6 +48,44 @@ export async function loadNgramData(file: string, opts: { closure?: boolean } = 
 /** An n-gram model file (binary or ARPA) as a scoring model. */
 export async function loadNgramModel(file: string): Promise<HashedModel> {
   return new HashedModel(await loadNgramData(file));
+}
+
+/**
+ * A binary model file opened in two steps: its vocabulary (indexed by
+ * bytes) after one small read, and the model itself, read whole in the
+ * background (Node's thread pool does the read), so that a caller can
+ * tokenize its input meanwhile. Errors name the file.
+ */
+export async function openBinaryModel(file: string): Promise<{ index: ByteIndex; model: Promise<HashedModel> }> {
+  const fh = await fsp.open(file, 'r');
+  let index: ByteIndex;
+  try {
+    const head = new Uint8Array(BINARY_HEADER_BYTES);
+    const { bytesRead } = await fh.read(head, 0, head.length, 0);
+    const { start, length } = binaryVocabulary(head.subarray(0, bytesRead), (await fh.stat()).size, file);
+    const vocab = new Uint8Array(length);
+    const got = (await fh.read(vocab, 0, length, start)).bytesRead;
+    if (got !== length) throw new Error(`${file}: truncated (the vocabulary ends early)`);
+    const made = ByteIndex.fromLines(vocab);
+    if (made.duplicate >= 0) throw new Error(`${file}: damaged vocabulary (a token twice)`);
+    index = made.index;
+  } catch (e) {
+    await fh.close();
+    throw e;
+  }
+  const model = (async () => {
+    try {
+      const bytes = await fh.readFile();
+      const m = new HashedModel(deserializeBinary(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), file));
+      m.useByteIndex(index);
+      return m;
+    } finally {
+      await fh.close();
+    }
+  })();
+  // the caller awaits it when it needs the model; until then a failure must not be "unhandled"
+  model.catch(() => {});
+  return { index, model };
 }
 
 /** Write a model as a binary file, atomically and durably (util/atomic-write.ts). */

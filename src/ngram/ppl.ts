@@ -39,10 +39,8 @@ export interface PplSummary {
   pplExcludingOovs: number;
 }
 
-export class PplScorer {
-  private ctx: number[] = [];
-  private unkWord: number | undefined;
-  private started = false;
+/** The running corpus totals of scored tokens (KenLM's summary, and zeroprobs). */
+export class PplTotals {
   log10Total = 0;
   oovLog10Total = 0;
   tokens = 0;
@@ -50,13 +48,6 @@ export class PplScorer {
   zeroprobs = 0;
   /** OOVs of probability 0 */
   private zeroOovs = 0;
-
-  constructor(readonly model: NgramModel, readonly mode: MarkerMode = 'sentence') {}
-
-  private start(): void {
-    this.ctx = [this.model.vocab.bosId];
-    this.started = true;
-  }
 
   /** Count one scored token into the totals (also for scorers that keep their own context). */
   count(log10: number, oov: boolean): void {
@@ -69,6 +60,33 @@ export class PplScorer {
       this.log10Total += log10;
       if (oov) this.oovLog10Total += log10;
     }
+  }
+
+  summary(): PplSummary {
+    return {
+      log10Total: this.log10Total,
+      oovLog10Total: this.oovLog10Total,
+      tokens: this.tokens,
+      oovs: this.oovs,
+      zeroprobs: this.zeroprobs,
+      pplIncludingOovs: Math.pow(10, -this.log10Total / (this.tokens - this.zeroprobs)),
+      pplExcludingOovs: Math.pow(10, -(this.log10Total - this.oovLog10Total) / (this.tokens - this.oovs - (this.zeroprobs - this.zeroOovs))),
+    };
+  }
+}
+
+export class PplScorer extends PplTotals {
+  private ctx: number[] = [];
+  private unkWord: number | undefined;
+  private started = false;
+
+  constructor(readonly model: NgramModel, readonly mode: MarkerMode = 'sentence') {
+    super();
+  }
+
+  private start(): void {
+    this.ctx = [this.model.vocab.bosId];
+    this.started = true;
   }
 
   private score(token: string, id: number, oov: boolean): TokenScore {
@@ -112,17 +130,6 @@ export class PplScorer {
     return [];
   }
 
-  summary(): PplSummary {
-    return {
-      log10Total: this.log10Total,
-      oovLog10Total: this.oovLog10Total,
-      tokens: this.tokens,
-      oovs: this.oovs,
-      zeroprobs: this.zeroprobs,
-      pplIncludingOovs: Math.pow(10, -this.log10Total / (this.tokens - this.zeroprobs)),
-      pplExcludingOovs: Math.pow(10, -(this.log10Total - this.oovLog10Total) / (this.tokens - this.oovs - (this.zeroprobs - this.zeroOovs))),
-    };
-  }
 }
 
 /**
