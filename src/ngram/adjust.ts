@@ -97,7 +97,9 @@ export function adjustCounts(c: PaddedCorpus, vocabSize: number, opts: AdjustOpt
   // end arrays when they fit (no allocation beside the sort's two buffers)
   const { sorted, scratch } = srt;
   const codes = N <= 8 ? new Uint8Array(scratch.buffer, scratch.byteOffset, scratch.length) : new Uint16Array(scratch.buffer, scratch.byteOffset, scratch.length);
-  const sizes = scan(words, sorted, codes, false, weightAt, N, null, c.sentences);
+  // without weights every entry counts: the codes from the words gathered a block at a time, then both scans replay them
+  if (!weightAt) recordCodes(words, sorted, codes, N);
+  const sizes = scan(words, sorted, codes, !weightAt, weightAt, N, null, c.sentences);
   let total = 0;
   for (let k = 1; k <= N; k++) total += sizes.n[k];
   const codeWords = Math.ceil(codes.byteLength / 4);
@@ -126,6 +128,48 @@ interface Weights {
   stride: number;
 }
 
+
+/** sorted entries whose words are gathered at a time */
+const GATHER = 1024;
+
+/**
+ * The codes of `scan` (replay) for unweighted entries: per sorted entry its
+ * N words are gathered a block at a time (so their random reads overlap),
+ * then compared with the entry before: a repeat, or the suffix shared with
+ * it (bounded by the orders the entry before left open), where a `<s>` cuts
+ * the new ones, and whether it ends in `<unk>` — what `scan` finds reading
+ * the words itself.
+ */
+function recordCodes(words: Uint32Array, sorted: Uint32Array, codes: Uint8Array | Uint16Array, N: number): void {
+  const B = N <= 8 ? 3 : 4;
+  const UNK = 1 << (2 * B);
+  const REPEAT = N <= 8 ? 0x80 : 0x8000;
+  const L = sorted.length;
+  const g = new Uint32Array((GATHER + 1) * N);
+  // g[0 … N-1]: the words of the entry before the block; g[(x+1)·N + d]: word d back of the block's entry x
+  let valid = 0;
+  for (let i0 = 0; i0 < L; i0 += GATHER) {
+    const m = Math.min(GATHER, L - i0);
+    for (let x = 0; x < m; x++) {
+      const p = sorted[i0 + x];
+      const o = (x + 1) * N;
+      for (let d = 0; d < N; d++) g[o + d] = words[p - d];
+    }
+    for (let x = 0; x < m; x++) {
+      const i = i0 + x;
+      const o = (x + 1) * N;
+      let same = 0;
+      if (i > 0) while (same < N && g[o + same] === g[o - N + same]) same++;
+      if (same === N) { codes[i] = REPEAT; continue; }
+      const s = same < valid ? same : valid;
+      let cut = 0;
+      for (let k = s + 1; k <= N - 1; k++) if (g[o + k - 1] === BOS_ID) { cut = k; break; }
+      valid = cut > 0 ? cut : s + 1 <= N - 1 ? N - 1 : s;
+      codes[i] = s | (cut << B) | (g[o] === UNK_ID ? UNK : 0);
+    }
+    g.copyWithin(0, m * N, (m + 1) * N);
+  }
+}
 
 /**
  * The scan over the sorted padded N-grams. The first (`replay` false) reads
