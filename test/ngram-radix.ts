@@ -68,3 +68,14 @@ t.test('lexPermutation into given scratch arrays (views of one pool)', async (t)
   t.same([...pool.subarray(8000)], new Array(1000).fill(7), 'nothing written past them');
   t.throws(() => lexPermutation(words, ends, 3, 500, false, { a: pool.subarray(0, 10), b }), /one id per entry/);
 });
+
+t.test('lexPermutation with one scratch array given, the other allocated', async (t) => {
+  const { words } = corpus(43, 8000, 300);
+  const ends = Uint32Array.from({ length: 3000 }, (_, i) => 4 + i * 2);
+  const want = [...lexPermutation(words, ends, 4, 300)];
+  for (const which of ['a', 'b'] as const) {
+    const pool = new Uint32Array(3000);
+    const got = lexPermutation(words, ends, 4, 300, false, { [which]: pool });
+    t.same([...got], want, `only ${which} given`);
+  }
+});

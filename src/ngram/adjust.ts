@@ -44,10 +44,11 @@ export interface AdjustedTables {
   /** countsOfCounts[k-1][j] = number of k-grams with adjusted count j (j = 1 … 4) */
   countsOfCounts: number[][];
   /**
-   * the sorted positions' array, free once the tables are made: scratch for
-   * the next sorts (mknBlocks), so that they reuse it instead of allocating
+   * the sort's arrays, free once the tables are made (the sorted positions,
+   * and the other one when the tables' ends are not in it): scratch for the
+   * next sorts (mknBlocks), so that they reuse them instead of allocating
    */
-  spare?: Uint32Array;
+  spare?: Uint32Array[];
   /**
    * every entry of an order below N whose last word is not `</s>` or
    * `<unk>` is the context of some entry of the next order, and every
@@ -118,7 +119,8 @@ export function adjustCounts(c: PaddedCorpus, vocabSize: number, opts: AdjustOpt
     });
   }
   const res = scan(words, sorted, codes, true, weightAt, N, orders, c.sentences);
-  return { order: N, words, vocabSize, orders, countsOfCounts: res.cc, spare: sorted, allContexts: !c.positions };
+  const spare = endsAt >= 0 ? [sorted] : [sorted, scratch];
+  return { order: N, words, vocabSize, orders, countsOfCounts: res.cc, spare, allContexts: !c.positions };
 }
 
 /** weight of the padded N-gram ending at p: at[(p - base) / stride] */

@@ -97,26 +97,28 @@ function cmpWords(w: Uint32Array, a: number, b: number, k: number): number {
 }
 
 /**
- * Two arrays of n ids from the free part of `pool` (all of it, or what
- * `busy`, a view into it, leaves on either side), or undefined when they do
- * not fit.
+ * Up to two arrays of n ids from the free parts of the `pools` (all of
+ * each, but what `busy`, a view into one of them, holds); the sort
+ * allocates what does not fit.
  */
-function poolArrays(pool: Uint32Array | undefined, n: number, busy: Uint32Array | null): { a: Uint32Array; b: Uint32Array } | undefined {
-  if (!pool) return undefined;
-  const P = pool.length;
-  const ranges: [number, number][] = [];
-  if (busy && busy.buffer === pool.buffer) {
-    const s = (busy.byteOffset - pool.byteOffset) / 4;
-    ranges.push([0, s], [s + busy.length, P]);
-  } else ranges.push([0, P]);
+function poolArrays(pools: Uint32Array[] | undefined, n: number, busy: Uint32Array | null): { a?: Uint32Array; b?: Uint32Array } | undefined {
+  if (!pools) return undefined;
   const got: Uint32Array[] = [];
-  for (const r of ranges) {
-    while (got.length < 2 && r[1] - r[0] >= n) {
-      got.push(pool.subarray(r[0], r[0] + n));
-      r[0] += n;
+  for (const pool of pools) {
+    const P = pool.length;
+    const ranges: [number, number][] = [];
+    if (busy && busy.buffer === pool.buffer) {
+      const s = (busy.byteOffset - pool.byteOffset) / 4;
+      ranges.push([0, s], [s + busy.length, P]);
+    } else ranges.push([0, P]);
+    for (const r of ranges) {
+      while (got.length < 2 && r[1] - r[0] >= n) {
+        got.push(pool.subarray(r[0], r[0] + n));
+        r[0] += n;
+      }
     }
   }
-  return got.length === 2 ? { a: got[0], b: got[1] } : undefined;
+  return { a: got[0], b: got[1] };
 }
 
 /**
@@ -134,6 +136,8 @@ class Window {
   par = new Uint32Array(this.cap);
   pp = new Float64Array(this.cap);
   fresh = new Uint8Array(this.cap);
+  /** the context's last word */
+  last = new Uint32Array(this.cap);
   /** keep entries [from, len) at the front */
   shift(from: number, len: number): void {
     this.idx.copyWithin(0, from, len);
@@ -142,6 +146,7 @@ class Window {
     this.par.copyWithin(0, from, len);
     this.pp.copyWithin(0, from, len);
     this.fresh.copyWithin(0, from, len);
+    this.last.copyWithin(0, from, len);
   }
   grow(): void {
     this.cap *= 2;
@@ -151,7 +156,7 @@ class Window {
       return b;
     };
     this.idx = g(this.idx); this.end = g(this.end); this.adj = g(this.adj);
-    this.par = g(this.par); this.pp = g(this.pp); this.fresh = g(this.fresh);
+    this.par = g(this.par); this.pp = g(this.pp); this.fresh = g(this.fresh); this.last = g(this.last);
   }
 }
 
@@ -186,18 +191,23 @@ function interpolateOrder(
   let len = 0; // entries in the window
   while (base < n) {
     const want = Math.min(w.cap, n - base);
-    const { idx, end, adj, par, pp, fresh } = w;
+    const { idx, end, adj, par, pp, fresh, last } = w;
     for (let x = len; x < want; x++) idx[x] = perm[base + x];
     for (let x = len; x < want; x++) end[x] = ends[idx[x]];
     for (let x = len; x < want; x++) { const e = idx[x]; adj[x] = ad[2 * e]; par[x] = ad[2 * e + 1]; }
     for (let x = len; x < want; x++) pp[x] = prevP[par[x]];
     for (let x = len; x < want; x++) {
+      const e = end[x];
+      const c = words[e - 1];
+      last[x] = c;
       if (x === 0) { fresh[0] = 1; continue; }
       // same context = same first k-1 words
-      const e = end[x];
       const f = end[x - 1];
       let i = 1;
-      while (i < k && words[e - i] === words[f - i]) i++;
+      if (c === last[x - 1]) {
+        i = 2;
+        while (i < k && words[e - i] === words[f - i]) i++;
+      }
       fresh[x] = i < k ? 1 : 0;
     }
     len = want;
@@ -223,8 +233,8 @@ function interpolateOrder(
       }
       // back-off of the context (k-1 words ending at end - 1)
       const ctxEnd = end[x] - 1;
-      const last = words[ctxEnd];
-      if (last !== UNK_ID && last !== EOS_ID) {
+      const cl = last[x];
+      if (cl !== UNK_ID && cl !== EOS_ID) {
         if (noContext >= 0) {
           // every order k-1 entry is a context but those ending in </s> or <unk>, which
           // (in suffix order) are the indices below noContext that do not end in <s>

@@ -119,12 +119,13 @@ export function suffixSortScratch(words: Uint32Array, positions: Uint32Array, k:
  * Returns a permutation: perm[j] = index of the j-th smallest entry.
  * `suffixSorted`: the entries are already in suffix order (sorted by their
  * last word first), so the pass on the last word is skipped. Memory: the
- * permutation and one scratch array of n ids, plus the histograms; both
- * arrays can be given (`scratch`, n ids each): the result is one of them.
+ * permutation and one scratch array of n ids, plus the histograms; either
+ * can be given (`scratch`, n ids each; what is not given is allocated): the
+ * result is one of the two.
  */
-export function lexPermutation(words: Uint32Array, ends: Uint32Array, k: number, vocabSize: number, suffixSorted = false, scratch?: { a: Uint32Array; b: Uint32Array }): Uint32Array {
+export function lexPermutation(words: Uint32Array, ends: Uint32Array, k: number, vocabSize: number, suffixSorted = false, scratch?: { a?: Uint32Array; b?: Uint32Array }): Uint32Array {
   const n = ends.length;
-  if (scratch && (scratch.a.length !== n || scratch.b.length !== n)) throw new RangeError('lexPermutation: scratch arrays must hold one id per entry');
+  if (scratch && ((scratch.a && scratch.a.length !== n) || (scratch.b && scratch.b.length !== n))) throw new RangeError('lexPermutation: scratch arrays must hold one id per entry');
   const a = scratch?.a ?? new Uint32Array(n);
   for (let i = 0; i < n; i++) a[i] = i;
   // least significant first: the newest word (back = 0)
