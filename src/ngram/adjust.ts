@@ -44,9 +44,9 @@ export interface AdjustedTables {
   /** countsOfCounts[k-1][j] = number of k-grams with adjusted count j (j = 1 … 4) */
   countsOfCounts: number[][];
   /**
-   * the sort's arrays, free once the tables are made (the sorted positions,
-   * and the other one when the tables' ends are not in it): scratch for the
-   * next sorts (mknBlocks), so that they reuse them instead of allocating
+   * the sort's array of sorted positions, free once the tables are made:
+   * scratch for the next sorts (mknBlocks), so that they reuse it instead of
+   * allocating
    */
   spare?: Uint32Array[];
   /**
@@ -119,8 +119,9 @@ export function adjustCounts(c: PaddedCorpus, vocabSize: number, opts: AdjustOpt
     });
   }
   const res = scan(words, sorted, codes, true, weightAt, N, orders, c.sentences);
-  const spare = endsAt >= 0 ? [sorted] : [sorted, scratch];
-  return { order: N, words, vocabSize, orders, countsOfCounts: res.cc, spare, allContexts: !c.positions };
+  // (the other buffer is not offered: when the tables' ends are not in it, holding it through the
+  // highest order costs more than the arrays it could save there)
+  return { order: N, words, vocabSize, orders, countsOfCounts: res.cc, spare: [sorted], allContexts: !c.positions };
 }
 
 /** weight of the padded N-gram ending at p: at[(p - base) / stride] */

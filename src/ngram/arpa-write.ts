@@ -388,10 +388,23 @@ export async function writeArpa(
 ): Promise<void> {
   const out = new ArpaWriter(sink, tokens);
   await out.header(counts);
-  for await (const blk of blocks as AsyncIterable<ArpaBlock>) {
-    await out.beginOrder(blk.order, blk.n);
-    await out.block(blk);
-    await out.endOrder();
+  // the iteration by hand: no reference to a written block is left (a loop
+  // variable would keep it, and its arrays, alive while the next is computed)
+  const it = Symbol.asyncIterator in blocks ? (blocks as AsyncIterable<ArpaBlock>)[Symbol.asyncIterator]() : (blocks as Iterable<ArpaBlock>)[Symbol.iterator]();
+  try {
+    for (;;) {
+      let r: IteratorResult<ArpaBlock> | null = await it.next();
+      if (r.done) break;
+      let blk: ArpaBlock | null = r.value;
+      r = null;
+      await out.beginOrder(blk.order, blk.n);
+      await out.block(blk);
+      blk = null;
+      await out.endOrder();
+    }
+  } catch (e) {
+    await it.return?.();
+    throw e;
   }
   await out.end();
 }
