@@ -134,6 +134,9 @@ async function start() {
   }
   if (page.model === 'ngram') showNgram(model, page);
   else showModel(model);
+  // part of loading: the engine compiles the network's code on a scratch state
+  // (no random numbers drawn: the text is unchanged), not during the first tokens
+  model.warmUp();
   $('controls').addEventListener('submit', (e) => { e.preventDefault(); void run(); });
   $('stop').addEventListener('click', () => { runId++; current?.stop(); setState('done', 'stopped'); });
   await run();

@@ -107,6 +107,22 @@ export class BrowserModel {
 
   private readonly ids: Map<string, number>;
 
+  /**
+   * Run the model `steps` times on a scratch state (no sampling, no random
+   * numbers: generations are unchanged), so that the engine compiles its code
+   * (JIT, the wasm kernel's optimising tier) before the first generation
+   * rather than during its first tokens. The page calls it while loading.
+   */
+  warmUp(steps = 32): void {
+    const src = this.source;
+    const ids = src.tokens.map((_, i) => i).filter((i) => i !== src.bosId && i !== src.eosId);
+    let s = src.begin();
+    for (let i = 0; i < steps && ids.length; i++) {
+      src.next(s);
+      s = src.advance(s, ids[i % ids.length]);
+    }
+  }
+
   /** token → id, `<unk>`'s id when unknown */
   id(token: string): number {
     return this.ids.get(token) ?? this.source.unkId;
