@@ -73,7 +73,8 @@ export class CorpusEncoder {
   private ensure(extra: number): void {
     if (this.len + extra <= this.words.length) return;
     let cap = this.words.length;
-    while (cap < this.len + extra) cap = cap < (1 << 26) ? cap * 2 : Math.ceil(cap * 1.5);
+    // doubling, then ×1.5 past 4M ids: the slack stays within a third of the array, so `finish` hands it over without a copy
+    while (cap < this.len + extra) cap = cap < (1 << 22) ? cap * 2 : Math.ceil(cap * 1.5);
     const next = new Uint32Array(cap);
     next.set(this.words.subarray(0, this.len));
     this.words = next;
@@ -248,7 +249,9 @@ export class CorpusEncoder {
       return this.takePart();
     }
     if (this.mode === 'stream' && this.inSentence) this.endSentence();
-    const words = this.words.length - this.len > (1 << 20) ? this.words.slice(0, this.len) : this.words.subarray(0, this.len);
+    // a view, not a copy: a copy would hold both arrays at once (and leave the bigger one as garbage
+    // resident while the next stage allocates its sort buffers)
+    const words = this.words.subarray(0, this.len);
     return {
       order: this.order,
       mode: this.mode,
