@@ -56,6 +56,10 @@ t.test('openInput: plain, gzip, bzip2, xz, short and empty files; errors name th
   await fsp.writeFile(f('x.zst'), Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 1, 2, 3, 4]));
   await t.rejects(read(openInput(f('x.zst'))), { message: `${f('x.zst')}: zstd-compressed input is not supported (gzip, bzip2 and xz are): decompress it first` });
   await t.rejects(read(openInput(f('missing'))), { code: 'EINPUT', message: `${f('missing')}: no such file` });
+  // a missing file fails when it is read, not before: a caller may await other work first
+  const late = openInput(f('missing'));
+  await new Promise((r) => setTimeout(r, 20));
+  await t.rejects(read(late), { code: 'EINPUT', message: `${f('missing')}: no such file` });
   await t.rejects(read(openInput(dir)), { message: `${dir}: is a directory` });
 });
 

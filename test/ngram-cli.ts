@@ -222,3 +222,16 @@ t.test('build --memory: SIGTERM or SIGINT while runs are spilled leaves no temp 
     t.same((await fsp.readdir(dir)).sort(), ['c.txt', 'tmp'], `${sig}: no ARPA file or temp file beside it`);
   }
 });
+
+t.test('ngram build: a missing corpus file is one line, exit 1, no output file (in memory and --memory)', async (t) => {
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'lmstream-missing-'));
+  t.teardown(() => fsp.rm(dir, { recursive: true, force: true }));
+  for (const extra of [[], ['--memory', '10M']]) {
+    const out = path.join(dir, 'lm.arpa');
+    const missing = path.join(dir, 'missing.txt');
+    const r = lmstream(['ngram', 'build', '--order', '3', ...extra, '--arpa', out, missing]);
+    t.equal(r.code, 1, extra.join(' '));
+    t.equal(r.stderr, `lmstream: ${missing}: no such file\n`);
+    t.same(await fsp.readdir(dir), []);
+  }
+});

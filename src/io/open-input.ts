@@ -98,11 +98,17 @@ export function openInput(file: string, opts: OpenInputOptions = {}): Readable {
   return openStream(opts.stdin ?? process.stdin, name, hwm);
 }
 
-/** A stream that fails with `e` (on the next tick, so that a listener can be attached). */
+/**
+ * A stream that fails with `e` when it is first read: a caller may do other
+ * (asynchronous) work before it consumes the input, and an error emitted
+ * before anyone listens would end the process.
+ */
 function failed(e: Error): Readable {
-  const r = new Readable({ read() {} });
-  process.nextTick(() => r.destroy(e));
-  return r;
+  return new Readable({
+    read() {
+      this.destroy(e);
+    },
+  });
 }
 
 const unsupported = (name: string, what: string) =>
