@@ -19,7 +19,7 @@ import { estimateDiscounts, mknBlocks, orderSizes, type Discount } from './mkn.j
 import { countsFromAdjusted, paddedFromCounts } from './counts.js';
 import { readCorpus, type CorpusSource } from './read-corpus.js';
 import { countTableRuns } from './table-runs.js';
-import { streamKneserNey, type PassMeters } from './stream-kn.js';
+import { streamKneserNey, type PassMeter, type PassMeters } from './stream-kn.js';
 import { fileSink, streamSink, writeArpa, type ArpaBlock, type ByteSink } from './arpa-write.js';
 import { ArpaModel, type ArpaData } from './arpa-model.js';
 import { buildSmoothed, toBackoffEntries, type ClassicSmoothing } from './smoothing/index.js';
@@ -218,9 +218,12 @@ export async function buildArpaFromCorpus(source: CorpusSource, o: NgramBuildOpt
         const st = await streamKneserNey(source as AsyncIterable<Buffer | string>, {
           ...co, smoothing: s, fallback: o.fallback, prune: o.prune, log: o.log, threads: o.threads, meters: o.meters, totalBytes: o.totalBytes,
           partIds: Math.max(1024, Math.floor(memory / inMemoryBytesPerId(o.order))),
-          whole: async (part) => {
+          whole: async (part, passes) => {
             const b = build(part, o);
-            await writeArpa(sink, b.tokens, b.counts, b.blocks);
+            passes.done('adjust', 'adjusted counts and discounts');
+            const total = b.counts.reduce((a, n) => a + n, 0);
+            await writeArpa(sink, b.tokens, b.counts, meteredBlocks(b.blocks, passes.start('interpolate and write', total, 'n-grams')));
+            passes.done('interpolate and write', `${total} n-grams`);
             r = b.result;
           },
         }, sink);
@@ -239,6 +242,24 @@ export async function buildArpaFromCorpus(source: CorpusSource, o: NgramBuildOpt
   const b = build(p, o);
   await writeTo(o.out, b);
   return b.result;
+}
+
+/**
+ * `blocks` with a meter of the n-grams handed on. Iterated by hand, so that
+ * no reference to a handed-on block stays while the next one is computed.
+ */
+export function* meteredBlocks(blocks: Iterable<ArpaBlock>, meter: PassMeter): Generator<ArpaBlock> {
+  const it = blocks[Symbol.iterator]();
+  let done = 0;
+  for (;;) {
+    let r: IteratorResult<ArpaBlock> | undefined = it.next();
+    if (r.done) return;
+    const n = r.value.n;
+    yield r.value;
+    r = undefined;
+    done += n;
+    meter.update(done);
+  }
 }
 
 /** Count tables → ARPA. */

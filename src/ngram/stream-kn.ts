@@ -63,8 +63,12 @@ export interface StreamKnOptions {
   totalBytes?: number;
   /** sort runs in a worker thread while the next buffer is filled (default true; false: all in this thread) */
   threads?: boolean;
-  /** when the whole corpus fits one part: build from it in memory instead (nothing is spilled) */
-  whole?: (part: PaddedCorpus) => Promise<void>;
+  /**
+   * when the whole corpus fits one part: build from it in memory instead
+   * (nothing is spilled); `passes` times and meters its passes, as the
+   * bounded build's
+   */
+  whole?: (part: PaddedCorpus, passes: BuildPasses) => Promise<void>;
 }
 
 export interface StreamKnResult {
@@ -120,8 +124,15 @@ export type PassMeters = (label: string, total: number | undefined, unit: string
 
 const NO_METER: PassMeter = { update() {}, clear() {} };
 
+/** the passes of a build: start one (its meter), end it (a line with its time and peak RSS), summary at the end */
+export interface BuildPasses {
+  start(label: string, total: number | undefined, unit: string): PassMeter;
+  done(name: string, detail?: string): void;
+  summary(): void;
+}
+
 /** time, peak memory and progress of each pass; the summary at the end */
-class Passes {
+class Passes implements BuildPasses {
   list: Pass[] = [];
   private t0 = process.hrtime.bigint();
   private meter: PassMeter = NO_METER;
@@ -448,8 +459,9 @@ export async function streamKneserNey(src: AsyncIterable<Buffer | string>, o: St
     thread = o.threads === false ? undefined : SortThread.start(mem / 4);
     const c = await countPass(src, o, spillDir, thread, passes.start('count', o.totalBytes, 'bytes'));
     if ('whole' in c) {
-      passes.clear();
-      await o.whole!(c.whole);
+      passes.done('count', `${c.whole.tokenCount} tokens, in memory`);
+      await o.whole!(c.whole, passes);
+      passes.summary();
       return null;
     }
     const counted = c;
